@@ -1,0 +1,45 @@
+#pragma once
+// The one top-level policy every driver shares: command line, deck, logging, output directory, error handling.
+//
+//   sampo-<name> DECK.toml [section.key=value ...] [--restart PATH|latest] [--dry-run] [--quiet|--verbose]
+//                [-- PETSc options]
+//
+// Errors: a UsageError held by every rank (config, input, checkpoint) prints one message from rank 0 and every
+// rank exits 2. Anything else prints "[rank r] ..." and aborts the whole job (MPI_Abort), so nothing hangs.
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/config/config.hpp"
+#include "core/log/logger.hpp"
+#include "core/mpi/communicator.hpp"
+
+namespace sampo::app {
+
+struct Context {
+  mpi::Communicator comm;
+  config::Config config;
+  log::Logger& log;
+  std::string driver;                   // "nlse", ...
+  std::string deck_path;
+  std::string restart;                  // "", "latest" or a checkpoint path
+  std::string output_dir;               // created, writable
+  std::string command_line;
+  std::vector<std::string> extra_args;  // after "--" (PETSc options)
+};
+
+struct DriverSpec {
+  std::string name;     // "nlse" → program sampo-nlse
+  std::string summary;  // one line
+  std::string example;  // e.g. "mpirun -n 4 sampo-nlse inputs/nlse/soliton.toml"
+  std::function<config::Schema()> schema;  // the workload's keys (run.* and checkpoint.* are added)
+  std::function<int(Context&)> run;        // returns the exit code (0, or checkpoint::exit_requeue)
+};
+
+// The `run.*` keys every driver has.
+config::Schema run_schema(const std::string& driver);
+
+// The whole main(): call as `return sampo::app::main(argc, argv, spec);`.
+int main(int argc, char** argv, const DriverSpec& spec);
+
+}  // namespace sampo::app

@@ -1,0 +1,431 @@
+#include "core/config/config.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <sstream>
+#define TOML_EXCEPTIONS 1
+#include <toml++/toml.h>
+
+#include "core/error/error.hpp"
+
+namespace sampo::config {
+
+std::string to_string(Type t) {
+  switch (t) {
+    case Type::boolean: return "boolean";
+    case Type::integer: return "integer";
+    case Type::real: return "real";
+    case Type::string: return "string";
+    case Type::real_list: return "list of reals";
+    case Type::integer_list: return "list of integers";
+  }
+  return "?";
+}
+
+namespace {
+
+std::string format_number(double v) {
+  if (std::isnan(v)) return "nan";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  std::ostringstream os;
+  os.precision(17);
+  os << v;
+  std::string s = os.str();
+  // Shortest representation that round-trips.
+  for (int p = 1; p <= 17; ++p) {
+    std::ostringstream t;
+    t.precision(p);
+    t << v;
+    if (std::stod(t.str()) == v) {
+      s = t.str();
+      break;
+    }
+  }
+  if (s.find_first_of(".eEn") == std::string::npos) s += ".0";
+  return s;
+}
+
+std::string quote(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      default: out += c;
+    }
+  }
+  return out + "\"";
+}
+
+std::string format_value(const Value& v) {
+  return std::visit(
+      [](const auto& x) -> std::string {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, bool>) return x ? "true" : "false";
+        else if constexpr (std::is_same_v<T, std::int64_t>) return std::to_string(x);
+        else if constexpr (std::is_same_v<T, double>) return format_number(x);
+        else if constexpr (std::is_same_v<T, std::string>) return quote(x);
+        else {
+          std::string s = "[";
+          for (std::size_t i = 0; i < x.size(); ++i) {
+            if (i) s += ", ";
+            if constexpr (std::is_same_v<T, std::vector<double>>) s += format_number(x[i]);
+            else s += std::to_string(x[i]);
+          }
+          return s + "]";
+        }
+      },
+      v);
+}
+
+std::string describe_node(const toml::node& n) {
+  std::ostringstream os;
+  if (n.is_string()) os << "string " << quote(*n.value<std::string>());
+  else if (n.is_table()) os << "a table";
+  else if (n.is_array()) os << "an array";
+  else if (n.is_integer()) os << "integer " << *n.value<std::int64_t>();
+  else if (n.is_floating_point()) os << "real " << format_number(*n.value<double>());
+  else if (n.is_boolean()) os << "boolean " << (*n.value<bool>() ? "true" : "false");
+  else os << "a date/time";
+  return os.str();
+}
+
+std::string range_text(const Key& k) {
+  if (!k.min && !k.max) return "";
+  std::ostringstream os;
+  auto fmt = [&](double v) { return k.type == Type::integer || k.type == Type::integer_list
+                                        ? std::to_string(static_cast<long long>(v))
+                                        : format_number(v); };
+  if (k.min && k.max) os << fmt(*k.min) << " <= value <= " << fmt(*k.max);
+  else if (k.min) os << "value >= " << fmt(*k.min);
+  else os << "value <= " << fmt(*k.max);
+  return os.str();
+}
+
+// Converts a TOML node to the key's type; throws ConfigError with `where` in the message.
+Value convert(const Key& k, const toml::node& n, const std::string& where) {
+  auto fail = [&](const std::string& why) -> ConfigError {
+    return ConfigError(where + ": key '" + k.name + "' " + why + " (" + k.doc + ")");
+  };
+  auto check_real = [&](double v) {
+    if (!std::isfinite(v)) throw fail("must be finite, got " + format_number(v));
+    if ((k.min && v < *k.min) || (k.max && v > *k.max))
+      throw fail("= " + format_number(v) + " is out of range; allowed: " + range_text(k));
+  };
+  auto check_int = [&](std::int64_t v) {
+    if ((k.min && static_cast<double>(v) < *k.min) || (k.max && static_cast<double>(v) > *k.max))
+      throw fail("= " + std::to_string(v) + " is out of range; allowed: " + range_text(k));
+  };
+  auto expected = [&]() { return fail("expects a " + to_string(k.type) + ", got " + describe_node(n)); };
+  switch (k.type) {
+    case Type::boolean:
+      if (!n.is_boolean()) throw expected();
+      return *n.value<bool>();
+    case Type::integer:
+      if (!n.is_integer()) throw expected();
+      check_int(*n.value<std::int64_t>());
+      return *n.value<std::int64_t>();
+    case Type::real: {
+      if (!n.is_number()) throw expected();
+      const double v = *n.value<double>();
+      check_real(v);
+      return v;
+    }
+    case Type::string: {
+      if (!n.is_string()) throw expected();
+      std::string s = *n.value<std::string>();
+      if (!k.choices.empty() && std::find(k.choices.begin(), k.choices.end(), s) == k.choices.end()) {
+        std::string allowed;
+        for (const auto& c : k.choices) allowed += (allowed.empty() ? "" : ", ") + c;
+        std::string hint = did_you_mean(s, k.choices);
+        throw fail("= " + quote(s) + " is not allowed; choose one of: " + allowed +
+                   (hint.empty() ? "" : " (did you mean " + quote(hint) + "?)"));
+      }
+      return s;
+    }
+    case Type::real_list: {
+      if (!n.is_array()) throw expected();
+      std::vector<double> out;
+      for (const auto& e : *n.as_array()) {
+        if (!e.is_number()) throw fail("expects a list of reals, but an element is " + describe_node(e));
+        out.push_back(*e.value<double>());
+        check_real(out.back());
+      }
+      return out;
+    }
+    case Type::integer_list: {
+      if (!n.is_array()) throw expected();
+      std::vector<std::int64_t> out;
+      for (const auto& e : *n.as_array()) {
+        if (!e.is_integer()) throw fail("expects a list of integers, but an element is " + describe_node(e));
+        out.push_back(*e.value<std::int64_t>());
+        check_int(out.back());
+      }
+      return out;
+    }
+  }
+  throw InternalError("unhandled config type");
+}
+
+std::string where_of(const toml::node& n, const std::string& source) {
+  const auto& src = n.source();
+  if (src.begin.line == 0) return source;
+  return source + ":" + std::to_string(src.begin.line) + ":" + std::to_string(src.begin.column);
+}
+
+std::vector<std::string> names_of(const Schema& s) {
+  std::vector<std::string> out;
+  for (const auto& k : s.keys()) out.push_back(k.name);
+  return out;
+}
+
+void collect_leaves(const toml::table& t, const std::string& prefix,
+                    std::vector<std::pair<std::string, const toml::node*>>& out) {
+  for (const auto& [key, node] : t) {
+    const std::string name = prefix.empty() ? std::string(key.str()) : prefix + "." + std::string(key.str());
+    if (const auto* sub = node.as_table()) collect_leaves(*sub, name, out);
+    else out.emplace_back(name, &node);
+  }
+}
+
+}  // namespace
+
+std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates) {
+  auto distance = [](const std::string& a, const std::string& b) {
+    std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+      cur[0] = i;
+      for (std::size_t j = 1; j <= b.size(); ++j) {
+        const std::size_t sub = prev[j - 1] + (std::tolower(a[i - 1]) == std::tolower(b[j - 1]) ? 0 : 1);
+        cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
+      }
+      std::swap(prev, cur);
+    }
+    return prev[b.size()];
+  };
+  std::string best;
+  std::size_t best_d = std::string::npos;
+  for (const auto& c : candidates) {
+    std::size_t d = distance(word, c);
+    // Also compare the last component alone (a key put in the wrong section).
+    const auto dot_w = word.rfind('.'), dot_c = c.rfind('.');
+    if (dot_w != std::string::npos && dot_c != std::string::npos && word.substr(dot_w) == c.substr(dot_c)) d = 1;
+    if (d < best_d) best_d = d, best = c;
+  }
+  const std::size_t limit = std::max<std::size_t>(2, word.size() / 3);
+  return best_d <= limit ? best : std::string();
+}
+
+Schema& Schema::add(Key key) {
+  SAMPO_VERIFY(find(key.name) == nullptr, "config key declared twice: " + key.name);
+  keys_.push_back(std::move(key));
+  return *this;
+}
+Schema& Schema::boolean(const std::string& name, bool def, const std::string& doc) {
+  return add({name, Type::boolean, def, doc, {}, {}, {}, false});
+}
+Schema& Schema::integer(const std::string& name, std::int64_t def, const std::string& doc, std::optional<double> min,
+                        std::optional<double> max) {
+  return add({name, Type::integer, def, doc, min, max, {}, false});
+}
+Schema& Schema::real(const std::string& name, double def, const std::string& doc, std::optional<double> min,
+                     std::optional<double> max) {
+  return add({name, Type::real, def, doc, min, max, {}, false});
+}
+Schema& Schema::string(const std::string& name, const std::string& def, const std::string& doc,
+                       std::vector<std::string> choices) {
+  return add({name, Type::string, def, doc, {}, {}, std::move(choices), false});
+}
+Schema& Schema::real_list(const std::string& name, std::vector<double> def, const std::string& doc,
+                          std::optional<double> min, std::optional<double> max) {
+  return add({name, Type::real_list, std::move(def), doc, min, max, {}, false});
+}
+Schema& Schema::integer_list(const std::string& name, std::vector<std::int64_t> def, const std::string& doc,
+                             std::optional<double> min, std::optional<double> max) {
+  return add({name, Type::integer_list, std::move(def), doc, min, max, {}, false});
+}
+Schema& Schema::merge(const Schema& other) {
+  for (const auto& k : other.keys_) add(k);
+  return *this;
+}
+
+const Key* Schema::find(const std::string& name) const {
+  for (const auto& k : keys_)
+    if (k.name == name) return &k;
+  return nullptr;
+}
+
+std::string Schema::help() const {
+  std::map<std::string, std::vector<const Key*>> sections;
+  for (const auto& k : keys_) {
+    const auto dot = k.name.rfind('.');
+    sections[dot == std::string::npos ? std::string() : k.name.substr(0, dot)].push_back(&k);
+  }
+  std::ostringstream os;
+  for (const auto& [section, keys] : sections) {
+    os << "  [" << section << "]\n";
+    for (const Key* k : keys) {
+      const auto dot = k->name.rfind('.');
+      os << "    " << k->name.substr(dot == std::string::npos ? 0 : dot + 1) << " = "
+         << (k->required ? std::string("<required>") : format_value(k->default_value)) << "  (" << to_string(k->type);
+      if (auto r = range_text(*k); !r.empty()) os << "; " << r;
+      if (!k->choices.empty()) {
+        os << "; one of:";
+        for (const auto& c : k->choices) os << " " << c;
+      }
+      os << ")\n        " << k->doc << "\n";
+    }
+  }
+  return os.str();
+}
+
+Config Config::parse(const Schema& schema, const std::string& text, const std::string& source,
+                     const std::vector<std::string>& overrides) {
+  Config c;
+  c.schema_ = schema;
+  c.source_ = source;
+  c.values_.clear();
+  for (const auto& k : schema.keys()) c.values_.push_back(k.default_value);
+  c.given_.assign(schema.keys().size(), false);
+  const auto names = names_of(schema);
+
+  auto index_of = [&](const std::string& name) -> std::ptrdiff_t {
+    for (std::size_t i = 0; i < schema.keys().size(); ++i)
+      if (schema.keys()[i].name == name) return static_cast<std::ptrdiff_t>(i);
+    return -1;
+  };
+  auto unknown = [&](const std::string& name, const std::string& where) {
+    const std::string hint = did_you_mean(name, names);
+    return ConfigError(where + ": unknown key '" + name + "'" +
+                       (hint.empty() ? "" : "; did you mean '" + hint + "'?") +
+                       " (run with --help to list every key)");
+  };
+
+  toml::table table;
+  try {
+    table = toml::parse(text, source);
+  } catch (const toml::parse_error& e) {
+    const auto& b = e.source().begin;
+    throw ConfigError(source + ":" + std::to_string(b.line) + ":" + std::to_string(b.column) +
+                      ": TOML syntax error: " + std::string(e.description()));
+  }
+  std::vector<std::pair<std::string, const toml::node*>> leaves;
+  collect_leaves(table, "", leaves);
+  for (const auto& [name, node] : leaves) {
+    const auto i = index_of(name);
+    const std::string where = where_of(*node, source);
+    if (i < 0) throw unknown(name, where);
+    c.values_[static_cast<std::size_t>(i)] = convert(schema.keys()[static_cast<std::size_t>(i)], *node, where);
+    c.given_[static_cast<std::size_t>(i)] = true;
+  }
+
+  for (const auto& ov : overrides) {
+    const auto eq = ov.find('=');
+    const std::string where = "command-line override '" + ov + "'";
+    if (eq == std::string::npos || eq == 0)
+      throw ConfigError(where + ": expected section.key=value (for example run.seed=7)");
+    const std::string name = ov.substr(0, eq);
+    std::string raw = ov.substr(eq + 1);
+    const auto i = index_of(name);
+    if (i < 0) throw unknown(name, where);
+    const Key& k = schema.keys()[static_cast<std::size_t>(i)];
+    // Strings may be given bare on the command line.
+    if (k.type == Type::string && (raw.empty() || raw.front() != '"')) raw = quote(raw);
+    toml::table t;
+    try {
+      t = toml::parse("v = " + raw);
+    } catch (const toml::parse_error& e) {
+      throw ConfigError(where + ": cannot read '" + ov.substr(eq + 1) + "' as a " + to_string(k.type) + " (" +
+                        std::string(e.description()) + ")");
+    }
+    c.values_[static_cast<std::size_t>(i)] = convert(k, *t.get("v"), where);
+    c.given_[static_cast<std::size_t>(i)] = true;
+  }
+
+  for (std::size_t i = 0; i < schema.keys().size(); ++i) {
+    const Key& k = schema.keys()[i];
+    if (k.required && !c.given_[i])
+      throw ConfigError(source + ": missing required key '" + k.name + "' (" + k.doc + ")");
+  }
+  return c;
+}
+
+Config Config::load(const mpi::Communicator& comm, const Schema& schema, const std::string& deck_path,
+                    const std::vector<std::string>& overrides) {
+  std::string text;
+  mpi::all_or_throw(comm, [&] {
+    if (!comm.is_root()) return;
+    std::ifstream in(deck_path, std::ios::binary);
+    if (!in) throw InputError("cannot read deck '" + deck_path + "': no such file or not readable (check the path)");
+    std::ostringstream os;
+    os << in.rdbuf();
+    text = os.str();
+  });
+  text = comm.broadcast_string(text);
+  Config c;
+  mpi::all_or_throw(comm, [&] { c = parse(schema, text, deck_path, overrides); });
+  return c;
+}
+
+const Value& Config::value(const std::string& name, Type expected) const {
+  for (std::size_t i = 0; i < schema_.keys().size(); ++i) {
+    if (schema_.keys()[i].name == name) {
+      SAMPO_VERIFY(schema_.keys()[i].type == expected,
+                   "config key '" + name + "' read as " + to_string(expected) + " but declared " +
+                       to_string(schema_.keys()[i].type));
+      return values_[i];
+    }
+  }
+  throw InternalError("config key '" + name + "' read but never declared in the schema");
+}
+
+bool Config::get_bool(const std::string& name) const { return std::get<bool>(value(name, Type::boolean)); }
+std::int64_t Config::get_int(const std::string& name) const {
+  return std::get<std::int64_t>(value(name, Type::integer));
+}
+double Config::get_real(const std::string& name) const { return std::get<double>(value(name, Type::real)); }
+const std::string& Config::get_string(const std::string& name) const {
+  return std::get<std::string>(value(name, Type::string));
+}
+const std::vector<double>& Config::get_real_list(const std::string& name) const {
+  return std::get<std::vector<double>>(value(name, Type::real_list));
+}
+const std::vector<std::int64_t>& Config::get_int_list(const std::string& name) const {
+  return std::get<std::vector<std::int64_t>>(value(name, Type::integer_list));
+}
+bool Config::given(const std::string& name) const {
+  for (std::size_t i = 0; i < schema_.keys().size(); ++i)
+    if (schema_.keys()[i].name == name) return given_[i];
+  throw InternalError("config key '" + name + "' asked for but never declared");
+}
+
+std::string Config::to_toml() const {
+  // Group by table (everything before the last dot), in schema order of first appearance.
+  std::vector<std::string> tables;
+  std::map<std::string, std::vector<std::size_t>> members;
+  for (std::size_t i = 0; i < schema_.keys().size(); ++i) {
+    const auto& name = schema_.keys()[i].name;
+    const auto dot = name.rfind('.');
+    const std::string t = dot == std::string::npos ? "" : name.substr(0, dot);
+    if (!members.count(t)) tables.push_back(t);
+    members[t].push_back(i);
+  }
+  std::stable_sort(tables.begin(), tables.end(), [](const auto& a, const auto& b) { return a.empty() && !b.empty(); });
+  std::ostringstream os;
+  for (const auto& t : tables) {
+    if (!t.empty()) os << (os.tellp() > 0 ? "\n" : "") << "[" << t << "]\n";
+    for (auto i : members[t]) {
+      const auto& name = schema_.keys()[i].name;
+      const auto dot = name.rfind('.');
+      os << name.substr(dot == std::string::npos ? 0 : dot + 1) << " = " << format_value(values_[i]) << "\n";
+    }
+  }
+  return os.str();
+}
+
+}  // namespace sampo::config
