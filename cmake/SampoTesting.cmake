@@ -20,7 +20,7 @@ function(sampo_add_test)
   add_executable(${T_NAME} ${T_SOURCES})
   target_link_libraries(${T_NAME} PRIVATE ${T_LIBS} sampo::test_main sampo::options)
   if(NOT T_TIMEOUT)
-    set(T_TIMEOUT 300)
+    set(T_TIMEOUT 120)  # a failed assertion on one rank can leave the others in a collective: fail fast
   endif()
   if(NOT T_NP)
     add_test(NAME ${T_NAME} COMMAND ${T_NAME} ${T_ARGS})

@@ -128,6 +128,7 @@ std::string Manager::write(std::int64_t step, const std::function<void(const io:
       }
     });
     const auto& r = f.root();
+    r.set_attr("kind", "checkpoint");
     r.set_attr("driver", driver_);
     r.set_attr("schema_version", static_cast<std::int64_t>(schema_version_));
     r.set_attr("step", static_cast<std::int64_t>(step));
@@ -177,8 +178,9 @@ std::string Manager::validate(const std::string& path) const {
   try {
     auto f = io::File::open_serial(path);
     const auto& r = f.root();
+    if (!r.has_attr("kind") || r.attr_string("kind") != "checkpoint" || !r.has_attr("driver"))
+      return "not a Sampo checkpoint (an output file? checkpoints are in checkpoint.dir)";
     if (!r.has_attr("complete") || r.attr_int("complete") != 1) return "incomplete (no 'complete' marker)";
-    if (!r.has_attr("driver")) return "not a Sampo checkpoint (no 'driver' attribute)";
     const auto drv = r.attr_string("driver");
     if (drv != driver_) return "written by driver '" + drv + "', not '" + driver_ + "'";
     const auto sv = r.attr_int("schema_version");
@@ -227,6 +229,7 @@ Found Manager::resolve(const std::string& request, log::Logger& log) const {
   });
   for (const auto& w : warnings) log.warn(w);
   found.path = comm_.broadcast_string(found.path);
+  found.step = comm_.broadcast_value(found.step);
   return found;
 }
 

@@ -250,6 +250,7 @@ std::string Group::attr_string(const std::string& name, const std::string& objec
   if (H5Tis_variable_str(ft.get()) > 0) {
     Handle t(H5Tcopy(H5T_C_S1), H5Tclose);
     check(H5Tset_size(t.get(), H5T_VARIABLE), "string type");
+    check(H5Tset_cset(t.get(), H5Tget_cset(ft.get())), "string type");
     char* p = nullptr;
     check(H5Aread(a.get(), t.get(), &p), "reading attribute '" + name + "' of " + where(object));
     std::string out = p ? p : "";
@@ -260,6 +261,7 @@ std::string Group::attr_string(const std::string& name, const std::string& objec
   std::string out(n, '\0');
   Handle t(H5Tcopy(H5T_C_S1), H5Tclose);
   check(H5Tset_size(t.get(), n), "string type");
+  check(H5Tset_cset(t.get(), H5Tget_cset(ft.get())), "string type");
   check(H5Aread(a.get(), t.get(), out.data()), "reading attribute '" + name + "' of " + where(object));
   out.resize(out.find('\0') == std::string::npos ? n : out.find('\0'));
   return out;
@@ -327,6 +329,8 @@ Handle file_access(const mpi::Communicator* comm) {
     check(H5Pset_all_coll_metadata_ops(fapl.get(), true), "collective metadata reads");
     check(H5Pset_coll_metadata_write(fapl.get(), true), "collective metadata writes");
   }
+  // Closing the file closes whatever objects are still open (groups, series) instead of failing.
+  check(H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG), "file close degree");
   // Locks are unreliable on NFS/Lustre and block readers of a running job's output (HDF5 1.10).
   check(H5Pset_file_locking(fapl.get(), false, true), "disabling file locks");
   check(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V18, H5F_LIBVER_LATEST), "library version bounds");
@@ -390,7 +394,7 @@ void File::close() {
 
 template <class T>
 Series<T>::Series(const Group& g, const std::string& name, std::uint64_t width, const DatasetOptions& opt)
-    : where_(g.where(name)), width_(width) {
+    : comm_(g.comm()), where_(g.where(name)), width_(width) {
   auto type = h5type<T>();
   std::vector<std::uint64_t> dims = width ? std::vector<std::uint64_t>{0, width} : std::vector<std::uint64_t>{0};
   DatasetOptions o = opt;
@@ -402,6 +406,7 @@ Series<T>::Series(const Group& g, const std::string& name, std::uint64_t width, 
 template <class T>
 Series<T> Series<T>::open(const Group& g, const std::string& name) {
   Series s;
+  s.comm_ = g.comm();
   s.where_ = g.where(name);
   s.h_ = Handle(check_id(H5Dopen2(g.id(), name.c_str(), H5P_DEFAULT), "opening " + s.where_), H5Dclose);
   const auto dims = g.shape(name);
@@ -412,8 +417,12 @@ Series<T> Series<T>::open(const Group& g, const std::string& name) {
 
 template <class T>
 void Series<T>::resize(std::uint64_t rows) {
+  // Every rank must have read the current extent before any rank shrinks it (HDF5 does not order these for us).
+  if (rows < rows_) comm_.barrier();
   std::vector<hsize_t> dims = width_ ? std::vector<hsize_t>{rows, width_} : std::vector<hsize_t>{rows};
   check(H5Dset_extent(h_.get(), dims.data()), "resizing " + where_);
+  // Shrinking clears the cut-off part of the last chunk; flush so that clearing cannot land after later writes.
+  if (rows < rows_) check(H5Dflush(h_.get()), "flushing " + where_);
   rows_ = rows;
 }
 

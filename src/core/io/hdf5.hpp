@@ -173,6 +173,7 @@ class Series {
 
  private:
   Handle h_;
+  mpi::Communicator comm_ = mpi::Communicator::world();
   std::string where_;
   std::uint64_t width_ = 0;
   std::uint64_t rows_ = 0;

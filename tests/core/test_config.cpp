@@ -1,0 +1,145 @@
+// Deck parsing and validation: every user mistake gives the expected message.
+#include <gtest/gtest.h>
+
+#include "core/config/config.hpp"
+#include "core/error/error.hpp"
+
+using sampo::ConfigError;
+using sampo::config::Config;
+using sampo::config::Schema;
+
+namespace {
+
+Schema schema() {
+  Schema s;
+  s.integer("grid.points", 512, "number of grid points", 2, 1e12);
+  s.real("grid.length", 50.0, "box length", 1e-9, 1e9);
+  s.boolean("run.verbose_output", false, "more output");
+  s.string("time.method", "ip-dop853", "integrator", {"dop853", "ip-dop853", "rk4ip"});
+  s.real_list("model.coefficients", {1.0, 2.0}, "coefficients");
+  s.integer_list("model.shape", {3, 4}, "shape", 1, 100);
+  s.string("run.name", "x", "a name");
+  return s;
+}
+
+std::string error_of(const std::string& text, const std::vector<std::string>& ov = {}) {
+  try {
+    (void)Config::parse(schema(), text, "deck.toml", ov);
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST(Config, DefaultsAndValues) {
+  auto c = Config::parse(schema(), "[grid]\npoints = 1024\nlength = 100\n", "deck.toml");
+  EXPECT_EQ(c.get_int("grid.points"), 1024);
+  EXPECT_DOUBLE_EQ(c.get_real("grid.length"), 100.0);  // integer accepted for a real key
+  EXPECT_EQ(c.get_string("time.method"), "ip-dop853");
+  EXPECT_TRUE(c.given("grid.points"));
+  EXPECT_FALSE(c.given("time.method"));
+  EXPECT_EQ(c.get_real_list("model.coefficients"), (std::vector<double>{1.0, 2.0}));
+}
+
+TEST(Config, UnknownKeyWithDidYouMean) {
+  const auto e = error_of("[grid]\npoinst = 3\n");
+  EXPECT_NE(e.find("deck.toml:2:1"), std::string::npos) << e;
+  EXPECT_NE(e.find("unknown key 'grid.poinst'"), std::string::npos) << e;
+  EXPECT_NE(e.find("did you mean 'grid.points'"), std::string::npos) << e;
+}
+
+TEST(Config, KeyInWrongSectionSuggestsTheRightOne) {
+  const auto e = error_of("[time]\npoints = 3\n");
+  EXPECT_NE(e.find("did you mean 'grid.points'"), std::string::npos) << e;
+}
+
+TEST(Config, UnknownSection) {
+  const auto e = error_of("[gird]\npoints = 3\n");
+  EXPECT_NE(e.find("unknown key 'gird.points'"), std::string::npos) << e;
+  EXPECT_NE(e.find("grid.points"), std::string::npos) << e;
+}
+
+TEST(Config, WrongType) {
+  const auto e = error_of("[grid]\npoints = \"many\"\n");
+  EXPECT_NE(e.find("deck.toml:2:"), std::string::npos) << e;
+  EXPECT_NE(e.find("'grid.points' expects a integer, got string \"many\""), std::string::npos) << e;
+  EXPECT_NE(error_of("[grid]\npoints = 2.5\n").find("expects a integer, got real 2.5"), std::string::npos);
+  EXPECT_NE(error_of("[run]\nverbose_output = 1\n").find("expects a boolean"), std::string::npos);
+  EXPECT_NE(error_of("[model]\ncoefficients = [1.0, \"a\"]\n").find("an element is string"), std::string::npos);
+}
+
+TEST(Config, OutOfRange) {
+  const auto e = error_of("[grid]\npoints = 1\n");
+  EXPECT_NE(e.find("'grid.points' = 1 is out of range; allowed: 2 <= value <= 1000000000000"), std::string::npos)
+      << e;
+  EXPECT_NE(error_of("[model]\nshape = [3, 0]\n").find("= 0 is out of range"), std::string::npos);
+}
+
+TEST(Config, NonFiniteRejected) {
+  EXPECT_NE(error_of("[grid]\nlength = nan\n").find("must be finite, got nan"), std::string::npos);
+  EXPECT_NE(error_of("[grid]\nlength = inf\n").find("must be finite, got inf"), std::string::npos);
+}
+
+TEST(Config, ChoicesWithSuggestion) {
+  const auto e = error_of("[time]\nmethod = \"dop835\"\n");
+  EXPECT_NE(e.find("is not allowed; choose one of: dop853, ip-dop853, rk4ip"), std::string::npos) << e;
+  EXPECT_NE(e.find("did you mean \"dop853\""), std::string::npos) << e;
+}
+
+TEST(Config, SyntaxErrorNamesLine) {
+  const auto e = error_of("[grid]\npoints = = 3\n");
+  EXPECT_NE(e.find("deck.toml:2:"), std::string::npos) << e;
+  EXPECT_NE(e.find("TOML syntax error"), std::string::npos) << e;
+}
+
+TEST(Config, Overrides) {
+  auto c = Config::parse(schema(), "[grid]\npoints = 1024\n", "deck.toml",
+                         {"grid.points=2048", "time.method=rk4ip", "model.coefficients=[3, 4.5]", "run.name=a b"});
+  EXPECT_EQ(c.get_int("grid.points"), 2048);
+  EXPECT_EQ(c.get_string("time.method"), "rk4ip");
+  EXPECT_EQ(c.get_real_list("model.coefficients"), (std::vector<double>{3.0, 4.5}));
+  EXPECT_EQ(c.get_string("run.name"), "a b");
+  EXPECT_NE(error_of("", {"grid.points=abc"}).find("command-line override 'grid.points=abc'"), std::string::npos);
+  EXPECT_NE(error_of("", {"grid.pionts=3"}).find("did you mean 'grid.points'"), std::string::npos);
+  EXPECT_NE(error_of("", {"gridpoints"}).find("expected section.key=value"), std::string::npos);
+  EXPECT_NE(error_of("", {"grid.points=0"}).find("out of range"), std::string::npos);
+}
+
+TEST(Config, RequiredKey) {
+  Schema s;
+  s.add({"data.file", sampo::config::Type::string, std::string(), "observations", {}, {}, {}, true});
+  try {
+    (void)Config::parse(s, "", "deck.toml");
+    FAIL() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("missing required key 'data.file'"), std::string::npos);
+  }
+}
+
+TEST(Config, ResolvedDeckRoundTrips) {
+  auto c = Config::parse(schema(), "[grid]\npoints = 1024\nlength = 0.1\n[run]\nname = \"q\\\"uote\"\n", "d.toml");
+  const auto text = c.to_toml();
+  auto c2 = Config::parse(schema(), text, "resolved");
+  EXPECT_EQ(text, c2.to_toml());
+  EXPECT_DOUBLE_EQ(c2.get_real("grid.length"), 0.1);
+  EXPECT_EQ(c2.get_string("run.name"), "q\"uote");
+  EXPECT_NE(text.find("[grid]\npoints = 1024\nlength = 0.1\n"), std::string::npos) << text;
+}
+
+TEST(Config, HelpListsEveryKey) {
+  const auto s = schema();
+  const auto h = s.help();
+  for (const auto& k : s.keys()) {
+    const auto leaf = k.name.substr(k.name.rfind('.') + 1);
+    EXPECT_NE(h.find(leaf + " = "), std::string::npos) << leaf;
+    EXPECT_NE(h.find(k.doc), std::string::npos) << k.doc;
+  }
+  EXPECT_NE(h.find("2 <= value <= 1000000000000"), std::string::npos);
+}
+
+TEST(Config, DidYouMeanOnlyWhenClose) {
+  EXPECT_EQ(sampo::config::did_you_mean("grid.pointz", {"grid.points", "time.step"}), "grid.points");
+  EXPECT_EQ(sampo::config::did_you_mean("zzzzzzzzz", {"grid.points", "time.step"}), "");
+}
