@@ -2,7 +2,7 @@
 # Every kind of bad input: exit code 2 on every rank, exactly one message, no stack trace, no output file.
 source "$SAMPO_SOURCE/tests/support/driver_lib.sh"
 exe=$(driver demo)
-deck="$SAMPO_SOURCE/inputs/demo/brownian.toml"
+deck="$SAMPO_SOURCE/inputs/demo/flagship.toml"
 bad() {  # bad "description" "expected message" args...
   local what=$1 expect=$2; shift 2
   run_np 2 "$exe" "$@"

@@ -2,7 +2,7 @@
 # Corrupt bytes in the newest checkpoint: restart detects it, warns, and uses the previous one.
 source "$SAMPO_SOURCE/tests/support/driver_lib.sh"
 exe=$(driver demo)
-deck="$SAMPO_SOURCE/inputs/demo/brownian.toml"
+deck="$SAMPO_SOURCE/inputs/demo/flagship.toml"
 common=(demo.walkers=50000 demo.output_every=5 run.seed=9 checkpoint.every_steps=10 checkpoint.keep=3)
 
 run_np 2 "$exe" "$deck" "${common[@]}" demo.steps=40 run.output_dir="$WORK/ref" -q

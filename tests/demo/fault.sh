@@ -3,7 +3,7 @@
 source "$SAMPO_SOURCE/tests/support/driver_lib.sh"
 exe=$(driver demo)
 start=$(date +%s)
-run_np 3 timeout 60 "$exe" "$SAMPO_SOURCE/inputs/demo/brownian.toml" demo.walkers=3000 demo.steps=100 \
+run_np 3 timeout 60 "$exe" "$SAMPO_SOURCE/inputs/demo/flagship.toml" demo.walkers=3000 demo.steps=100 \
   demo.fail_at_step=5 demo.fail_rank=1 run.output_dir="$WORK/f"
 elapsed=$(( $(date +%s) - start ))
 check "job fails (exit $rc)" [ "$rc" -ne 0 ]

@@ -3,7 +3,7 @@
 # middle of one), restart after each, and the final result equals the uninterrupted run.
 source "$SAMPO_SOURCE/tests/support/driver_lib.sh"
 exe=$(driver demo)
-deck="$SAMPO_SOURCE/inputs/demo/brownian.toml"
+deck="$SAMPO_SOURCE/inputs/demo/flagship.toml"
 common=(demo.walkers=400000 demo.steps=40 demo.output_every=1 run.seed=5 checkpoint.every_steps=1 checkpoint.keep=2)
 
 run_np 2 "$exe" "$deck" "${common[@]}" run.output_dir="$WORK/ref" -q

@@ -5,7 +5,7 @@ source "$SAMPO_SOURCE/tests/support/driver_lib.sh"
 exe=$(driver demo)
 common=(demo.walkers=30011 demo.steps=50 demo.sigma=0.7 demo.output_every=50 run.seed=3 checkpoint.at_end=false)
 for np in 1 2 3 4; do
-  run_np $np "$exe" "$SAMPO_SOURCE/inputs/demo/brownian.toml" "${common[@]}" run.output_dir="$WORK/np$np" -q
+  run_np $np "$exe" "$SAMPO_SOURCE/inputs/demo/flagship.toml" "${common[@]}" run.output_dir="$WORK/np$np" -q
   check "np $np exits 0" [ "$rc" -eq 0 ]
 done
 for np in 2 3 4; do
