@@ -4,7 +4,7 @@
 # With CI=true, warnings are errors. BUILD_DIR (default build) selects the build directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./scripts/install-deps.sh
+./scripts/install-deps.sh slurm   # the slurm group: live Slurm tests (label slurm)
 BUILD_DIR=${BUILD_DIR:-build}
 werror=OFF
 [ "${CI:-}" = "true" ] && werror=ON
