@@ -7,6 +7,7 @@
 #include <hdf5.h>
 
 #include <complex>
+#include <exception>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -34,7 +35,12 @@ class Handle {
   }
   Handle(const Handle&) = delete;
   Handle& operator=(const Handle&) = delete;
-  ~Handle() { reset(); }
+  // During stack unwinding the id is not closed: closing a parallel file (or a dataset in one) is collective, and
+  // the other ranks may be elsewhere — the job is about to abort (or exit on a collective error) anyway.
+  ~Handle() {
+    if (std::uncaught_exceptions() > 0) return;
+    reset();
+  }
   void reset() noexcept {
     if (id_ >= 0 && closer_) closer_(id_);
     id_ = H5I_INVALID_HID;
