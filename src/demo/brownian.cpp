@@ -72,6 +72,9 @@ int run(app::Context& ctx) {
   const std::uint64_t first = N * static_cast<std::uint64_t>(comm.rank()) / P;
   const std::uint64_t count = N * static_cast<std::uint64_t>(comm.rank() + 1) / P - first;
 
+  // Positions, plus the same again while a checkpoint or the output is written.
+  app::require_memory(ctx, 2.0 * 8.0 * static_cast<double>(count),
+                      "demo.walkers = " + std::to_string(p.walkers));
   checkpoint::Manager ckpt(comm, checkpoint::Params::from(ctx.config, ctx.output_dir), "demo", schema_version);
   std::vector<double> x(count, 0.0), t_hist, msd_hist;
   std::int64_t step = 0;

@@ -33,6 +33,8 @@ bad "missing deck" "cannot read deck" "$WORK/nope.toml"
 bad "unwritable output directory" "cannot create output directory" "$WORK/ok.toml" run.output_dir="$WORK/a-file/sub"
 bad "unknown option" "run sampo-demo --help" "$WORK/ok.toml" --frobnicate
 bad "restart without any checkpoint" "no usable checkpoint" "$WORK/ok.toml" run.output_dir="$WORK/empty" --restart latest
+bad "size that cannot fit in memory, with the estimate" "demo.walkers = 900000000000 needs about 6.5 TiB per rank" \
+  "$WORK/ok.toml" demo.walkers=900000000000 run.output_dir="$WORK/big"
 run_np 1 "$exe" "$WORK/ok.toml" run.output_dir="$WORK/out1" -q
 bad "restart from an output file" "not a Sampo checkpoint" "$WORK/ok.toml" run.output_dir="$WORK/o2" \
   --restart "$WORK/out1/demo.h5"

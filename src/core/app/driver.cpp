@@ -23,6 +23,38 @@ config::Schema run_schema(const std::string& driver) {
   return s.merge(checkpoint::Params::schema());
 }
 
+std::string format_bytes(double b) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  int u = 0;
+  while (b >= 1024.0 && u < 6) b /= 1024.0, ++u;
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.1f %s", b, units[u]);
+  return buf;
+}
+
+void require_memory(const Context& ctx, double bytes_per_rank, const std::string& what) {
+  const auto node = ctx.comm.split_node();
+  double available = 0.0;
+  {
+    std::ifstream in("/proc/meminfo");
+    std::string key;
+    double kib = 0;
+    std::string unit;
+    while (in >> key >> kib >> unit)
+      if (key == "MemAvailable:") available = kib * 1024.0;
+  }
+  const double need = node.allreduce(bytes_per_rank, mpi::Op::sum);
+  // The node with the least headroom decides; everyone learns it.
+  const double headroom = ctx.comm.allreduce(available > 0 ? 0.9 * available - need : 1.0, mpi::Op::min);
+  if (headroom >= 0) return;
+  mpi::all_or_throw(ctx.comm, [&] {
+    if (available > 0 && need > 0.9 * available)
+      throw InputError(what + " needs about " + format_bytes(bytes_per_rank) + " per rank (" + format_bytes(need) +
+                       " for the " + std::to_string(node.size()) + " ranks on this node), but the node has " +
+                       format_bytes(available) + " available; reduce the size or run on more nodes");
+  });
+}
+
 namespace {
 
 std::string join_args(int argc, char** argv) {

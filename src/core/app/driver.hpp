@@ -36,6 +36,12 @@ struct DriverSpec {
   std::function<int(Context&)> run;        // returns the exit code (0, or checkpoint::exit_requeue)
 };
 
+// Collective: throws a (collective) InputError when `bytes_per_rank` on every rank of a node would not fit in the
+// node's available memory (MemAvailable). `what` names the keys that set the size, e.g. "demo.walkers = 1e12".
+void require_memory(const Context& ctx, double bytes_per_rank, const std::string& what);
+// Human-readable bytes ("1.5 GiB").
+std::string format_bytes(double bytes);
+
 // The `run.*` keys every driver has.
 config::Schema run_schema(const std::string& driver);
 

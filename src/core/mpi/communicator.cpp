@@ -66,6 +66,12 @@ Communicator Communicator::split(int colour, int key) const {
   return Communicator(std::shared_ptr<MPI_Comm>(new MPI_Comm(out), Deleter{true}));
 }
 
+Communicator Communicator::split_node() const {
+  MPI_Comm out = MPI_COMM_NULL;
+  SAMPO_MPI_CHECK(MPI_Comm_split_type(get(), MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &out));
+  return Communicator(std::shared_ptr<MPI_Comm>(new MPI_Comm(out), Deleter{true}));
+}
+
 void Communicator::barrier() const { SAMPO_MPI_CHECK(MPI_Barrier(get())); }
 
 std::string Communicator::broadcast_string(const std::string& s, int root) const {

@@ -53,6 +53,9 @@ class Communicator {
   // Collective: ranks with equal colour form a new communicator, ordered by key.
   [[nodiscard]] Communicator split(int colour, int key) const;
 
+  // Collective: the ranks that share this rank's node (memory).
+  [[nodiscard]] Communicator split_node() const;
+
   void barrier() const;  // collective
 
   template <class T>
