@@ -94,6 +94,22 @@ TEST(Config, SyntaxErrorNamesLine) {
   EXPECT_NE(e.find("TOML syntax error"), std::string::npos) << e;
 }
 
+TEST(Config, TomlParserInternalCheckIsASyntaxError) {
+  // Found by tests/fuzz: toml++ 3.3 asserts on an empty table header followed by a newline.
+  const auto e = error_of("[a]\nx = 1\n\n[\n\n[grid]\npoints = 4\n");
+  EXPECT_NE(e.find("deck.toml:4: TOML syntax error: a table header must start with a name"), std::string::npos) << e;
+  EXPECT_NE(error_of("[$un]\nx = 1\n").find("deck.toml:1: TOML syntax error"), std::string::npos);
+  EXPECT_NE(error_of("[a.$]\nx = 1\n").find("deck.toml:1: TOML syntax error"), std::string::npos);
+  EXPECT_NE(error_of("[a.]\nx = 1\n").find("deck.toml:1: TOML syntax error"), std::string::npos);
+  // ... and toml++ reaches an "unreachable" point on some non-ASCII whitespace: rejected before parsing.
+  const auto u = error_of("[grid]\npoints =\xe3\x80\x80 4\n");
+  EXPECT_NE(u.find("deck.toml:2: TOML syntax error: a non-ASCII character"), std::string::npos) << u;
+  // Non-ASCII in comments and strings, and nested arrays opened on their own line, stay valid.
+  auto c = Config::parse(schema(), "# \xcf\x81 = 0.9\n[run]\nname = \"\xcf\x83\" # \xcf\x83\n[model]\ncoefficients = [\n  1.0,\n  2.0,\n]\n",
+                         "deck.toml");
+  EXPECT_EQ(c.get_string("run.name"), "\xcf\x83");
+}
+
 TEST(Config, Overrides) {
   auto c = Config::parse(schema(), "[grid]\npoints = 1024\n", "deck.toml",
                          {"grid.points=2048", "time.method=rk4ip", "model.coefficients=[3, 4.5]", "run.name=a b"});

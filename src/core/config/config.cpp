@@ -1,14 +1,15 @@
 #include "core/config/config.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <fstream>
 #include <map>
 #include <sstream>
+#include "core/error/error.hpp"
+
 #define TOML_EXCEPTIONS 1
 #include <toml++/toml.h>
-
-#include "core/error/error.hpp"
 
 namespace sampo::config {
 
@@ -171,6 +172,78 @@ Value convert(const Key& k, const toml::node& n, const std::string& where) {
   throw InternalError("unhandled config type");
 }
 
+// toml++ 3.3 (Debian 12) has inputs on which it reaches an assertion or an "unreachable" point, which with NDEBUG
+// are optimiser assumptions: undefined behaviour on a user's typo (found by tests/fuzz). Reject those inputs first:
+// a table header with no name ("[" then end of line), and non-ASCII bytes outside strings and comments.
+void prescan(const std::string& text, const std::string& source) {
+  int line = 1, depth = 0;
+  bool line_start = true;
+  auto fail = [&](const std::string& why) {
+    throw ConfigError(source + ":" + std::to_string(line) + ": TOML syntax error: " + why);
+  };
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '\n') {
+      ++line, line_start = true;
+      continue;
+    }
+    if (c == ' ' || c == '\t' || c == '\r') continue;
+    const bool at_start = line_start;
+    line_start = false;
+    if (c == '#') {  // comment: skip to end of line
+      while (i + 1 < text.size() && text[i + 1] != '\n') ++i;
+      continue;
+    }
+    if (c == '"' || c == '\'') {  // strings (basic, literal, multi-line)
+      const bool multi = text.compare(i, 3, std::string(3, c)) == 0;
+      const std::string close = multi ? std::string(3, c) : std::string(1, c);
+      std::size_t j = i + close.size();
+      for (; j < text.size(); ++j) {
+        if (text[j] == '\n') {
+          if (!multi) break;
+          ++line;
+        }
+        if (c == '"' && text[j] == '\\') {
+          ++j;
+          continue;
+        }
+        if (text.compare(j, close.size(), close) == 0) break;
+      }
+      i = j + close.size() - 1;
+      continue;
+    }
+    if (static_cast<unsigned char>(c) >= 0x80)
+      fail("a non-ASCII character outside a string or comment (put it in quotes or in a # comment)");
+    if (c == '[' && at_start && depth == 0) {  // table header
+      std::size_t j = i + 1;
+      if (j < text.size() && text[j] == '[') ++j;
+      while (j < text.size() && (text[j] == ' ' || text[j] == '\t')) ++j;
+      // The header: dotted bare keys (A-Z a-z 0-9 _ -), or anything that starts with a quote.
+      auto bare = [](char x) { return std::isalnum(static_cast<unsigned char>(x)) || x == '_' || x == '-'; };
+      if (j >= text.size() || !(bare(text[j]) || text[j] == '"' || text[j] == '\''))
+        fail("a table header must start with a name: [section]");
+      bool expect_key = true;
+      for (; j < text.size() && text[j] != ']' && text[j] != '\n' && text[j] != '"' && text[j] != '\''; ++j) {
+        if (text[j] == ' ' || text[j] == '\t') continue;
+        if (text[j] == '.' && !expect_key) {
+          expect_key = true;
+        } else if (bare(text[j]) && expect_key) {
+          while (j + 1 < text.size() && bare(text[j + 1])) ++j;
+          expect_key = false;
+        } else {
+          fail("a table header may only hold names made of A-Z a-z 0-9 _ - joined by dots: [section]");
+        }
+      }
+      if (j < text.size() && text[j] != '"' && text[j] != '\'' && expect_key)
+        fail("a table header ends with a dot or has no name: [section]");
+      i = j - 1;
+      continue;
+    }
+    if (c == '[') ++depth;
+    if (c == ']' && depth > 0) --depth;
+  }
+}
+
 std::string where_of(const toml::node& n, const std::string& source) {
   const auto& src = n.source();
   if (src.begin.line == 0) return source;
@@ -307,6 +380,7 @@ Config Config::parse(const Schema& schema, const std::string& text, const std::s
   };
 
   toml::table table;
+  prescan(text, source);
   try {
     table = toml::parse(text, source);
   } catch (const toml::parse_error& e) {
@@ -338,6 +412,7 @@ Config Config::parse(const Schema& schema, const std::string& text, const std::s
     if (k.type == Type::string && (raw.empty() || raw.front() != '"')) raw = quote(raw);
     toml::table t;
     try {
+      prescan("v = " + raw, where);
       t = toml::parse("v = " + raw);
     } catch (const toml::parse_error& e) {
       throw ConfigError(where + ": cannot read '" + ov.substr(eq + 1) + "' as a " + to_string(k.type) + " (" +

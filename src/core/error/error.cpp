@@ -4,10 +4,9 @@
 
 namespace sampo::detail {
 
-void verify_failed(const char* expr, const std::string& msg, std::source_location loc) {
+void verify_failed(const char* expr, const std::string& msg, const char* function, const char* file, int line) {
   std::ostringstream os;
-  os << msg << " (check `" << expr << "` failed in " << loc.function_name() << " at " << loc.file_name() << ":"
-     << loc.line() << ")";
+  os << msg << " (check `" << expr << "` failed in " << function << " at " << file << ":" << line << ")";
   throw InternalError(os.str());
 }
 

@@ -4,7 +4,6 @@
 // Policy (see app/driver.hpp): a UsageError that is *collective* (every rank holds the same one, as produced by
 // mpi::all_or_throw or by a broadcast decision) is printed once by rank 0 and every rank exits with code 2.
 // Any other exception is printed with its rank and the whole job is aborted, so nothing ever hangs.
-#include <source_location>
 #include <stdexcept>
 #include <string>
 
@@ -64,7 +63,8 @@ class InternalError : public Error {
 };
 
 namespace detail {
-[[noreturn]] void verify_failed(const char* expr, const std::string& msg, std::source_location loc);
+[[noreturn]] void verify_failed(const char* expr, const std::string& msg, const char* function, const char* file,
+                                int line);
 }  // namespace detail
 
 }  // namespace sampo
@@ -73,7 +73,7 @@ namespace detail {
 #define SAMPO_VERIFY(cond, msg)                                                                         \
   do {                                                                                                  \
     if (!(cond)) [[unlikely]]                                                                           \
-      ::sampo::detail::verify_failed(#cond, (msg), std::source_location::current());                    \
+      ::sampo::detail::verify_failed(#cond, (msg), __func__, __FILE__, __LINE__);                         \
   } while (0)
 
 // Debug-only check (compiled out with NDEBUG).

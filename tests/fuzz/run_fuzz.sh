@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Builds a libFuzzer target with clang (ASan + UBSan) and runs it for a bounded time on a seed corpus.
+#   run_fuzz.sh NAME SECONDS SOURCES...      (sources relative to the repository; the seed corpus is every
+#                                             file under tests/fuzz/corpus/NAME and inputs/)
+# Prints the number of executions; fails on any crash, leak, sanitizer report or timeout. Exit 77 when clang or
+# its fuzzer runtime is missing (Debian: clang libclang-rt-14-dev).
+set -uo pipefail
+name=$1; seconds=$2; shift 2
+src=${SAMPO_SOURCE:?}
+out=${SAMPO_BUILD:?}/fuzz/$name
+mkdir -p "$out/corpus"
+command -v clang++ >/dev/null || { echo "SKIP: clang++ missing (apt-get install clang libclang-rt-14-dev)"; exit 77; }
+inc=$(pkg-config --cflags-only-I hdf5-openmpi 2>/dev/null)
+srcs=()
+for s in "$@"; do srcs+=("$src/$s"); done
+if ! OMPI_CXX=clang++ mpicxx -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+      -I"$src/src" -I"$SAMPO_BUILD/src/core/generated" $inc "${srcs[@]}" -o "$out/fuzz_$name" 2>"$out/build.log"; then
+  if grep -q "libclang_rt.fuzzer\|fsanitize=fuzzer" "$out/build.log"; then
+    echo "SKIP: clang's fuzzer runtime is missing (apt-get install libclang-rt-14-dev)"; exit 77
+  fi
+  cat "$out/build.log"; exit 1
+fi
+seeds=("$src/tests/fuzz/corpus/$name")
+[ -d "$src/inputs" ] && seeds+=("$src/inputs")
+find "${seeds[@]}" -type f -size -64k 2>/dev/null | while read -r f; do cp "$f" "$out/corpus/$(basename "$(dirname "$f")")_$(basename "$f")"; done
+cd "$out"
+ASAN_OPTIONS=detect_leaks=1 ./"fuzz_$name" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+  -print_final_stats=1 corpus >run.log 2>&1
+rc=$?
+execs=$(grep -oE "stat::number_of_executed_units: *[0-9]+" run.log | grep -oE "[0-9]+$")
+echo "fuzz $name: ${execs:-?} executions in ${seconds}s, exit $rc"
+[ $rc -eq 0 ] || { tail -40 run.log; exit 1; }
