@@ -24,10 +24,11 @@ for p in $ranks; do
   start=$(date +%s.%N)
   sbatch --wait --ntasks="$p" --export=ALL,SAMPO_ROOT="$root" --output="$root/runs/scaling-$driver-$mode-$p.out" \
     "$root/jobs/$driver.sbatch" "$deck" "$@" "$size_key=$size" checkpoint.at_end=false >/dev/null
-  t=$(echo "$(date +%s.%N) - $start" | bc -l)
+  t=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { print b - a }')
   [ -z "$t1" ] && t1=$t
-  if [ "$mode" = strong ]; then s=$(echo "$t1 / $t" | bc -l); else s=$(echo "$t1 * $p / $t" | bc -l); fi
-  e=$(echo "$s / $p" | bc -l)
-  printf '%s,%s,%d,%s,%.3f,%.3f,%.3f\n' "$mode" "$driver" "$p" "$size" "$t" "$s" "$e" | tee -a "$table"
+  # strong: speedup t1/t; weak: scaled speedup p*t1/t (work grows with p). Efficiency = speedup / p.
+  awk -v m="$mode" -v d="$driver" -v p="$p" -v n="$size" -v t="$t" -v t1="$t1" 'BEGIN {
+    s = (m == "strong") ? t1 / t : t1 * p / t
+    printf "%s,%s,%d,%s,%.3f,%.3f,%.3f\n", m, d, p, n, t, s, s / p }' | tee -a "$table"
 done
 echo "table: $table (wall time includes queueing and start-up; use large sizes)"
