@@ -18,10 +18,6 @@ config::Schema Params::schema() {
   s.integer("demo.steps", 1000, "number of steps", 0, 1e12);
   s.real("demo.sigma", 1.0, "standard deviation of one increment", 0.0, 1e6);
   s.integer("demo.output_every", 10, "record the mean square displacement every this many steps", 1, 1e12);
-  s.real("demo.sleep_ms", 0.0, "sleep per step in milliseconds (for fault-injection tests)", 0.0, 1e4);
-  s.integer("demo.fail_at_step", -1, "fault injection: throw on rank demo.fail_rank at this step (-1: never)", -1,
-            1e12);
-  s.integer("demo.fail_rank", 0, "fault injection: the rank that throws", 0, 1e6);
   return s;
 }
 
@@ -31,9 +27,6 @@ Params Params::from(const config::Config& c) {
   p.steps = c.get_int("demo.steps");
   p.sigma = c.get_real("demo.sigma");
   p.output_every = c.get_int("demo.output_every");
-  p.sleep_ms = c.get_real("demo.sleep_ms");
-  p.fail_at_step = c.get_int("demo.fail_at_step");
-  p.fail_rank = c.get_int("demo.fail_rank");
   return p;
 }
 
@@ -109,16 +102,12 @@ int run(app::Context& ctx) {
 
   log::Progress progress(ctx.log, "demo", static_cast<double>(p.steps), "steps");
   while (step < p.steps) {
-    if (step == p.fail_at_step && comm.rank() == p.fail_rank)
-      throw InternalError("fault injection: rank " + std::to_string(comm.rank()) + " fails at step " +
-                          std::to_string(step));
     advance(x, first, seed, p.sigma, step);
     ++step;
     if (step % p.output_every == 0 || step == p.steps) {
       t_hist.push_back(static_cast<double>(step));
       msd_hist.push_back(mean_square(comm, x, p.walkers));
     }
-    if (p.sleep_ms > 0) std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(p.sleep_ms));
     progress.update(static_cast<double>(step));
     const auto reason = ckpt.due(step);
     if (reason != checkpoint::Reason::none) {

@@ -18,9 +18,6 @@ struct Params {
   std::int64_t steps = 1000;
   double sigma = 1.0;
   std::int64_t output_every = 10;
-  double sleep_ms = 0.0;           // per step, to make fault-injection tests catch the run mid-way
-  std::int64_t fail_at_step = -1;  // fault injection: throw on rank fail_rank at this step (-1: never)
-  std::int64_t fail_rank = 0;
 
   static config::Schema schema();
   static Params from(const config::Config& c);

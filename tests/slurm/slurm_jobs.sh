@@ -7,8 +7,9 @@
 source "$SAMPO_SOURCE/tests/support/driver_lib.sh"
 drv=$1; dataset=$2
 case "$drv" in
+  # slow: the same run made long enough to be signalled (SAMPO_STEP_DELAY_MS=150 per step)
   demo) small=(demo.walkers=20000 demo.steps=30 demo.output_every=5 run.seed=4)
-        slow=(demo.sleep_ms=150 demo.steps=120) ;;
+        slow=(demo.steps=120) ;;
   *) echo "slurm_jobs.sh: no settings for driver $drv"; exit 1 ;;
 esac
 deck="$SAMPO_SOURCE/inputs/$drv/flagship.toml"
@@ -38,7 +39,7 @@ check "sbatch --wait job $jid exits 0" [ $? -eq 0 ]
 check "job output equals the direct run" same_dataset "$WORK/ref_small/$drv.h5" "$WORK/runs/$drv/$jid/$drv.h5" "$dataset"
 
 # (2) pre-emption: USR1 to the batch shell (what --signal=B:USR1 does), then requeue via RequeueExit=85
-jid=$(sbatch --parsable "$SAMPO_SOURCE/jobs/$drv.sbatch" "$deck" "${small[@]}" "${slow[@]}")
+jid=$(SAMPO_STEP_DELAY_MS=150 sbatch --parsable "$SAMPO_SOURCE/jobs/$drv.sbatch" "$deck" "${small[@]}" "${slow[@]}")
 for _ in $(seq 120); do grep -q "MPI ranks" "$(job_out "$jid")" 2>/dev/null && break; sleep 0.5; done
 sleep 2
 scancel --signal=USR1 --batch "$jid"
@@ -50,7 +51,7 @@ check "pre-empted + requeued result equals the uninterrupted run" \
   same_dataset "$WORK/ref/$drv.h5" "$WORK/runs/$drv/$jid/$drv.h5" "$dataset"
 
 # (3) restart chain across 1-minute limits (the signal comes 30-60 s before the limit)
-ids=$(SBATCH_TIMELIMIT=1 SBATCH_SIGNAL=B:USR1@30 SAMPO_RUN_DIR="$WORK/chain" \
+ids=$(SAMPO_STEP_DELAY_MS=150 SBATCH_TIMELIMIT=1 SBATCH_SIGNAL=B:USR1@30 SAMPO_RUN_DIR="$WORK/chain" \
       "$SAMPO_SOURCE/jobs/restart-chain.sh" 3 "$SAMPO_SOURCE/jobs/$drv.sbatch" "$deck" "${small[@]}" "${slow[@]}")
 last=$(echo "$ids" | tail -1)
 for _ in $(seq 400); do [ -z "$(squeue -h 2>/dev/null)" ] && break; sleep 1; done

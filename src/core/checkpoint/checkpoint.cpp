@@ -8,8 +8,10 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <regex>
+#include <thread>
 
 #include "core/error/error.hpp"
 
@@ -84,9 +86,19 @@ Manager::Manager(mpi::Communicator comm, Params params, std::string driver, int 
       params_(std::move(params)),
       driver_(std::move(driver)),
       schema_version_(schema_version),
-      last_time_(std::chrono::steady_clock::now()) {}
+      last_time_(std::chrono::steady_clock::now()) {
+  if (const char* f = std::getenv("SAMPO_FAULT_INJECT")) {
+    long long r = -1, st = -1;
+    if (std::sscanf(f, "%lld:%lld", &r, &st) == 2) fault_rank_ = static_cast<int>(r), fault_step_ = st;
+  }
+  if (const char* d = std::getenv("SAMPO_STEP_DELAY_MS")) step_delay_ms_ = std::atof(d);
+}
 
 Reason Manager::due(std::int64_t step) {
+  if (step_delay_ms_ > 0) std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(step_delay_ms_));
+  if (step == fault_step_ && comm_.rank() == fault_rank_)
+    throw InternalError("fault injection (SAMPO_FAULT_INJECT): rank " + std::to_string(fault_rank_) +
+                        " fails at step " + std::to_string(step));
   int code = 0;
   if (pending_signal() != 0) code = 3;
   if (comm_.is_root() && params_.every_seconds > 0 && code == 0) {

@@ -54,6 +54,9 @@ class Manager {
   Manager(mpi::Communicator comm, Params params, std::string driver, int schema_version);
 
   // Collective (one small Allreduce): whether a checkpoint is due after `step`, and why.
+  // Also the per-step hook for fault-injection tests, set from the environment (never from decks):
+  //   SAMPO_FAULT_INJECT=RANK:STEP   rank RANK throws an internal error at step STEP (the job must abort, not hang)
+  //   SAMPO_STEP_DELAY_MS=X          sleep X ms per step (so kill tests catch a short run mid-way)
   Reason due(std::int64_t step);
   // Collective: writes the checkpoint of `step`; `writer` fills the root group (checksummed datasets: use
   // dataset_options()). Returns the final path.
@@ -80,6 +83,9 @@ class Manager {
   std::string driver_;
   int schema_version_;
   std::int64_t last_step_written_ = -1;
+  int fault_rank_ = -1;
+  std::int64_t fault_step_ = -1;
+  double step_delay_ms_ = 0.0;
   std::chrono::steady_clock::time_point last_time_;
 };
 

@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
 # A full output file system: the run fails with a clear message naming the file, and leaves no output or
 # checkpoint that looks complete (only .part / .tmp names). Needs root to mount a 512 KiB tmpfs (else exit 77).
+#   disk_full.sh DRIVER
+DRIVER=$1
 source "$SAMPO_SOURCE/tests/support/driver_lib.sh"
-exe=$(driver demo)
+source "$SAMPO_SOURCE/tests/support/campaign_lib.sh"
 mnt="$WORK/full"
 mkdir -p "$mnt"
 if ! mount -t tmpfs -o size=512k tmpfs "$mnt" 2>/dev/null; then echo "SKIP: cannot mount a small tmpfs here"; exit 77; fi
 trap 'umount "$mnt" 2>/dev/null; rm -rf "$WORK"' EXIT
-# 200k walkers = 1.6 MB of positions: the first checkpoint cannot fit.
-run_np 2 timeout 60 "$exe" "$SAMPO_SOURCE/inputs/demo/flagship.toml" demo.walkers=200000 demo.steps=20 \
-  checkpoint.every_steps=10 run.output_dir="$mnt/run"
+# The BIG state does not fit in 512 KiB: the first checkpoint write fails.
+run_np 2 timeout 60 "$exe" "$deck" "${BIG[@]}" checkpoint.every_steps=10 run.output_dir="$mnt/run"
 check "the run fails (exit $rc)" [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ]
-check "the message names the file and the failed write" grep -qE "ckpt-000000000010.h5.tmp|No space left" "$WORK/err"
+check "the message says the write failed" grep -qE "ckpt-000000000010.h5.tmp|No space left" "$WORK/err"
 echo "stderr: $(head -c 400 "$WORK/err")"
 check "no checkpoint that looks complete" [ -z "$(ls "$mnt"/run/checkpoints/*.h5 2>/dev/null)" ]
-check "no output that looks complete" [ ! -e "$mnt/run/demo.h5" ]
+check "no output that looks complete" [ ! -e "$mnt/run/$OUTPUT" ]
 finish
