@@ -1,0 +1,479 @@
+#include "smc/filter.hpp"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "core/checkpoint/checkpoint.hpp"
+#include "core/error/error.hpp"
+#include "core/rng/stream.hpp"
+
+namespace sampo::smc {
+
+using u128 = __uint128_t;
+
+Backward parse_backward(const std::string& name) {
+  if (name == "rejection") return Backward::rejection;
+  if (name == "mh") return Backward::mh;
+  if (name == "exact") return Backward::exact;
+  throw ConfigError("unknown backward sampler '" + name + "' (rejection, mh, exact)");
+}
+std::string to_string(Backward b) {
+  switch (b) {
+    case Backward::rejection: return "rejection";
+    case Backward::mh: return "mh";
+    case Backward::exact: return "exact";
+  }
+  return "?";
+}
+
+namespace {
+
+// x ∈ [0, 1] as a fixed-point number with 96 fractional bits (truncated; exact function of x).
+inline u128 fixed96(double x) noexcept {
+  std::uint64_t bits;
+  std::memcpy(&bits, &x, sizeof bits);
+  const int biased = static_cast<int>((bits >> 52) & 0x7ff);
+  if (biased == 0) return 0;
+  const std::uint64_t mant = (bits & ((std::uint64_t{1} << 52) - 1)) | (std::uint64_t{1} << 52);
+  const int sh = biased - 1075 + 96;
+  if (sh >= 0) return static_cast<u128>(mant) << sh;
+  if (sh <= -64) return 0;
+  return mant >> -sh;
+}
+
+// Collective: exact global sum of 128-bit integers (one per slot).
+void allreduce_u128(const mpi::Communicator& comm, std::span<u128> v) {
+  if (comm.size() == 1) return;
+  std::vector<unsigned long long> mine;
+  for (auto x : v) {
+    mine.push_back(static_cast<unsigned long long>(x >> 64));
+    mine.push_back(static_cast<unsigned long long>(x));
+  }
+  const auto all = comm.allgatherv<unsigned long long>(mine);
+  for (auto& x : v) x = 0;
+  for (std::size_t r = 0; r < all.size(); r += mine.size())
+    for (std::size_t k = 0; k < v.size(); ++k)
+      v[k] += (static_cast<u128>(all[r + 2 * k]) << 64) | all[r + 2 * k + 1];
+}
+
+double u128_to_double(u128 v, int frac_bits) {
+  const double hi = static_cast<double>(static_cast<std::uint64_t>(v >> 64));
+  const double lo = static_cast<double>(static_cast<std::uint64_t>(v));
+  return std::ldexp(std::ldexp(hi, 64) + lo, -frac_bits);
+}
+
+// Collective: `width` exact sums of term(i, out) over this rank's n items and all ranks; OpenMP inside.
+template <class F>
+std::vector<double> exact_sums(const mpi::Communicator& comm, std::uint64_t n, int width, F&& term) {
+  std::vector<ExactSum> total(static_cast<std::size_t>(width));
+#pragma omp parallel
+  {
+    std::vector<ExactSum> part(static_cast<std::size_t>(width));
+    std::vector<double> buf(static_cast<std::size_t>(width));
+#pragma omp for schedule(static)
+    for (std::int64_t i = 0; i < static_cast<std::int64_t>(n); ++i) {
+      term(static_cast<std::size_t>(i), buf.data());
+      for (int k = 0; k < width; ++k) part[static_cast<std::size_t>(k)].add(buf[static_cast<std::size_t>(k)]);
+    }
+#pragma omp critical(sampo_smc_exact_sums)
+    for (int k = 0; k < width; ++k) total[static_cast<std::size_t>(k)].merge(part[static_cast<std::size_t>(k)]);
+  }
+  ExactSum::allreduce(comm, total);
+  std::vector<double> out(static_cast<std::size_t>(width));
+  for (int k = 0; k < width; ++k) out[static_cast<std::size_t>(k)] = total[static_cast<std::size_t>(k)].value();
+  return out;
+}
+
+template <class T>
+std::vector<T> gather(const mpi::Communicator& comm, const std::vector<T>& local) {
+  return comm.allgatherv<T>(std::span<const T>(local));
+}
+
+}  // namespace
+
+ParticleFilter::ParticleFilter(mpi::Communicator comm, const Model& model, const Observations& obs,
+                               const Functional* h, FilterOptions opt, std::vector<double> reference)
+    : comm_(std::move(comm)), model_(model), obs_(obs), h_(h), opt_(opt), ref_(std::move(reference)) {
+  SAMPO_VERIFY(opt_.particles >= 2, "a particle filter needs at least 2 particles");
+  layout_ = Layout{opt_.particles, comm_.size()};
+  first_ = layout_.first(comm_.rank());
+  n_loc_ = layout_.count(comm_.rank());
+  d_ = model_.dim();
+  m_ = h_ ? h_->dim() : 0;
+  SAMPO_VERIFY(obs_.dy == model_.obs_dim(), "observations do not match the model's observation dimension");
+  SAMPO_VERIFY(ref_.empty() || ref_.size() == static_cast<std::size_t>((obs_.steps() + 1) * d_),
+               "reference path has the wrong length");
+  SAMPO_VERIFY(!opt_.guided || model_.has_proposal(), "the guided filter needs a model with a proposal");
+  if (opt_.max_tries <= 0) opt_.max_tries = static_cast<std::int64_t>(opt_.particles);
+}
+
+void ParticleFilter::run() {
+  if (t_ < 0) start();
+  while (!finished()) step();
+}
+
+void ParticleFilter::normalise(std::vector<double>& lw, StepRecord& rec) {
+  double mx = -std::numeric_limits<double>::infinity();
+  for (double v : lw) mx = std::max(mx, v);
+  mx = comm_.allreduce(mx, mpi::Op::max);
+  if (!std::isfinite(mx))
+    throw NumericalError("all particle weights vanished at time " + std::to_string(t_) +
+                         " (the observations are impossible under the model, or N is far too small)");
+  u128 s[2] = {0, 0};
+  const auto n = static_cast<std::int64_t>(lw.size());
+#pragma omp parallel
+  {
+    u128 a = 0, b = 0;
+#pragma omp for schedule(static)
+    for (std::int64_t i = 0; i < n; ++i) {
+      const double e = std::exp(lw[static_cast<std::size_t>(i)] - mx);
+      a += fixed96(e);
+      b += fixed96(e * e);
+    }
+#pragma omp critical(sampo_smc_normalise)
+    {
+      s[0] += a;
+      s[1] += b;
+    }
+  }
+  allreduce_u128(comm_, s);
+  const double sum = u128_to_double(s[0], 96), sum2 = u128_to_double(s[1], 96);
+  const double inc = mx + std::log(sum);
+#pragma omp parallel for schedule(static)
+  for (std::int64_t i = 0; i < n; ++i) lw[static_cast<std::size_t>(i)] -= inc;
+  rec.loglik_increment = inc;
+  rec.ess = sum * sum / sum2;
+  loglik_ += inc;
+}
+
+void ParticleFilter::moments(StepRecord& rec) const {
+  if (!opt_.moments) return;
+  const int d = d_;
+  const auto s = exact_sums(comm_, n_loc_, 2 * d, [&](std::size_t i, double* out) {
+    const double w = std::exp(logw_[i]);
+    for (int k = 0; k < d; ++k) {
+      const double x = x_[i * static_cast<std::size_t>(d) + static_cast<std::size_t>(k)];
+      out[k] = w * x;
+      out[d + k] = w * x * x;
+    }
+  });
+  rec.mean.assign(s.begin(), s.begin() + d);
+  rec.var.resize(static_cast<std::size_t>(d));
+  for (int k = 0; k < d; ++k) rec.var[static_cast<std::size_t>(k)] = s[static_cast<std::size_t>(d + k)] - s[static_cast<std::size_t>(k)] * s[static_cast<std::size_t>(k)];
+}
+
+void ParticleFilter::remember(const std::vector<std::uint64_t>& backward) {
+  if (!opt_.keep_history) return;
+  hist_x_.push_back(comm_.size() == 1 ? x_ : gather(comm_, x_));
+  if (t_ > 0) {
+    std::vector<unsigned long long> b(backward.begin(), backward.end());
+    const auto g = comm_.size() == 1 ? b : gather(comm_, b);
+    hist_j_.emplace_back(g.begin(), g.end());
+  }
+  final_logw_ = comm_.size() == 1 ? logw_ : gather(comm_, logw_);
+}
+
+void ParticleFilter::start() {
+  t_ = 0;
+  loglik_ = 0.0;
+  records_.clear();
+  hist_x_.clear();
+  hist_j_.clear();
+  const bool conditional = !ref_.empty();
+  const std::uint64_t N = opt_.particles;
+  const double lw0 = -std::log(static_cast<double>(N));
+  x_.assign(n_loc_ * static_cast<std::size_t>(d_), 0.0);
+  std::vector<double> lw(n_loc_);
+  const double* y = obs_.at(0);
+#pragma omp parallel for schedule(static)
+  for (std::int64_t j = 0; j < static_cast<std::int64_t>(n_loc_); ++j) {
+    const std::uint64_t g = first_ + static_cast<std::uint64_t>(j);
+    double* x = x_.data() + static_cast<std::size_t>(j) * static_cast<std::size_t>(d_);
+    if (conditional && g == N - 1) {
+      std::copy_n(ref_.data(), d_, x);
+    } else {
+      rng::Stream s(opt_.seed, rng::purpose_init, g, 0);
+      if (opt_.guided)
+        model_.sample_proposal(0, nullptr, y, s, x);
+      else
+        model_.sample_initial(s, x);
+    }
+    double l = lw0 + model_.log_observation(0, x, y);
+    if (opt_.guided) l += model_.log_initial(x) - model_.log_proposal(0, nullptr, y, x);
+    lw[static_cast<std::size_t>(j)] = l;
+  }
+  StepRecord rec;
+  normalise(lw, rec);
+  logw_ = std::move(lw);
+  if (h_) {
+    tau_.assign(n_loc_ * static_cast<std::size_t>(m_), 0.0);
+#pragma omp parallel for schedule(static)
+    for (std::int64_t j = 0; j < static_cast<std::int64_t>(n_loc_); ++j)
+      h_->initial(x_.data() + static_cast<std::size_t>(j) * static_cast<std::size_t>(d_),
+                  tau_.data() + static_cast<std::size_t>(j) * static_cast<std::size_t>(m_));
+  }
+  moments(rec);
+  records_.push_back(std::move(rec));
+  remember({});
+}
+
+void ParticleFilter::step() {
+  SAMPO_VERIFY(t_ >= 0 && !finished(), "step() before start() or after the last observation");
+  const int t = t_, tn = t_ + 1;
+  const bool conditional = !ref_.empty();
+  const std::uint64_t N = opt_.particles;
+  const auto d = static_cast<std::size_t>(d_), m = static_cast<std::size_t>(m_);
+  const int P = comm_.size();
+
+  // Global view of time t for the backward draws (an Allgather; the local arrays when P = 1).
+  std::vector<double> gx_buf, glw_buf, gtau_buf;
+  const double *gx = x_.data(), *glw = logw_.data(), *gtau = tau_.data();
+  if (h_ && P > 1) {
+    gx_buf = gather(comm_, x_);
+    glw_buf = gather(comm_, logw_);
+    gtau_buf = gather(comm_, tau_);
+    gx = gx_buf.data(), glw = glw_buf.data(), gtau = gtau_buf.data();
+  }
+
+  // Resampling and rebalancing.
+  StepRecord rec;
+  const bool resample = conditional || records_.back().ess < opt_.ess_threshold * static_cast<double>(N);
+  rec.resampled = resample ? 1 : 0;
+  std::vector<double> px, plw;
+  std::vector<std::uint64_t> anc;
+  if (resample) {
+    const auto fw = fixed_weights(comm_, logw_, N);
+    const std::uint64_t n_out = conditional ? N - 1 : N;
+    const auto counts = offspring(comm_, fw, conditional ? Scheme::multinomial : opt_.scheme, n_out, N, opt_.seed,
+                                  static_cast<std::uint32_t>(t));
+    auto moved = rebalance(comm_, counts, x_, d, first_, layout_, n_out);
+    px = std::move(moved.records);
+    anc = std::move(moved.ancestors);
+    if (conditional && first_ + n_loc_ == N) {  // the frozen slot's parent is the reference itself
+      px.insert(px.end(), ref_.begin() + static_cast<std::ptrdiff_t>(t * d_),
+                ref_.begin() + static_cast<std::ptrdiff_t>((t + 1) * d_));
+      anc.push_back(N - 1);
+    }
+    plw.assign(n_loc_, -std::log(static_cast<double>(N)));
+  } else {
+    anc.resize(n_loc_);
+    for (std::uint64_t j = 0; j < n_loc_; ++j) anc[j] = first_ + j;
+  }
+  SAMPO_VERIFY(anc.size() == n_loc_, "resampling left the wrong number of particles on a rank");
+  const double* parent_x = resample ? px.data() : x_.data();  // no copy when the population stays
+  const double* parent_lw = resample ? plw.data() : logw_.data();
+
+  // Propagation and weighting.
+  std::vector<double> xn(n_loc_ * d), lw(n_loc_);
+  const double* y = obs_.at(tn);
+#pragma omp parallel for schedule(static)
+  for (std::int64_t jj = 0; jj < static_cast<std::int64_t>(n_loc_); ++jj) {
+    const auto j = static_cast<std::size_t>(jj);
+    const std::uint64_t g = first_ + j;
+    const double* xp = parent_x + j * d;
+    double* x = xn.data() + j * d;
+    if (conditional && g == N - 1) {
+      std::copy_n(ref_.data() + static_cast<std::size_t>(tn) * d, d, x);
+    } else {
+      rng::Stream s(opt_.seed, rng::purpose_transition, g, static_cast<std::uint32_t>(tn));
+      if (opt_.guided)
+        model_.sample_proposal(tn, xp, y, s, x);
+      else
+        model_.sample_transition(tn, xp, s, x);
+    }
+    double l = parent_lw[j] + model_.log_observation(tn, x, y);
+    if (opt_.guided) l += model_.log_transition(tn, xp, x) - model_.log_proposal(tn, xp, y, x);
+    lw[j] = l;
+  }
+  normalise(lw, rec);
+
+  // PaRIS backward draws.
+  std::vector<double> taun;
+  std::vector<std::uint64_t> backward;
+  if (h_) {
+    const int K = opt_.backward_draws;
+    taun.assign(n_loc_ * m, 0.0);
+    if (opt_.keep_history) backward.assign(n_loc_ * static_cast<std::size_t>(K), 0);
+    std::vector<double> wt(N);
+    for (std::uint64_t l = 0; l < N; ++l) wt[l] = std::exp(glw[l]);
+    const rng::AliasTable alias(wt);
+    const double lbound = model_.log_transition_bound(tn);
+    const bool have_bound = std::isfinite(lbound);
+    std::int64_t fallbacks = 0;
+#pragma omp parallel reduction(+ : fallbacks)
+    {
+      std::vector<double> scratch(N), hbuf(m);
+      auto exact_draw = [&](const double* x, rng::Stream& s) -> std::uint64_t {
+        double mx = -std::numeric_limits<double>::infinity();
+        for (std::uint64_t l = 0; l < N; ++l) {
+          scratch[l] = glw[l] + model_.log_transition(tn, gx + l * d, x);
+          mx = std::max(mx, scratch[l]);
+        }
+        double tot = 0.0;
+        for (std::uint64_t l = 0; l < N; ++l) tot += (scratch[l] = std::exp(scratch[l] - mx));
+        const double u = s.uniform() * tot;
+        double c = 0.0;
+        for (std::uint64_t l = 0; l < N; ++l) {
+          c += scratch[l];
+          if (u < c) return l;
+        }
+        std::uint64_t last = N - 1;  // round-off: the last particle with positive weight
+        while (last > 0 && scratch[last] == 0.0) --last;
+        return last;
+      };
+      // Independent MH from J = A^i with proposal Cat(W_t): exact for the multinomial bootstrap filter.
+      auto mh_draw = [&](std::uint64_t start, const double* x, rng::Stream& s) -> std::uint64_t {
+        std::uint64_t J = start;
+        double lm = model_.log_transition(tn, gx + J * d, x);
+        for (int st = 0; st < opt_.mh_steps; ++st) {
+          const std::uint64_t Jp = alias.sample(s);
+          const double lmp = model_.log_transition(tn, gx + Jp * d, x);
+          if (std::log(s.uniform()) < lmp - lm) J = Jp, lm = lmp;
+        }
+        return J;
+      };
+#pragma omp for schedule(static)
+      for (std::int64_t jj = 0; jj < static_cast<std::int64_t>(n_loc_); ++jj) {
+        const auto j = static_cast<std::size_t>(jj);
+        const std::uint64_t g = first_ + j;
+        const double* x = xn.data() + j * d;
+        double* tau = taun.data() + j * m;
+        rng::Stream s(opt_.backward_seed ? opt_.backward_seed : opt_.seed, rng::purpose_backward, g, static_cast<std::uint32_t>(tn));
+        const bool frozen = conditional && g == N - 1;
+        for (int k = 0; k < K; ++k) {
+          std::uint64_t J = 0;
+          if (opt_.backward == Backward::exact || (opt_.backward == Backward::rejection && !have_bound) ||
+              (opt_.backward == Backward::mh && frozen)) {
+            J = exact_draw(x, s);
+          } else if (opt_.backward == Backward::rejection) {
+            bool accepted = false;
+            for (std::int64_t tries = 0; tries < opt_.max_tries; ++tries) {
+              J = alias.sample(s);
+              if (std::log(s.uniform()) < model_.log_transition(tn, gx + J * d, x) - lbound) {
+                accepted = true;
+                break;
+              }
+            }
+            if (!accepted) {
+              J = opt_.mh_fallback && !frozen ? mh_draw(anc[j], x, s) : exact_draw(x, s);
+              ++fallbacks;
+            }
+          } else {
+            J = mh_draw(anc[j], x, s);
+          }
+          if (!backward.empty()) backward[j * static_cast<std::size_t>(K) + static_cast<std::size_t>(k)] = J;
+          h_->increment(t, gx + J * d, x, hbuf.data());
+          for (std::size_t c = 0; c < m; ++c) tau[c] += gtau[J * m + c] + hbuf[c];
+        }
+        for (std::size_t c = 0; c < m; ++c) tau[c] /= static_cast<double>(K);
+      }
+    }
+    rec.fallbacks = comm_.allreduce(static_cast<long long>(fallbacks), mpi::Op::sum);
+  }
+
+  x_ = std::move(xn);
+  logw_ = std::move(lw);
+  anc_ = std::move(anc);
+  tau_ = std::move(taun);
+  t_ = tn;
+  moments(rec);
+  records_.push_back(std::move(rec));
+  remember(backward);
+}
+
+std::vector<double> ParticleFilter::estimate() const {
+  SAMPO_VERIFY(h_ != nullptr, "estimate() needs a functional");
+  const auto m = static_cast<std::size_t>(m_);
+  return exact_sums(comm_, n_loc_, m_, [&](std::size_t i, double* out) {
+    const double w = std::exp(logw_[i]);
+    for (std::size_t c = 0; c < m; ++c) out[c] = w * tau_[i * m + c];
+  });
+}
+
+std::vector<double> ParticleFilter::select_path(std::uint64_t seed) const {
+  SAMPO_VERIFY(opt_.keep_history && h_ && finished(), "select_path() needs keep_history, a functional and a full run");
+  const std::uint64_t N = opt_.particles;
+  const int n = obs_.steps(), K = opt_.backward_draws;
+  const auto d = static_cast<std::size_t>(d_);
+  rng::Stream s(seed, purpose_path, 0, 0);
+  // b_n ~ Cat(W_n) by inversion over fixed-point weights (exact, identical on every rank).
+  double mx = -std::numeric_limits<double>::infinity();
+  for (double v : final_logw_) mx = std::max(mx, v);
+  const int shift = fixed_shift(N);
+  std::uint64_t total = 0;
+  for (double v : final_logw_) total += to_fixed(v, mx, shift);
+  const std::uint64_t u = s.below(total);
+  std::uint64_t b = 0, c = 0;
+  for (; b < N; ++b) {
+    c += to_fixed(final_logw_[b], mx, shift);
+    if (u < c) break;
+  }
+  std::vector<double> path(static_cast<std::size_t>(n + 1) * d);
+  for (int t = n; t >= 0; --t) {
+    std::copy_n(hist_x_[static_cast<std::size_t>(t)].data() + b * d, d, path.data() + static_cast<std::size_t>(t) * d);
+    if (t > 0) b = hist_j_[static_cast<std::size_t>(t - 1)][b * static_cast<std::uint64_t>(K) + s.below(static_cast<std::uint64_t>(K))];
+  }
+  return path;
+}
+
+void ParticleFilter::save(const io::Group& g) const {
+  const auto o = checkpoint::Manager::dataset_options();
+  g.set_attr("t", static_cast<std::int64_t>(t_));
+  g.set_attr("loglik", loglik_);
+  g.set_attr("particles", static_cast<std::int64_t>(opt_.particles));
+  g.write_rows<double>("x", x_, static_cast<std::uint64_t>(d_), o);
+  g.write_distributed<double>("logw", logw_, o);
+  if (m_ > 0) g.write_rows<double>("tau", tau_, static_cast<std::uint64_t>(m_), o);
+  std::vector<double> ll, ess, mean, var;
+  std::vector<std::int64_t> res, fb;
+  for (const auto& r : records_) {
+    ll.push_back(r.loglik_increment);
+    ess.push_back(r.ess);
+    res.push_back(r.resampled);
+    fb.push_back(r.fallbacks);
+    mean.insert(mean.end(), r.mean.begin(), r.mean.end());
+    var.insert(var.end(), r.var.begin(), r.var.end());
+  }
+  g.write_replicated<double>("rec_loglik", ll, {}, o);
+  g.write_replicated<double>("rec_ess", ess, {}, o);
+  g.write_replicated<std::int64_t>("rec_resampled", res, {}, o);
+  g.write_replicated<std::int64_t>("rec_fallbacks", fb, {}, o);
+  if (!mean.empty()) {  // (filter.moments)
+    g.write_replicated<double>("rec_mean", mean, {}, o);
+    g.write_replicated<double>("rec_var", var, {}, o);
+  }
+}
+
+void ParticleFilter::load(const io::Group& g) {
+  SAMPO_VERIFY(ref_.empty() && !opt_.keep_history, "conditional filters are restarted from their PPG state");
+  const auto n = g.attr_int("particles");
+  if (static_cast<std::uint64_t>(n) != opt_.particles)
+    throw CheckpointError("checkpoint holds " + std::to_string(n) + " particles but filter.particles = " +
+                          std::to_string(opt_.particles) + " (they must match to continue the run)", true);
+  t_ = static_cast<int>(g.attr_int("t"));
+  loglik_ = g.attr_double("loglik");
+  x_ = g.read_part<double>("x", first_, n_loc_);
+  logw_ = g.read_part<double>("logw", first_, n_loc_);
+  if (m_ > 0) tau_ = g.read_part<double>("tau", first_, n_loc_);
+  const auto ll = g.read_all<double>("rec_loglik"), ess = g.read_all<double>("rec_ess");
+  const auto res = g.read_all<std::int64_t>("rec_resampled"), fb = g.read_all<std::int64_t>("rec_fallbacks");
+  const bool have_moments = g.exists("rec_mean");
+  const auto mean = have_moments ? g.read_all<double>("rec_mean") : std::vector<double>{};
+  const auto var = have_moments ? g.read_all<double>("rec_var") : std::vector<double>{};
+  records_.assign(ll.size(), {});
+  const auto d = static_cast<std::size_t>(d_);
+  for (std::size_t i = 0; i < ll.size(); ++i) {
+    auto& r = records_[i];
+    r.loglik_increment = ll[i], r.ess = ess[i], r.resampled = static_cast<int>(res[i]), r.fallbacks = fb[i];
+    if (mean.size() >= (i + 1) * d) {
+      r.mean.assign(mean.begin() + static_cast<std::ptrdiff_t>(i * d), mean.begin() + static_cast<std::ptrdiff_t>((i + 1) * d));
+      r.var.assign(var.begin() + static_cast<std::ptrdiff_t>(i * d), var.begin() + static_cast<std::ptrdiff_t>((i + 1) * d));
+    }
+  }
+}
+
+}  // namespace sampo::smc

@@ -1,0 +1,122 @@
+#pragma once
+// Particle filters over a population sharded across ranks, with PaRIS online smoothing and conditional SMC.
+//
+// Global particle i lives on the rank whose block [N r/P, N (r+1)/P) holds it; OpenMP threads share a rank's block.
+// Every random number is keyed by (seed, purpose, global particle id, time): initial draws (purpose_init, i, 0),
+// transitions/proposals (purpose_transition, i, t), backward draws (purpose_backward, i, t), resampling points (see
+// resample.hpp). Every sum over particles is exact (ExactSum / 128-bit fixed point), so the particles, the
+// likelihood, the moments and the smoothed estimates are bitwise identical for any rank and thread count.
+//
+// Step t → t+1: resample (if ESS < threshold·N; always, multinomially, in conditional mode) and rebalance;
+// propagate (bootstrap: m, guided: the model's proposal); weight and normalise (log-sum-exp with a global max);
+// then PaRIS: K̃ backward draws J ~ Λ_t(i, ℓ) ∝ W_t^ℓ m(ξ_t^ℓ, ξ_{t+1}^i) per particle and
+// τ_{t+1}^i = (1/K̃) Σ_j [τ_t^J + h̃_t(ξ_t^J, ξ_{t+1}^i)]. Over MPI the backward draws use an Allgather of
+// (ξ_t, W_t, τ_t): O(N) memory and traffic per rank and step, fine for moderate N (≲ 10^6 particles · dims).
+//
+// Conditional SMC (PPG): a reference path ζ_{0:n} is frozen in slot N-1; the other N-1 particles are resampled
+// multinomially from all N (which keeps the invariance of the conditional kernel); backward draws of every slot
+// (the frozen one included) are stored so that select_path() can draw the next reference.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/io/hdf5.hpp"
+#include "core/mpi/communicator.hpp"
+#include "smc/exact_sum.hpp"
+#include "smc/functional.hpp"
+#include "smc/model.hpp"
+#include "smc/resample.hpp"
+
+namespace sampo::smc {
+
+enum class Backward { rejection, mh, exact };
+Backward parse_backward(const std::string& name);
+std::string to_string(Backward b);
+
+struct FilterOptions {
+  std::uint64_t particles = 1000;     // N (global)
+  Scheme scheme = Scheme::systematic;
+  double ess_threshold = 0.5;         // resample when ESS < threshold · N (1: every step, 0: never)
+  bool guided = false;                // the model's proposal instead of the transition
+  Backward backward = Backward::rejection;
+  int backward_draws = 2;             // K̃
+  std::int64_t max_tries = 0;         // accept–reject tries before the exact O(N) draw (0: N)
+  int mh_steps = 1;                   // independent-MH steps per backward draw
+  bool mh_fallback = false;           // after max_tries rejections: MH from the ancestor instead of the O(N) draw
+  bool moments = true;                // filtering means and variances every step
+  bool keep_history = false;          // keep global ξ_t and backward indices (conditional SMC path selection)
+  std::uint64_t seed = 1;
+  std::uint64_t backward_seed = 0;    // key of the backward draws (0: seed); tests vary it alone
+};
+
+struct StepRecord {
+  double loglik_increment = 0.0;
+  double ess = 0.0;
+  int resampled = 0;                  // 1 when the population was resampled before this step's propagation
+  std::int64_t fallbacks = 0;         // accept–reject draws that needed the exact fallback
+  std::vector<double> mean, var;      // filtering moments (dim each) when options.moments
+};
+
+class ParticleFilter {
+ public:
+  // model, obs and h (nullable: no smoothing) must outlive the filter. reference: (n+1)·d values of ζ_{0:n} for
+  // conditional SMC, or empty.
+  ParticleFilter(mpi::Communicator comm, const Model& model, const Observations& obs, const Functional* h,
+                 FilterOptions opt, std::vector<double> reference = {});
+
+  void start();  // collective: t = 0
+  void step();   // collective: t → t+1
+  void run();    // collective: start() then step() to the end
+  [[nodiscard]] int time() const noexcept { return t_; }
+  [[nodiscard]] bool finished() const noexcept { return t_ >= obs_.steps(); }
+  [[nodiscard]] double loglik() const noexcept { return loglik_; }
+  [[nodiscard]] const std::vector<StepRecord>& records() const noexcept { return records_; }
+  [[nodiscard]] const FilterOptions& options() const noexcept { return opt_; }
+
+  // Collective: PaRIS estimate Σ_i W_n^i τ_n^i of the smoothed functional at the current time.
+  [[nodiscard]] std::vector<double> estimate() const;
+  // The next reference path (keep_history): b_n ~ Cat(W_n), b_{t-1} = J_t^{b_t, U}, U ~ Unif{1..K̃}; the same on
+  // every rank (no communication). (n+1)·d values.
+  [[nodiscard]] std::vector<double> select_path(std::uint64_t seed) const;
+
+  // Local state (this rank's block), for tests and checkpoints.
+  [[nodiscard]] const std::vector<double>& states() const noexcept { return x_; }
+  [[nodiscard]] const std::vector<double>& log_weights() const noexcept { return logw_; }
+  [[nodiscard]] const std::vector<double>& statistics() const noexcept { return tau_; }
+  [[nodiscard]] std::uint64_t first() const noexcept { return first_; }
+  // Global ids of the parents (time t-1) of this rank's particles after the latest step.
+  [[nodiscard]] const std::vector<std::uint64_t>& ancestors() const noexcept { return anc_; }
+  // keep_history: global backward indices J_t (N × K̃, row i = particle i at time t ≥ 1, entries index time t-1).
+  [[nodiscard]] const std::vector<std::uint64_t>& backward_indices(int t) const {
+    return hist_j_.at(static_cast<std::size_t>(t - 1));
+  }
+
+  // Collective: the whole particle system into a checkpoint group / back from one (any rank count).
+  void save(const io::Group& g) const;
+  void load(const io::Group& g);
+
+ private:
+  void normalise(std::vector<double>& lw, StepRecord& rec);
+  void moments(StepRecord& rec) const;
+  void remember(const std::vector<std::uint64_t>& backward);
+
+  mpi::Communicator comm_;
+  const Model& model_;
+  const Observations& obs_;
+  const Functional* h_;
+  FilterOptions opt_;
+  std::vector<double> ref_;
+  Layout layout_;
+  std::uint64_t first_ = 0, n_loc_ = 0;
+  int d_ = 1, m_ = 0;
+  int t_ = -1;
+  double loglik_ = 0.0;
+  std::vector<double> x_, logw_, tau_;
+  std::vector<std::uint64_t> anc_;
+  std::vector<StepRecord> records_;
+  std::vector<std::vector<double>> hist_x_;          // global ξ_t (keep_history)
+  std::vector<std::vector<std::uint64_t>> hist_j_;   // global J_t (t ≥ 1), N × K̃
+  std::vector<double> final_logw_;                   // global log W_t at the latest time (keep_history)
+};
+
+}  // namespace sampo::smc

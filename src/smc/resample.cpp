@@ -1,0 +1,265 @@
+#include "smc/resample.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <limits>
+
+#include "core/error/error.hpp"
+#include "core/rng/stream.hpp"
+
+namespace sampo::smc {
+
+using u128 = __uint128_t;
+
+Scheme parse_scheme(const std::string& name) {
+  if (name == "multinomial") return Scheme::multinomial;
+  if (name == "systematic") return Scheme::systematic;
+  if (name == "stratified") return Scheme::stratified;
+  if (name == "residual") return Scheme::residual;
+  throw ConfigError("unknown resampling scheme '" + name + "' (multinomial, systematic, stratified, residual)");
+}
+std::string to_string(Scheme s) {
+  switch (s) {
+    case Scheme::multinomial: return "multinomial";
+    case Scheme::systematic: return "systematic";
+    case Scheme::stratified: return "stratified";
+    case Scheme::residual: return "residual";
+  }
+  return "?";
+}
+
+int fixed_shift(std::uint64_t n) { return 62 - static_cast<int>(std::bit_width(n)); }
+
+FixedWeights place_weights(const mpi::Communicator& comm, std::vector<std::uint64_t> w) {
+  FixedWeights fw;
+  fw.w = std::move(w);
+  std::uint64_t local = 0;
+  for (auto v : fw.w) local += v;
+  const auto all = comm.allgather(static_cast<unsigned long long>(local));
+  fw.rank_offsets.assign(all.size() + 1, 0);
+  for (std::size_t r = 0; r < all.size(); ++r) fw.rank_offsets[r + 1] = fw.rank_offsets[r] + all[r];
+  fw.offset = fw.rank_offsets[static_cast<std::size_t>(comm.rank())];
+  fw.total = fw.rank_offsets.back();
+  return fw;
+}
+
+FixedWeights fixed_weights(const mpi::Communicator& comm, std::span<const double> logw, std::uint64_t n_global) {
+  double mx = -std::numeric_limits<double>::infinity();
+  for (double v : logw) mx = std::max(mx, v);
+  mx = comm.allreduce(mx, mpi::Op::max);
+  SAMPO_VERIFY(std::isfinite(mx), "all particle weights are zero or not finite");
+  const int shift = fixed_shift(n_global);
+  std::vector<std::uint64_t> w(logw.size());
+  const auto n = static_cast<std::int64_t>(logw.size());
+#pragma omp parallel for schedule(static)
+  for (std::int64_t i = 0; i < n; ++i) w[static_cast<std::size_t>(i)] = to_fixed(logw[static_cast<std::size_t>(i)], mx, shift);
+  return place_weights(comm, std::move(w));
+}
+
+namespace {
+
+std::uint32_t shared_u32(std::uint64_t seed, std::uint32_t t) {
+  return rng::Stream(seed, rng::purpose_resample, ~std::uint64_t{0}, t).next_u32();
+}
+std::uint64_t strat_point(std::uint64_t k, std::uint32_t u, std::uint64_t total, std::uint64_t n) {
+  return static_cast<std::uint64_t>((((static_cast<u128>(k) << 32) + u) * total) / (static_cast<u128>(n) << 32));
+}
+std::uint64_t iid_point(std::uint64_t seed, std::uint32_t purpose, std::uint64_t k, std::uint32_t t,
+                        std::uint64_t total) {
+  return rng::Stream(seed, purpose, k, t).below(total);
+}
+
+// Adds to counts[i] the number of sorted points in [base + S_i, base + S_i + w_i).
+void sweep(std::span<const std::uint64_t> w, std::uint64_t base, std::span<const std::uint64_t> sorted_points,
+           std::vector<std::uint64_t>& counts) {
+  std::size_t i = 0;
+  std::uint64_t end = base + (w.empty() ? 0 : w[0]);
+  for (auto p : sorted_points) {
+    while (i < w.size() && p >= end) {
+      ++i;
+      if (i < w.size()) end += w[i];
+    }
+    SAMPO_VERIFY(i < w.size(), "resampling point beyond the cumulative weights");
+    ++counts[i];
+  }
+}
+
+// Multinomial with n_pts iid points over the distributed weights: each rank draws its block of points, routes
+// each to the rank whose cumulative range holds it; the owner sorts and sweeps. Collective.
+void multinomial_counts(const mpi::Communicator& comm, const FixedWeights& fw, std::uint64_t n_pts,
+                        std::uint64_t seed, std::uint32_t purpose, std::uint32_t t,
+                        std::vector<std::uint64_t>& counts) {
+  const int P = comm.size();
+  const Layout pl{n_pts, P};
+  const std::uint64_t k0 = pl.first(comm.rank()), k1 = pl.first(comm.rank() + 1);
+  std::vector<unsigned long long> pts(k1 - k0);
+  const auto m = static_cast<std::int64_t>(pts.size());
+#pragma omp parallel for schedule(static)
+  for (std::int64_t j = 0; j < m; ++j)
+    pts[static_cast<std::size_t>(j)] = iid_point(seed, purpose, k0 + static_cast<std::uint64_t>(j), t, fw.total);
+  std::vector<unsigned long long> mine;
+  if (P == 1) {
+    mine = std::move(pts);
+  } else {
+    std::vector<std::vector<unsigned long long>> send(static_cast<std::size_t>(P));
+    for (auto p : pts) {
+      const auto it = std::upper_bound(fw.rank_offsets.begin(), fw.rank_offsets.end(), static_cast<std::uint64_t>(p));
+      send[static_cast<std::size_t>(it - fw.rank_offsets.begin() - 1)].push_back(p);
+    }
+    mine = comm.alltoallv(send);
+  }
+  std::sort(mine.begin(), mine.end());
+  std::vector<std::uint64_t> sorted(mine.begin(), mine.end());
+  sweep(fw.w, fw.offset, sorted, counts);
+}
+
+}  // namespace
+
+std::vector<std::uint64_t> offspring(const mpi::Communicator& comm, const FixedWeights& fw, Scheme s,
+                                     std::uint64_t n_out, std::uint64_t n_particles, std::uint64_t seed,
+                                     std::uint32_t t) {
+  std::vector<std::uint64_t> counts(fw.w.size(), 0);
+  SAMPO_VERIFY(fw.total > 0, "resampling needs a positive total weight");
+  const std::uint64_t lo = fw.offset, hi = fw.offset + (fw.rank_offsets[static_cast<std::size_t>(comm.rank()) + 1] -
+                                                        fw.rank_offsets[static_cast<std::size_t>(comm.rank())]);
+  switch (s) {
+    case Scheme::systematic:
+    case Scheme::stratified: {
+      if (hi == lo) break;
+      const std::uint32_t u = s == Scheme::systematic ? shared_u32(seed, t) : 0;
+      // p_k ∈ [k T/n, (k+1) T/n): only strata that meet [lo, hi) can land here.
+      const auto k_start = static_cast<std::uint64_t>((static_cast<u128>(lo) * n_out) / fw.total);
+      auto k_end = static_cast<std::uint64_t>((static_cast<u128>(hi) * n_out + fw.total - 1) / fw.total);
+      k_end = std::min(k_end, n_out);
+      std::vector<std::uint64_t> pts;
+      for (std::uint64_t k = k_start; k < k_end; ++k) {
+        const std::uint32_t uk = s == Scheme::systematic ? u : rng::Stream(seed, rng::purpose_resample, k, t).next_u32();
+        const auto p = strat_point(k, uk, fw.total, n_out);
+        if (p >= lo && p < hi) pts.push_back(p);
+      }
+      sweep(fw.w, fw.offset, pts, counts);
+      break;
+    }
+    case Scheme::multinomial:
+      multinomial_counts(comm, fw, n_out, seed, rng::purpose_resample, t, counts);
+      break;
+    case Scheme::residual: {
+      const int shift = static_cast<int>(std::bit_width(n_particles));
+      std::vector<std::uint64_t> rem(fw.w.size());
+      unsigned long long det = 0;
+      for (std::size_t i = 0; i < fw.w.size(); ++i) {
+        const u128 nw = static_cast<u128>(fw.w[i]) * n_out;
+        counts[i] = static_cast<std::uint64_t>(nw / fw.total);
+        rem[i] = static_cast<std::uint64_t>(nw - static_cast<u128>(counts[i]) * fw.total) >> shift;
+        det += counts[i];
+      }
+      det = comm.allreduce(det, mpi::Op::sum);
+      const std::uint64_t left = n_out - det;
+      if (left == 0) break;
+      auto rw = place_weights(comm, std::move(rem));
+      if (rw.total == 0) rw = place_weights(comm, fw.w);  // remainders all truncated: fall back to the weights
+      multinomial_counts(comm, rw, left, seed, purpose_residual, t, counts);
+      break;
+    }
+  }
+  return counts;
+}
+
+std::vector<std::uint64_t> offspring_serial(std::span<const std::uint64_t> w, Scheme s, std::uint64_t n_out,
+                                            std::uint64_t seed, std::uint32_t t) {
+  std::uint64_t total = 0;
+  for (auto v : w) total += v;
+  std::vector<std::uint64_t> counts(w.size(), 0), pts;
+  switch (s) {
+    case Scheme::systematic:
+    case Scheme::stratified: {
+      const std::uint32_t u = shared_u32(seed, t);
+      for (std::uint64_t k = 0; k < n_out; ++k)
+        pts.push_back(strat_point(
+            k, s == Scheme::systematic ? u : rng::Stream(seed, rng::purpose_resample, k, t).next_u32(), total, n_out));
+      break;
+    }
+    case Scheme::multinomial:
+      for (std::uint64_t k = 0; k < n_out; ++k) pts.push_back(iid_point(seed, rng::purpose_resample, k, t, total));
+      break;
+    case Scheme::residual: {
+      const int shift = static_cast<int>(std::bit_width(static_cast<std::uint64_t>(w.size())));
+      std::vector<std::uint64_t> rem(w.size());
+      std::uint64_t det = 0, rtot = 0;
+      for (std::size_t i = 0; i < w.size(); ++i) {
+        const u128 nw = static_cast<u128>(w[i]) * n_out;
+        counts[i] = static_cast<std::uint64_t>(nw / total);
+        rem[i] = static_cast<std::uint64_t>(nw - static_cast<u128>(counts[i]) * total) >> shift;
+        det += counts[i];
+        rtot += rem[i];
+      }
+      if (det == n_out) return counts;
+      std::span<const std::uint64_t> rw = rem;
+      if (rtot == 0) rw = w, rtot = total;
+      for (std::uint64_t k = 0; k < n_out - det; ++k) pts.push_back(iid_point(seed, purpose_residual, k, t, rtot));
+      std::sort(pts.begin(), pts.end());
+      sweep(rw, 0, pts, counts);
+      return counts;
+    }
+  }
+  std::sort(pts.begin(), pts.end());
+  sweep(w, 0, pts, counts);
+  return counts;
+}
+
+Moved rebalance(const mpi::Communicator& comm, std::span<const std::uint64_t> counts, std::span<const double> records,
+                std::size_t width, std::uint64_t first_id, const Layout& layout, std::uint64_t n_out) {
+  const int P = comm.size();
+  if (P == 1) {  // everything stays: expand in place (the same order the exchange would give)
+    Moved out;
+    out.records.resize(std::min(n_out, layout.n) * width);
+    out.ancestors.reserve(n_out);
+    double* dst = out.records.data();
+    for (std::size_t i = 0; i < counts.size(); ++i)
+      for (std::uint64_t c = 0; c < counts[i]; ++c, dst += width) {
+        out.ancestors.push_back(first_id + i);
+        std::copy_n(records.data() + i * width, width, dst);
+      }
+    SAMPO_VERIFY(out.ancestors.size() == n_out, "rebalancing produced the wrong number of particles");
+    return out;
+  }
+  unsigned long long local = 0;
+  for (auto c : counts) local += c;
+  std::uint64_t start = comm.exscan_sum(local);
+  const std::size_t rec = width + 2;
+  std::vector<std::vector<double>> send(static_cast<std::size_t>(P));
+  for (std::size_t i = 0; i < counts.size(); ++i) {
+    std::uint64_t a = start, b = start + counts[i];
+    start = b;
+    while (a < b) {
+      const int dest = layout.owner(a);
+      const std::uint64_t e = std::min(b, layout.first(dest + 1));
+      auto& s = send[static_cast<std::size_t>(dest)];
+      s.push_back(static_cast<double>(first_id + i));
+      s.push_back(static_cast<double>(e - a));
+      s.insert(s.end(), records.begin() + static_cast<std::ptrdiff_t>(i * width),
+               records.begin() + static_cast<std::ptrdiff_t>((i + 1) * width));
+      a = e;
+    }
+  }
+  const auto recv = P == 1 ? std::move(send[0]) : comm.alltoallv(send);
+  Moved out;
+  const std::uint64_t mine_lo = std::min(layout.first(comm.rank()), n_out);
+  const std::uint64_t mine_hi = std::min(layout.first(comm.rank() + 1), n_out);
+  out.records.reserve((mine_hi - mine_lo) * width);
+  out.ancestors.reserve(mine_hi - mine_lo);
+  for (std::size_t o = 0; o < recv.size(); o += rec) {
+    const auto anc = static_cast<std::uint64_t>(recv[o]);
+    const auto copies = static_cast<std::uint64_t>(recv[o + 1]);
+    for (std::uint64_t c = 0; c < copies; ++c) {
+      out.ancestors.push_back(anc);
+      out.records.insert(out.records.end(), recv.begin() + static_cast<std::ptrdiff_t>(o + 2),
+                         recv.begin() + static_cast<std::ptrdiff_t>(o + rec));
+    }
+  }
+  SAMPO_VERIFY(out.ancestors.size() == mine_hi - mine_lo, "rebalancing produced the wrong number of particles");
+  return out;
+}
+
+}  // namespace sampo::smc

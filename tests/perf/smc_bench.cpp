@@ -1,0 +1,90 @@
+// smc throughput: ns per particle-step (× cores = ranks × threads, so figures compare across machines) for the
+// bootstrap filter, PaRIS with K̃ = 2, and one PPG iteration. Built only with -DSAMPO_BENCHMARKS=ON; run through
+// tests/perf/smc_bench.sh (which also runs it at 1 and 2 ranks). Not a test: nothing is asserted.
+//   mpirun -n 2 smc_bench [N_filter=1000000] [steps=50]
+#include <mpi.h>
+#include <omp.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+
+#include "smc/filter.hpp"
+#include "smc/ppg.hpp"
+
+using namespace sampo;
+using namespace sampo::smc;
+
+namespace {
+double seconds(const mpi::Communicator& comm, const std::function<void()>& fn) {
+  comm.barrier();
+  const auto t0 = std::chrono::steady_clock::now();
+  fn();
+  comm.barrier();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  MPI_Init(&argc, &argv);
+  {
+    const mpi::Communicator comm(MPI_COMM_WORLD);
+    const std::uint64_t Nf = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 1000000;
+    const int steps = argc > 2 ? std::atoi(argv[2]) : 50;
+    const int cores = comm.size() * omp_get_max_threads();
+    ScalarLinearGaussian m(0.9, 1.0, 1.0, 0.0, std::sqrt(1.0 / 0.19));
+    const auto y = simulate(m, steps, 1);
+    const auto y100 = simulate(m, 100, 1);
+    if (comm.is_root())
+      std::printf("# smc_bench: %d ranks x %d threads; linear Gaussian (rho 0.9), n = %d\n"
+                  "%-52s %12s %10s %14s\n", comm.size(), omp_get_max_threads(), steps, "case", "N", "time [s]",
+                  "ns/p-step/core");
+    auto row = [&](const char* name, std::uint64_t N, int n, double s) {
+      if (comm.is_root())
+        std::printf("%-52s %12llu %10.3f %14.1f\n", name, static_cast<unsigned long long>(N), s,
+                    s * 1e9 * cores / (static_cast<double>(N) * n));
+    };
+    auto filter = [&](const char* name, std::uint64_t N, FilterOptions o, const Functional* h, const Observations& obs) {
+      o.particles = N;
+      ParticleFilter f(comm, m, obs, h, o);
+      const double s = seconds(comm, [&] { f.run(); });
+      row(name, N, obs.steps() + 1, s);
+    };
+    FilterOptions o;
+    o.moments = false;
+    filter("bootstrap, systematic at ESS<N/2, no moments", Nf, o, nullptr, y);
+    o.moments = true;
+    filter("bootstrap, systematic at ESS<N/2, moments", Nf, o, nullptr, y);
+    o.ess_threshold = 1.0;
+    filter("bootstrap, systematic every step, moments", Nf, o, nullptr, y);
+    o.scheme = Scheme::multinomial;
+    filter("bootstrap, multinomial every step, moments", Nf, o, nullptr, y);
+    SumCross h(1);
+    o = FilterOptions{};
+    o.moments = false;
+    filter("PaRIS K=2 rejection, sum x_t x_t+1", Nf / 10, o, &h, y);
+    o.mh_fallback = true;
+    o.max_tries = 16;
+    filter("PaRIS K=2 rejection (16 tries) then MH fallback", Nf / 10, o, &h, y);
+    o.backward = Backward::mh;
+    filter("PaRIS K=2 MH (1 step), sum x_t x_t+1", Nf / 10, o, &h, y);
+    // One PPG iteration (conditional PaRIS + path selection), n = 100.
+    for (std::uint64_t N : {32ULL, 1000ULL, 10000ULL}) {
+      FilterOptions p;
+      p.particles = N;
+      p.moments = false;
+      PpgChain chain(comm, m, y100, h, p, 1, 0);
+      chain.initialise();
+      const int iters = N <= 1000 ? 20 : 3;
+      const double s = seconds(comm, [&] {
+        for (int k = 0; k < iters; ++k) chain.iterate();
+      });
+      char name[80];
+      std::snprintf(name, sizeof name, "one PPG iteration (n = 100), %.3g ms", 1e3 * s / iters);
+      row(name, N, 101, s / iters);
+    }
+  }
+  MPI_Finalize();
+  return 0;
+}
