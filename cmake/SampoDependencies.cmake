@@ -31,6 +31,9 @@ set_package_properties(Eigen3 PROPERTIES TYPE REQUIRED PURPOSE "dense linear alg
 find_package(FFTW3MPI REQUIRED)
 set_package_properties(FFTW3MPI PROPERTIES TYPE REQUIRED PURPOSE "distributed FFTs (libfftw3-dev libfftw3-mpi-dev)")
 
+find_package(ZLIB REQUIRED)
+set_package_properties(ZLIB PROPERTIES TYPE REQUIRED PURPOSE "gzip edge lists (zlib1g-dev)")
+
 find_package(Random123 REQUIRED)
 set_package_properties(Random123 PROPERTIES TYPE REQUIRED PURPOSE "counter-based Philox RNG (librandom123-dev)")
 

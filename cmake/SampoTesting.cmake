@@ -11,6 +11,7 @@ set(SAMPO_TEST_ENV
   "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1"
   "OMPI_MCA_rmaps_base_oversubscribe=1"
   "OMPI_MCA_btl_vader_single_copy_mechanism=none"
+  "OMPI_MCA_mpi_yield_when_idle=1"  # oversubscribed ranks must not busy-poll each other to a crawl
   "OMP_NUM_THREADS=1"
   "HDF5_USE_FILE_LOCKING=FALSE")
 set(SAMPO_MPIEXEC_PREFLAGS "--oversubscribe;--bind-to;none")

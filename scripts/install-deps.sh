@@ -8,7 +8,7 @@ packages=(
   libopenmpi-dev openmpi-bin
   libhdf5-openmpi-dev hdf5-tools
   libpetsc-real-dev
-  libeigen3-dev
+  libeigen3-dev zlib1g-dev
   libfftw3-dev libfftw3-mpi-dev
   libgtest-dev libbenchmark-dev
   librandom123-dev libtomlplusplus-dev libcli11-dev

@@ -1,0 +1,130 @@
+#include "walks/estimators.hpp"
+
+#include <cmath>
+#include <fstream>
+
+#include "core/error/error.hpp"
+
+namespace sampo::walks {
+
+std::vector<VertexFunction> standard_functions(const BaseChain& c, double indicator_fraction) {
+  const auto& g = c.graph();
+  const auto n = static_cast<std::size_t>(g.vertices());
+  const auto mu = c.mu_norm();
+  VertexFunction deg{"degree", std::vector<double>(n), 0.0}, ind{"indicator", std::vector<double>(n), 0.0};
+  const auto cut = static_cast<double>(n) * indicator_fraction;
+  for (std::size_t i = 0; i < n; ++i) {
+    deg.values[i] = static_cast<double>(g.degree(static_cast<Vertex>(i)));
+    ind.values[i] = static_cast<double>(i) < cut ? 1.0 : 0.0;
+    deg.exact += mu[i] * deg.values[i];
+    ind.exact += mu[i] * ind.values[i];
+  }
+  return {deg, ind};
+}
+
+VertexFunction function_from_file(const BaseChain& c, const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw InputError("cannot open vertex-function file '" + path + "' (check estimate.function_file)");
+  const auto n = static_cast<std::size_t>(c.graph().vertices());
+  VertexFunction f{"file", {}, 0.0};
+  std::string line;
+  std::int64_t lineno = 0;
+  while (std::getline(in, line)) {
+    ++lineno;
+    const auto p = line.find_first_not_of(" \t\r");
+    if (p == std::string::npos || line[p] == '#') continue;
+    try {
+      std::size_t used = 0;
+      f.values.push_back(std::stod(line.substr(p), &used));
+    } catch (const std::exception&) {
+      throw InputError(path + ":" + std::to_string(lineno) + ": not a number: '" + line + "'");
+    }
+  }
+  if (f.values.size() != n)
+    throw InputError("vertex-function file '" + path + "' has " + std::to_string(f.values.size()) +
+                     " values but the graph has " + std::to_string(n) + " vertices (one value per vertex)");
+  for (std::size_t i = 0; i < n; ++i) f.exact += c.mu_norm()[i] * f.values[i];
+  return f;
+}
+
+double tvd(const Token& t, std::span<const double> mu_norm) {
+  double s = 0.0;
+  for (std::size_t i = 0; i < mu_norm.size(); ++i) s += std::abs(t.w[i] * t.scale - mu_norm[i]);
+  return 0.5 * s;
+}
+
+double integral(const Token& t, std::span<const double> f) {
+  double s = 0.0;
+  for (std::size_t i = 0; i < f.size(); ++i) s += t.w[i] * f[i];
+  return s * t.scale;
+}
+
+double visit_average(const Token& t, std::span<const double> f, std::int64_t n) {
+  double s = 0.0;
+  for (std::size_t i = 0; i < f.size(); ++i) s += (t.w[i] - 1.0) * f[i];
+  return s / static_cast<double>(n);
+}
+
+Summary summarise(const mpi::Communicator& comm, const Walkers& w, const std::vector<VertexFunction>& fs,
+                  std::span<const double> theta_star) {
+  const auto& toks = w.tokens();
+  const std::size_t nf = fs.size(), width = nf + 2;
+  std::vector<double> local(toks.size() * width);
+  const auto mu = w.chain().mu_norm();
+#pragma omp parallel for schedule(dynamic, 1)
+  for (std::size_t k = 0; k < toks.size(); ++k) {
+    double* row = local.data() + k * width;
+    row[0] = tvd(toks[k], mu);
+    for (std::size_t q = 0; q < nf; ++q) row[1 + q] = integral(toks[k], fs[q].values);
+    double e = 0.0;
+    if (!theta_star.empty() && toks[k].theta.size() == theta_star.size())
+      for (std::size_t q = 0; q < theta_star.size(); ++q) {
+        const double d = toks[k].theta[q] - theta_star[q];
+        e += d * d;
+      }
+    row[width - 1] = e;
+  }
+  const auto all = comm.allgatherv<double>(local);
+  const std::size_t T = all.size() / width;
+  Summary s;
+  s.mean.assign(nf, 0.0);
+  s.nrmse.assign(nf, 0.0);
+  s.var.assign(nf, 0.0);
+  for (std::size_t k = 0; k < T; ++k) {
+    const double* row = all.data() + k * width;
+    s.tvd_mean += row[0];
+    s.mse += row[width - 1];
+    for (std::size_t q = 0; q < nf; ++q) {
+      s.mean[q] += row[1 + q];
+      const double d = row[1 + q] - fs[q].exact;
+      s.nrmse[q] += d * d;
+    }
+  }
+  const double Td = static_cast<double>(T);
+  s.tvd_mean /= Td;
+  s.mse /= Td;
+  for (std::size_t q = 0; q < nf; ++q) {
+    s.mean[q] /= Td;
+    s.nrmse[q] = std::sqrt(s.nrmse[q] / Td) / std::abs(fs[q].exact);
+    double v = 0.0;
+    for (std::size_t k = 0; k < T; ++k) {
+      const double d = all[k * width + 1 + q] - s.mean[q];
+      v += d * d;
+    }
+    s.var[q] = T > 1 ? v / (Td - 1.0) : 0.0;
+  }
+  return s;
+}
+
+std::vector<double> mean_measure(const mpi::Communicator& comm, const Walkers& w) {
+  const auto n = static_cast<std::size_t>(w.chain().graph().vertices());
+  std::vector<double> x(n, 0.0);
+  for (const auto& t : w.tokens())
+    for (std::size_t i = 0; i < n; ++i) x[i] += t.w[i] * t.scale;
+  comm.allreduce_inplace<double>(x, mpi::Op::sum);
+  const double T = static_cast<double>(w.params().tokens);
+  for (auto& v : x) v /= T;
+  return x;
+}
+
+}  // namespace sampo::walks

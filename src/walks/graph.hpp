@@ -1,0 +1,89 @@
+#pragma once
+// Undirected graphs in CSR form, deterministic generators and preprocessing.
+//
+// Vertex ids and offsets are 64-bit. Generators are keyed by the seed through counter-based streams
+// (purpose_graph), so every rank that builds the same graph gets it bit for bit (the replicated mode: every rank
+// holds the whole graph). Preprocessing turns any edge list into a simple connected undirected graph:
+// symmetrise, drop self-loops and duplicate edges, keep the largest connected component, optionally relabel
+// vertices by a seeded random permutation (Graph500 style).
+#include <cstdint>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace sampo::walks {
+
+using Vertex = std::int64_t;
+
+struct EdgeList {
+  Vertex n = 0;                                  // vertex ids are in [0, n)
+  std::vector<std::pair<Vertex, Vertex>> edges;  // any order; directions, duplicates and loops allowed
+};
+
+class Graph {
+ public:
+  Graph() = default;
+  // Takes CSR arrays of a symmetric graph (offsets has n+1 entries; each row sorted).
+  Graph(std::vector<std::int64_t> offsets, std::vector<Vertex> adj);
+
+  [[nodiscard]] Vertex vertices() const noexcept { return static_cast<Vertex>(offsets_.size()) - 1; }
+  // Number of undirected edges (each stored twice).
+  [[nodiscard]] std::int64_t edges() const noexcept { return static_cast<std::int64_t>(adj_.size()) / 2; }
+  [[nodiscard]] std::int64_t degree(Vertex v) const noexcept { return offsets_[v + 1] - offsets_[v]; }
+  [[nodiscard]] std::span<const Vertex> neighbours(Vertex v) const noexcept {
+    return {adj_.data() + offsets_[v], static_cast<std::size_t>(degree(v))};
+  }
+  [[nodiscard]] std::int64_t max_degree() const noexcept { return max_degree_; }
+  [[nodiscard]] const std::vector<std::int64_t>& offsets() const noexcept { return offsets_; }
+  [[nodiscard]] const std::vector<Vertex>& adjacency() const noexcept { return adj_; }
+  [[nodiscard]] bool has_edge(Vertex u, Vertex v) const;  // binary search in u's sorted row
+
+ private:
+  std::vector<std::int64_t> offsets_{0};
+  std::vector<Vertex> adj_;
+  std::int64_t max_degree_ = 0;
+};
+
+// ---- generators (edge lists; pass through `preprocess` to get a Graph) ----
+EdgeList cycle(Vertex n);
+EdgeList complete(Vertex n);
+// L×L periodic lattice, 4 neighbours (use odd L: even tori are bipartite and make the SRW periodic).
+EdgeList torus(Vertex L);
+// Ring of n vertices each joined to its k/2 nearest neighbours on each side (k even), each edge rewired with
+// probability beta to a uniform random endpoint.
+EdgeList watts_strogatz(Vertex n, int k, double beta, std::uint64_t seed);
+// Preferential attachment: a clique of m+1 vertices, then each new vertex joins m distinct existing vertices
+// chosen with probability proportional to degree.
+EdgeList barabasi_albert(Vertex n, int m, std::uint64_t seed);
+// Graph500 Kronecker (R-MAT) generator: 2^scale vertices, edge_factor·2^scale edges, quadrant probabilities
+// (a, b, c, 1-a-b-c). Edge e uses its own stream, so generation is parallel and deterministic.
+EdgeList kronecker(int scale, int edge_factor, std::uint64_t seed, double a = 0.57, double b = 0.19,
+                   double c = 0.19);
+
+// SNAP text edge list: '#' comment lines, blank lines, "u v" per line (further columns ignored). Vertex ids are
+// non-negative integers, kept as given (n = max id + 1). Throws InputError naming file:line on a bad line.
+// gzip-compressed files are read transparently.
+EdgeList read_edge_list(const std::string& path);
+// Edges from a flat (M × 2) array of vertex ids, e.g. an HDF5 dataset; `where` names it in messages.
+EdgeList edges_from_array(std::span<const std::int64_t> flat, const std::string& where);
+
+struct PreprocessStats {
+  Vertex input_vertices = 0;
+  std::int64_t input_edges = 0;
+  std::int64_t self_loops = 0;
+  std::int64_t duplicates = 0;  // directed copies dropped after symmetrising
+  Vertex lcc_vertices = 0;
+  std::int64_t lcc_edges = 0;
+};
+
+// Symmetrise, drop self-loops and duplicates, keep the largest connected component (ties: the one containing
+// the smallest vertex id), renumber its vertices 0..n'-1 in increasing old id, then apply a seeded random
+// permutation when `relabel`. Deterministic.
+Graph preprocess(const EdgeList& el, bool keep_lcc, bool relabel, std::uint64_t seed,
+                 PreprocessStats* stats = nullptr);
+
+// Connected components (label = smallest vertex id of the component) — used by preprocess and tests.
+std::vector<Vertex> components(const Graph& g);
+
+}  // namespace sampo::walks

@@ -1,0 +1,202 @@
+#include "walks/walkers.hpp"
+
+#include <omp.h>
+
+#include <cmath>
+
+#include "core/error/error.hpp"
+#include "walks/kernels.hpp"
+
+namespace sampo::walks {
+
+namespace {
+// Below this scale G the weights w are folded back into x (w ← w·G, G ← 1): keeps w finite for γ_n = (n+1)^(−a).
+constexpr double min_scale = 1e-200;
+}  // namespace
+
+Chain chain_from(const std::string& s) {
+  if (s == "srw") return Chain::srw;
+  if (s == "mhrw") return Chain::mhrw;
+  if (s == "nbrw") return Chain::nbrw;
+  throw ConfigError("unknown chain '" + s + "' (allowed: srw, mhrw, nbrw)");
+}
+Method method_from(const std::string& s) {
+  if (s == "base") return Method::base;
+  if (s == "srrw") return Method::srrw;
+  if (s == "hdt") return Method::hdt;
+  throw ConfigError("unknown method '" + s + "' (allowed: base, srrw, hdt)");
+}
+std::string to_string(Chain c) { return c == Chain::srw ? "srw" : c == Chain::mhrw ? "mhrw" : "nbrw"; }
+std::string to_string(Method m) { return m == Method::base ? "base" : m == Method::srrw ? "srrw" : "hdt"; }
+
+BaseChain::BaseChain(const Graph& g, Chain chain, double laziness)
+    : g_(&g), chain_(chain), eps_(laziness), log1m_eps_(std::log1p(-laziness)) {
+  SAMPO_VERIFY(laziness >= 0.0 && laziness < 1.0, "laziness must be in [0, 1)");
+  const auto n = static_cast<std::size_t>(g.vertices());
+  log_d_.resize(n);
+  p_self_.resize(n);
+  log_p_self_.resize(n);
+  mu_.resize(n);
+  log_mu_.resize(n);
+  double total = 0.0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto d = g.degree(static_cast<Vertex>(i));
+    SAMPO_VERIFY(d > 0, "random walks need a graph without isolated vertices (keep the largest component)");
+    log_d_[i] = std::log(static_cast<double>(d));
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto v = static_cast<Vertex>(i);
+    double ps = laziness;
+    if (chain == Chain::mhrw) {
+      // MH rejection mass: 1 − Σ_j min(1/d_i, 1/d_j), accumulated as Σ_j (1/d_i − min(..)) to stay exact for
+      // regular neighbourhoods.
+      double rej = 0.0;
+      const double di = static_cast<double>(g.degree(v));
+      for (Vertex j : g.neighbours(v)) {
+        const double dj = static_cast<double>(g.degree(j));
+        if (dj > di) rej += 1.0 / di - 1.0 / dj;
+      }
+      ps += (1.0 - laziness) * rej;
+    }
+    p_self_[i] = ps;
+    log_p_self_[i] = ps > 0.0 ? std::log(ps) : kernel::neg_inf;
+    mu_[i] = chain == Chain::mhrw ? 1.0 : static_cast<double>(g.degree(v));
+    log_mu_[i] = std::log(mu_[i]);
+    total += mu_[i];
+  }
+  mu_norm_.resize(n);
+  for (std::size_t i = 0; i < n; ++i) mu_norm_[i] = mu_[i] / total;
+}
+
+double BaseChain::p(Vertex i, Vertex j) const noexcept {
+  const double di = static_cast<double>(g_->degree(i));
+  if (chain_ == Chain::mhrw) return (1.0 - eps_) * std::min(1.0 / di, 1.0 / static_cast<double>(g_->degree(j)));
+  return (1.0 - eps_) / di;
+}
+
+Vertex srrw_draw(const BaseChain& c, Vertex i, const double* logr, double alpha, rng::Stream& s,
+                 double* a) noexcept {
+  return kernel::srrw_log(c, i, [logr](Vertex j) { return logr[j]; }, alpha, s, a);
+}
+
+Vertex srrw_draw_cached(const BaseChain& c, Vertex i, const double* r, rng::Stream& s, double* a) noexcept {
+  return kernel::srrw_pow(c, i, [r](Vertex j) { return r[j]; }, s, a);
+}
+
+using kernel::r_max;
+using kernel::r_min;
+
+Walkers::Walkers(const BaseChain& chain, WalkParams p, std::uint64_t first, std::uint64_t count, const TokenTask* task)
+    : c_(&chain), p_(p), first_(first), task_(task) {
+  SAMPO_VERIFY(p.method == Method::base || chain.reversible(),
+               "SRRW and HDT need a reversible base chain (srw or mhrw)");
+  const auto& g = chain.graph();
+  const auto n = static_cast<std::size_t>(g.vertices());
+  tokens_.resize(count);
+  for (std::uint64_t k = 0; k < count; ++k) {
+    Token& t = tokens_[k];
+    t.id = first + k;
+    t.stream = rng::Stream(p.seed, rng::purpose_walk, t.id);
+    rng::Stream init(p.seed, rng::purpose_init, t.id);
+    t.vertex = static_cast<Vertex>(init.below(n));
+    t.previous = -1;
+    t.w.assign(n, 1.0);
+    t.cached = cache_allowed();
+    t.scale = 1.0 / static_cast<double>(n);
+    if (task) t.theta = task->initial();
+  }
+  restore(0);
+}
+
+void Walkers::rebuild(Token& t) const noexcept {
+  const auto lmu = c_->log_mu();
+  t.logr.resize(t.w.size());
+  for (std::size_t j = 0; j < t.w.size(); ++j) t.logr[j] = std::log(t.w[j]) - lmu[j];
+  t.cached = t.cached && cache_allowed();
+  if (t.cached) {
+    t.r.resize(t.w.size());
+    for (std::size_t j = 0; j < t.w.size() && t.cached; ++j) {
+      t.r[j] = std::exp(-p_.alpha * t.logr[j]);
+      if (!(t.r[j] >= r_min && t.r[j] <= r_max)) t.cached = false;
+    }
+  }
+  if (!t.cached) std::vector<double>().swap(t.r);
+}
+
+void Walkers::restore(std::int64_t step) {
+  step_ = step;
+  if (p_.method == Method::base) return;
+  for (auto& t : tokens_) rebuild(t);
+}
+
+double Walkers::alpha_at(std::int64_t n) const noexcept {
+  if (p_.alpha_ramp <= 0) return p_.alpha;
+  return p_.alpha * std::min(1.0, static_cast<double>(n + 1) / static_cast<double>(p_.alpha_ramp));
+}
+
+void Walkers::visit(Token& t, Vertex v, std::int64_t n) const noexcept {
+  const auto vi = static_cast<std::size_t>(v);
+  if (counts_mode()) {
+    t.w[vi] += 1.0;
+    t.scale = 1.0 / static_cast<double>(static_cast<std::int64_t>(t.w.size()) + n + 1);  // 1 / Σw
+  } else {
+    const double gamma = std::pow(static_cast<double>(n + 2), -p_.gamma_exponent);
+    t.scale *= 1.0 - gamma;
+    t.w[vi] += gamma / t.scale;
+    if (t.scale < min_scale) {
+      for (auto& wj : t.w) wj *= t.scale;
+      t.scale = 1.0;
+      if (!t.logr.empty()) rebuild(t);
+      return;
+    }
+  }
+  if (!t.logr.empty()) {
+    t.logr[vi] = std::log(t.w[vi]) - c_->log_mu()[vi];
+    if (t.cached) {
+      const double rv = std::exp(-p_.alpha * t.logr[vi]);
+      if (rv >= r_min && rv <= r_max) {
+        t.r[vi] = rv;
+      } else {
+        t.cached = false;  // from now on the log-domain kernel
+        std::vector<double>().swap(t.r);
+      }
+    }
+  }
+}
+
+void Walkers::advance_token(Token& t, std::int64_t n0, std::int64_t steps, double* scratch) const noexcept {
+  const int dim = task_ ? task_->dim() : 0;
+  double* drift = scratch + c_->graph().max_degree() + 1;
+  for (std::int64_t n = n0; n < n0 + steps; ++n) {
+    const double* lr = t.logr.data();
+    const double* rr = t.r.data();
+    const Vertex next = kernel::next_vertex(
+        *c_, p_.method, t.vertex, t.previous, t.cached, [lr](Vertex j) { return lr[j]; },
+        [rr](Vertex j) { return rr[j]; }, alpha_at(n), t.stream, scratch);
+    t.previous = next == t.vertex ? t.previous : t.vertex;
+    t.vertex = next;
+    visit(t, next, n);
+    if (task_) {
+      const double beta = p_.beta_scale * std::pow(static_cast<double>(n + 2), -p_.beta_exponent);
+      task_->drift(next, t.theta.data(), drift);
+      for (int q = 0; q < dim; ++q) t.theta[static_cast<std::size_t>(q)] += beta * drift[q];
+    }
+  }
+}
+
+void Walkers::advance(std::int64_t steps) {
+  if (steps <= 0) return;
+  const int threads = omp_get_max_threads();
+  const std::size_t per = static_cast<std::size_t>(c_->graph().max_degree()) + 2 +
+                          static_cast<std::size_t>(task_ ? task_->dim() : 0);
+  std::vector<double> scratch(per * static_cast<std::size_t>(threads));
+  const auto count = static_cast<std::int64_t>(tokens_.size());
+  const std::int64_t n0 = step_;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+  for (std::int64_t k = 0; k < count; ++k)
+    advance_token(tokens_[static_cast<std::size_t>(k)], n0, steps,
+                  scratch.data() + per * static_cast<std::size_t>(omp_get_thread_num()));
+  step_ += steps;
+}
+
+}  // namespace sampo::walks

@@ -1,0 +1,148 @@
+#pragma once
+// Random-walk tokens: base chains (SRW, MHRW to uniform, non-backtracking), the self-repellent random walk (SRRW)
+// and its O(1)-per-step relative HDT, with optional SA-SRRW parameter updates carried by each token.
+//
+// SRRW (Doshi, Hu, Eun 2023): K_ij[x] = P_ij (x_j/μ_j)^(−α) / Σ_{k∈N̄(i)} P_ik (x_k/μ_k)^(−α), j ∈ N̄(i) (the self-loop
+// P_ii is part of the normaliser). Weights are formed in the log domain, exp(log P_ij − α log(x_j/μ_j) − rowmax),
+// so α ≥ 5 never underflows. x is kept as x = w·G: w are visit weights (counts mode: 1 per vertex to start, +1 per
+// visit) and G a scale; the kernel is scale invariant, so only log(w_j/μ_j) is cached per vertex and token.
+// HDT: propose j ~ P(i,·), accept with min(1, ((x_j/μ_j)/(x_i/μ_i))^(−α)): MH towards π_i[x] ∝ μ_i (x_i/μ_i)^(−α).
+//
+// Tokens: token k draws from Stream(seed, purpose_walk, k) only, and its start from Stream(seed, purpose_init, k):
+// paths are bitwise identical whatever the rank or thread that advances them.
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/rng/stream.hpp"
+#include "walks/graph.hpp"
+
+namespace sampo::walks {
+
+enum class Chain { srw, mhrw, nbrw };
+enum class Method { base, srrw, hdt };
+Chain chain_from(const std::string& s);
+Method method_from(const std::string& s);
+std::string to_string(Chain c);
+std::string to_string(Method m);
+
+// The base kernel P (with optional laziness ε: P ← (1−ε)P + εI) and its stationary law μ (unnormalised:
+// SRW and NBRW μ_i = d_i, MHRW μ_i = 1). SRW and MHRW are reversible w.r.t. μ; NBRW is a second-order chain whose
+// vertex marginal is μ_i ∝ d_i.
+class BaseChain {
+ public:
+  BaseChain(const Graph& g, Chain chain, double laziness);
+  [[nodiscard]] const Graph& graph() const noexcept { return *g_; }
+  [[nodiscard]] Chain chain() const noexcept { return chain_; }
+  [[nodiscard]] double laziness() const noexcept { return eps_; }
+  [[nodiscard]] bool reversible() const noexcept { return chain_ != Chain::nbrw; }
+  // P_ij for a neighbour j of i, and P_ii.
+  [[nodiscard]] double p(Vertex i, Vertex j) const noexcept;
+  [[nodiscard]] double p_self(Vertex i) const noexcept { return p_self_[static_cast<std::size_t>(i)]; }
+  [[nodiscard]] double log_p(Vertex i, Vertex j) const noexcept {
+    return chain_ == Chain::mhrw ? log1m_eps_ - std::max(log_d_[static_cast<std::size_t>(i)], log_d_[static_cast<std::size_t>(j)])
+                                 : log1m_eps_ - log_d_[static_cast<std::size_t>(i)];
+  }
+  [[nodiscard]] double log_p_self(Vertex i) const noexcept { return log_p_self_[static_cast<std::size_t>(i)]; }
+  [[nodiscard]] std::span<const double> mu() const noexcept { return mu_; }          // unnormalised
+  [[nodiscard]] std::span<const double> mu_norm() const noexcept { return mu_norm_; }  // sums to 1
+  [[nodiscard]] std::span<const double> log_mu() const noexcept { return log_mu_; }
+  [[nodiscard]] std::span<const double> log_degree() const noexcept { return log_d_; }
+
+ private:
+  const Graph* g_;
+  Chain chain_;
+  double eps_, log1m_eps_;
+  std::vector<double> log_d_, p_self_, log_p_self_, mu_, mu_norm_, log_mu_;
+};
+
+struct WalkParams {
+  Chain chain = Chain::srw;
+  Method method = Method::srrw;
+  double alpha = 1.0;
+  std::int64_t alpha_ramp = 0;  // α_n = α·min(1, (n+1)/alpha_ramp); 0: constant α
+  double laziness = 0.0;
+  double gamma_exponent = 1.0;  // 1: counts mode (x_n ∝ 1 + visits); a < 1: γ_n = (n+1)^(−a)
+  double beta_exponent = 0.7;   // SA-SRRW: β_n = beta_scale (n+1)^(−b)
+  double beta_scale = 1.0;
+  std::int64_t tokens = 1;
+  std::uint64_t seed = 1;
+};
+
+// What a token does at each visit besides walking (SA-SRRW): θ ← θ + β H(θ, X).
+class TokenTask {
+ public:
+  virtual ~TokenTask() = default;
+  [[nodiscard]] virtual int dim() const = 0;
+  [[nodiscard]] virtual std::vector<double> initial() const = 0;
+  // H(θ, i) = −∇f_i(θ) into out (size dim); must not throw (it runs inside OpenMP regions).
+  virtual void drift(Vertex i, const double* theta, double* out) const noexcept = 0;
+};
+
+struct Token {
+  std::uint64_t id = 0;
+  Vertex vertex = 0;
+  Vertex previous = -1;       // NBRW memory
+  rng::Stream stream{0, 0, 0};
+  std::vector<double> w;      // visit weights: x = w · scale
+  double scale = 1.0;
+  std::vector<double> logr;   // log(w_j / μ_j) (SRRW/HDT only)
+  // SRRW with constant α: r_j = exp(−α log(w_j/μ_j)) cached while every r_j stays inside [1e-280, 1e280] (the
+  // kernel then needs no exp per neighbour); a token leaves this mode for the log-domain kernel for good as soon as
+  // one value would leave the range, so it never underflows. `cached` is part of the restart state.
+  bool cached = false;
+  std::vector<double> r;
+  std::vector<double> theta;  // SA-SRRW parameter (empty without a task)
+
+  [[nodiscard]] double x(Vertex i) const noexcept { return w[static_cast<std::size_t>(i)] * scale; }
+};
+
+// Log-domain SRRW draw from vertex i for the cached log(w/μ) vector (exposed for the kernel tests).
+// `scratch` needs max_degree + 1 entries.
+Vertex srrw_draw(const BaseChain& c, Vertex i, const double* logr, double alpha, rng::Stream& s,
+                 double* scratch) noexcept;
+
+// The same law from the cached r = (w/μ)^(−α) (valid while every r_j is a normal double).
+Vertex srrw_draw_cached(const BaseChain& c, Vertex i, const double* r, rng::Stream& s, double* scratch) noexcept;
+
+// The tokens [first, first+count) of WalkParams::tokens, advanced in lock step.
+class Walkers {
+ public:
+  Walkers(const BaseChain& chain, WalkParams p, std::uint64_t first, std::uint64_t count,
+          const TokenTask* task = nullptr);
+
+  // Advances every local token by `steps` steps (OpenMP over tokens; no communication).
+  void advance(std::int64_t steps);
+  [[nodiscard]] std::int64_t step() const noexcept { return step_; }
+  [[nodiscard]] const std::vector<Token>& tokens() const noexcept { return tokens_; }
+  [[nodiscard]] std::vector<Token>& tokens() noexcept { return tokens_; }
+  [[nodiscard]] std::uint64_t first() const noexcept { return first_; }
+  [[nodiscard]] const WalkParams& params() const noexcept { return p_; }
+  [[nodiscard]] const BaseChain& chain() const noexcept { return *c_; }
+  [[nodiscard]] double alpha_at(std::int64_t n) const noexcept;
+  [[nodiscard]] bool counts_mode() const noexcept { return p_.gamma_exponent == 1.0; }
+
+  // Restart: sets the step and rebuilds caches (logr, and r for tokens with `cached` set) from each token's w.
+  void restore(std::int64_t step);
+
+ private:
+  void advance_token(Token& t, std::int64_t n0, std::int64_t steps, double* scratch) const noexcept;
+  void visit(Token& t, Vertex v, std::int64_t n) const noexcept;  // x update after step n → n+1
+  void rebuild(Token& t) const noexcept;                           // logr and r from w
+  [[nodiscard]] bool cache_allowed() const noexcept {
+    return p_.method == Method::srrw && p_.alpha_ramp == 0;
+  }
+
+  const BaseChain* c_;
+  WalkParams p_;
+  std::uint64_t first_;
+  const TokenTask* task_;
+  std::vector<Token> tokens_;
+  std::int64_t step_ = 0;
+};
+
+}  // namespace sampo::walks

@@ -1,0 +1,216 @@
+// Walk kernels against exact laws: the SRRW kernel's empirical law (χ²), detailed balance of K[x] w.r.t. π[x],
+// and convergence x_n → μ in total variation for α ∈ {0, 1, 5, 10}.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "walks/estimators.hpp"
+#include "walks/graph.hpp"
+#include "walks/walkers.hpp"
+
+using namespace sampo;
+using namespace sampo::walks;
+
+namespace {
+
+// Upper quantile of χ²(dof) at z standard deviations (Wilson–Hilferty; accurate to ~1% for dof ≥ 3).
+double chi2_quantile(double dof, double z) {
+  const double a = 2.0 / (9.0 * dof);
+  return dof * std::pow(1.0 - a + z * std::sqrt(a), 3.0);
+}
+
+// Exact SRRW row: K_ij = P_ij r_j / Σ_k P_ik r_k with r = (w/μ)^(−α), in long double with a max shift
+// (independent of the library's log-domain code). Entries: neighbours in row order, then the self-loop.
+std::vector<long double> exact_row(const BaseChain& c, Vertex i, const std::vector<double>& w, double alpha) {
+  const auto nb = c.graph().neighbours(i);
+  std::vector<long double> lw;
+  auto lr = [&](Vertex j) {
+    return -static_cast<long double>(alpha) * (std::log(static_cast<long double>(w[static_cast<std::size_t>(j)])) -
+                                               std::log(static_cast<long double>(c.mu()[static_cast<std::size_t>(j)])));
+  };
+  for (Vertex j : nb) lw.push_back(std::log(static_cast<long double>(c.p(i, j))) + lr(j));
+  lw.push_back(c.p_self(i) > 0 ? std::log(static_cast<long double>(c.p_self(i))) + lr(i) : -INFINITY);
+  long double mx = -INFINITY, z = 0;
+  for (auto v : lw) mx = std::max(mx, v);
+  for (auto& v : lw) z += (v = std::exp(v - mx));
+  for (auto& v : lw) v /= z;
+  return lw;
+}
+
+struct KernelCase {
+  Chain chain;
+  double laziness;
+  double alpha;
+  double wmax;  // visit weights drawn in [1, wmax]
+};
+
+}  // namespace
+
+TEST(WalksKernel, BaseChainIsStochasticAndReversible) {
+  auto g = preprocess(barabasi_albert(60, 2, 4), true, false, 4);
+  for (auto ch : {Chain::srw, Chain::mhrw})
+    for (double eps : {0.0, 0.3}) {
+      BaseChain c(g, ch, eps);
+      for (Vertex i = 0; i < g.vertices(); ++i) {
+        double s = c.p_self(i);
+        for (Vertex j : g.neighbours(i)) {
+          s += c.p(i, j);
+          // μ_i P_ij = μ_j P_ji to rounding.
+          EXPECT_NEAR(c.mu()[i] * c.p(i, j), c.mu()[j] * c.p(j, i), 1e-15);
+          EXPECT_NEAR(std::exp(c.log_p(i, j)), c.p(i, j), 1e-15);
+        }
+        EXPECT_NEAR(s, 1.0, 1e-13);
+      }
+    }
+}
+
+TEST(WalksKernel, SrrwEmpiricalLawChiSquare) {
+  auto g = preprocess(watts_strogatz(40, 4, 0.3, 11), true, false, 11);
+  const std::vector<KernelCase> cases = {{Chain::srw, 0.0, 2.0, 20},
+                                         {Chain::mhrw, 0.0, 1.0, 20},
+                                         {Chain::srw, 0.25, 5.0, 50},
+                                         {Chain::mhrw, 0.1, 10.0, 1e6},
+                                         // plain powers would underflow here: (1e8)^(−50) = 1e−400
+                                         {Chain::srw, 0.2, 50.0, 1e8}};
+  const std::int64_t draws = 200000;
+  int case_id = 0;
+  for (const auto& kc : cases) {
+    BaseChain c(g, kc.chain, kc.laziness);
+    rng::Stream ws(99, rng::purpose_test, static_cast<std::uint64_t>(case_id), 1);
+    std::vector<double> w(static_cast<std::size_t>(g.vertices())), logr(w.size());
+    for (std::size_t j = 0; j < w.size(); ++j) {
+      w[j] = std::floor(std::exp(ws.uniform(0.0, std::log(kc.wmax))));
+      logr[j] = std::log(w[j]) - c.log_mu()[j];
+    }
+    std::vector<double> scratch(static_cast<std::size_t>(g.max_degree()) + 1), r(w.size());
+    bool cacheable = true;
+    for (std::size_t j = 0; j < w.size(); ++j) {
+      r[j] = std::exp(-kc.alpha * logr[j]);
+      cacheable = cacheable && r[j] > 1e-280 && r[j] < 1e280;
+    }
+    for (int cached = 0; cached <= (cacheable ? 1 : 0); ++cached)
+    for (Vertex i : {Vertex{0}, Vertex{17}, Vertex{33}}) {
+      const auto row = exact_row(c, i, w, kc.alpha);
+      const auto nb = g.neighbours(i);
+      std::vector<double> count(row.size(), 0.0);
+      rng::Stream s(7, rng::purpose_test, static_cast<std::uint64_t>(case_id * 100 + i));
+      for (std::int64_t k = 0; k < draws; ++k) {
+        const Vertex j = cached ? srrw_draw_cached(c, i, r.data(), s, scratch.data())
+                                : srrw_draw(c, i, logr.data(), kc.alpha, s, scratch.data());
+        const auto pos = j == i ? nb.size() : static_cast<std::size_t>(std::lower_bound(nb.begin(), nb.end(), j) - nb.begin());
+        count[pos] += 1.0;
+      }
+      // χ² over cells with expected count ≥ 5 (the rest pooled); impossible cells must stay empty.
+      double chi2 = 0.0, pooled_o = 0.0, pooled_e = 0.0;
+      int cells = 0;
+      for (std::size_t k = 0; k < row.size(); ++k) {
+        const double e = static_cast<double>(row[k]) * static_cast<double>(draws);
+        if (row[k] == 0) {
+          EXPECT_EQ(count[k], 0.0);
+        }
+        if (e >= 5.0) {
+          chi2 += (count[k] - e) * (count[k] - e) / e;
+          ++cells;
+        } else {
+          pooled_o += count[k];
+          pooled_e += e;
+        }
+      }
+      if (pooled_e >= 5.0) {
+        chi2 += (pooled_o - pooled_e) * (pooled_o - pooled_e) / pooled_e;
+        ++cells;
+      }
+      if (cells >= 2) {
+        // z = 4: a false alarm rate of ~3e-5 per check for a correct kernel (fixed seeds make it deterministic).
+        EXPECT_LT(chi2, chi2_quantile(std::max(cells - 1, 3), 4.0))
+            << "case " << case_id << " vertex " << i << " cells " << cells << " cached " << cached;
+      }
+    }
+    ++case_id;
+  }
+}
+
+TEST(WalksKernel, SrrwDetailedBalanceWrtPiX) {
+  // K[x] is reversible w.r.t. π_i[x] ∝ μ_i r_i Σ_k P_ik r_k, r = (x/μ)^(−α): π_i K_ij = π_j K_ji.
+  auto g = preprocess(barabasi_albert(50, 2, 8), true, false, 8);
+  for (auto ch : {Chain::srw, Chain::mhrw}) {
+    BaseChain c(g, ch, 0.1);
+    rng::Stream ws(5, rng::purpose_test, 0);
+    std::vector<double> w(static_cast<std::size_t>(g.vertices()));
+    for (auto& v : w) v = 1.0 + static_cast<double>(ws.below(100));
+    const double alpha = 3.0;
+    std::vector<long double> pi(w.size());
+    auto r = [&](Vertex j) {
+      return std::pow(static_cast<long double>(w[static_cast<std::size_t>(j)] / c.mu()[static_cast<std::size_t>(j)]), -alpha);
+    };
+    for (Vertex i = 0; i < g.vertices(); ++i) {
+      long double z = c.p_self(i) * r(i);
+      for (Vertex j : g.neighbours(i)) z += c.p(i, j) * r(j);
+      pi[static_cast<std::size_t>(i)] = c.mu()[static_cast<std::size_t>(i)] * r(i) * z;
+    }
+    for (Vertex i = 0; i < g.vertices(); ++i) {
+      const auto ri = exact_row(c, i, w, alpha);
+      const auto nbi = g.neighbours(i);
+      for (std::size_t k = 0; k < nbi.size(); ++k) {
+        const Vertex j = nbi[k];
+        const auto rj = exact_row(c, j, w, alpha);
+        const auto nbj = g.neighbours(j);
+        const auto back = static_cast<std::size_t>(std::lower_bound(nbj.begin(), nbj.end(), i) - nbj.begin());
+        const long double lhs = pi[static_cast<std::size_t>(i)] * ri[k], rhs = pi[static_cast<std::size_t>(j)] * rj[back];
+        EXPECT_NEAR(static_cast<double>(lhs / rhs), 1.0, 1e-12) << i << "-" << j;
+      }
+    }
+  }
+}
+
+TEST(WalksKernel, TvdToZeroForAllAlpha) {
+  // x_n → μ a.s.: the mean TVD over 8 tokens must shrink like n^(−1/2) (a factor √10 ≈ 3.2 from 2e3 to 2e4
+  // steps; we require 2) and be small at 2e4 steps on a 60-vertex graph.
+  auto g = preprocess(watts_strogatz(60, 4, 0.2, 3), true, false, 3);
+  auto comm = mpi::Communicator(MPI_COMM_SELF);
+  for (auto method : {Method::srrw, Method::hdt})
+    for (auto ch : {Chain::srw, Chain::mhrw})
+      for (double alpha : {0.0, 1.0, 5.0, 10.0}) {
+        BaseChain c(g, ch, 0.0);
+        WalkParams p;
+        p.chain = ch;
+        p.method = method;
+        p.alpha = alpha;
+        p.tokens = 8;
+        p.seed = 42;
+        Walkers w(c, p, 0, 8);
+        w.advance(2000);
+        const double t1 = summarise(comm, w, {}, {}).tvd_mean;
+        w.advance(18000);
+        const double t2 = summarise(comm, w, {}, {}).tvd_mean;
+        EXPECT_LT(t2, 0.5 * t1) << to_string(method) << " " << to_string(ch) << " alpha " << alpha;
+        EXPECT_LT(t2, 0.08) << to_string(method) << " " << to_string(ch) << " alpha " << alpha;
+        if (alpha >= 5.0) {
+          EXPECT_LT(t2, 0.03) << "repellence should make x_n close to mu";
+        }
+      }
+  // α = 300: the cached powers (w/μ)^(−α) leave the double range within a few hundred steps; every token must
+  // switch to the log-domain kernel and still converge.
+  {
+    BaseChain c(g, Chain::srw, 0.0);
+    WalkParams p;
+    p.alpha = 300.0;
+    p.tokens = 8;
+    Walkers w(c, p, 0, 8);
+    EXPECT_TRUE(w.tokens()[0].cached);
+    w.advance(20000);
+    for (const auto& t : w.tokens()) EXPECT_FALSE(t.cached);
+    EXPECT_LT(summarise(comm, w, {}, {}).tvd_mean, 0.03);
+  }
+  // Base chains converge too (NBRW's vertex marginal is μ ∝ degree).
+  for (auto ch : {Chain::srw, Chain::mhrw, Chain::nbrw}) {
+    BaseChain c(g, ch, 0.0);
+    WalkParams p;
+    p.chain = ch;
+    p.method = Method::base;
+    p.tokens = 8;
+    Walkers w(c, p, 0, 8);
+    w.advance(20000);
+    EXPECT_LT(summarise(comm, w, {}, {}).tvd_mean, 0.08) << to_string(ch);
+  }
+}
