@@ -549,6 +549,18 @@ int run(app::Context& ctx) {
   });
   s.seed = static_cast<std::uint64_t>(ctx.config.get_int("run.seed"));
   s.obs = load_observations(ctx.comm, ctx.config, *s.model);
+  {
+    // Filter: this rank's particles (state, weights, statistics; a few copies while resampling) plus the Allgather
+    // of (ξ, W, τ) for PaRIS. PPG: each chain keeps the whole particle history for path selection.
+    const double N = static_cast<double>(s.p.filter.particles), P = ctx.comm.size();
+    const double d = s.model->dim(), n = static_cast<double>(s.obs.steps()) + 1.0;
+    const double per_particle = 8.0 * (d + 4.0 + static_cast<double>(s.p.functionals.size()));
+    double bytes = 4.0 * per_particle * N / P + 2.0 * per_particle * N;
+    if (s.p.mode != "filter")
+      bytes += std::ceil(static_cast<double>(s.p.chains) / P) * N * n * (8.0 * d + 8.0 * s.p.filter.backward_draws + 8.0);
+    app::require_memory(ctx, bytes, "filter.particles = " + std::to_string(s.p.filter.particles) + " with " +
+                                        std::to_string(s.obs.steps()) + " steps (mode " + s.p.mode + ")");
+  }
   ctx.log.info("model " + s.model->name() + ", " + std::to_string(s.obs.steps()) + " transitions, " +
                std::to_string(s.p.filter.particles) + " particles, mode " + s.p.mode);
   if (s.p.mode == "filter") return run_filter(ctx, s);

@@ -247,6 +247,22 @@ int run(app::Context& ctx) {
   const auto seed = p.walk.seed;
 
   // ---- setup: graph, chain, functions, objective, oracle ----
+  {
+    // Generated graphs: vertices V and about V·(edges per vertex) undirected edges, held on every rank (CSR plus the
+    // edge list while it is built: ~48 bytes per directed edge), plus per-token visit counts (8 bytes per vertex).
+    const auto& g = p.graph;
+    double V = 0, per_vertex = 0;
+    if (g.kind == "torus") V = static_cast<double>(g.side) * static_cast<double>(g.side), per_vertex = 4;
+    else if (g.kind == "kronecker") V = std::ldexp(1.0, static_cast<int>(g.scale)), per_vertex = static_cast<double>(g.edge_factor);
+    else if (g.kind == "ba") V = static_cast<double>(g.vertices), per_vertex = static_cast<double>(g.attach);
+    else if (g.kind != "file" && g.kind != "hdf5") V = static_cast<double>(g.vertices), per_vertex = static_cast<double>(g.degree);
+    if (g.kind == "complete") per_vertex = V;
+    if (g.kind == "cycle") per_vertex = 2;
+    const double tokens_here = std::ceil(static_cast<double>(p.walk.tokens) / comm.size());
+    app::require_memory(ctx, V * (8.0 + 96.0 * per_vertex) + tokens_here * V * 8.0,
+                        "graph (" + g.kind + ", " + std::to_string(static_cast<long long>(V)) + " vertices) with walk.tokens = " +
+                            std::to_string(p.walk.tokens));
+  }
   const Graph graph = build_graph(comm, p.graph, seed, &ctx.log);
   if (p.graph.kind == "torus" && p.graph.side % 2 == 0 && p.walk.laziness == 0.0 && p.walk.chain == Chain::srw)
     ctx.log.warn("an even torus is bipartite: the simple random walk is periodic (use an odd graph.side or "

@@ -46,7 +46,8 @@ bad "restart from a missing file" "no such file" "$WORK/ok.toml" run.output_dir=
 bad "size that cannot fit in memory, with the estimate" "${HUGE[1]}" "$WORK/ok.toml" "${HUGE[0]}" \
   run.output_dir="$WORK/big"
 if [ ${#MISSING[@]} -gt 0 ]; then
-  bad "missing data file" "${MISSING[1]}" "$WORK/ok.toml" "${MISSING[0]}" run.output_dir="$WORK/m"
+  read -r -a missing_args <<<"${MISSING[0]}"
+  bad "missing data file" "${MISSING[1]}" "$WORK/ok.toml" "${missing_args[@]}" run.output_dir="$WORK/m"
 fi
 run_np 1 "$exe" "$WORK/ok.toml" "${QUICK[@]}" run.output_dir="$WORK/out1" -q
 bad "restart from an output file" "not a Sampo checkpoint" "$WORK/ok.toml" run.output_dir="$WORK/o2" \

@@ -151,6 +151,27 @@ TEST(IoMpi, ProvenanceAndDimensionScales) {
   if (comm.is_root()) std::remove(path.c_str());
 }
 
+TEST(IoMpi, EmptyDatasetsWriteAndReadBack) {
+  // Zero-size datasets (an empty history) must work collectively, with and without checksums.
+  auto comm = world();
+  const auto path = tmp_path(comm, "empty");
+  {
+    auto f = io::File::create(comm, path);
+    const std::vector<double> none;
+    f.root().write_distributed<double>("d", none, {"", "", true, 0});
+    f.root().write_replicated<double>("r", none, {}, {"", "", true, 0});
+    f.root().write_rows<double>("m", none, 3);
+    f.close();
+  }
+  auto f = io::File::open(comm, path);
+  EXPECT_TRUE(f.root().read_part<double>("d", 0, 0).empty());
+  EXPECT_TRUE(f.root().read_all<double>("r").empty());
+  EXPECT_EQ(f.root().shape("m"), (std::vector<std::uint64_t>{0, 3}));
+  f.close();
+  comm.barrier();
+  if (comm.is_root()) std::remove(path.c_str());
+}
+
 TEST(IoMpi, UnwritablePathNamesTheFile) {
   auto comm = world();
   try {

@@ -9,6 +9,12 @@ import numpy as np
 a_path, b_path, name = sys.argv[1:4]
 rtol = float(sys.argv[4]) if len(sys.argv) > 4 else 0.0
 with h5py.File(a_path, "r") as fa, h5py.File(b_path, "r") as fb:
+    if name not in fa and name not in fb:
+        print(f"{name}: absent from both files (not written in this configuration)")
+        sys.exit(3)
+    if name not in fa or name not in fb:
+        print(f"{name}: present in only one file")
+        sys.exit(1)
     a, b = fa[name][()], fb[name][()]
 if a.shape != b.shape or a.dtype != b.dtype:
     print(f"{name}: shape/type {a.shape} {a.dtype} vs {b.shape} {b.dtype}")

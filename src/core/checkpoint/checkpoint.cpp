@@ -96,7 +96,7 @@ Manager::Manager(mpi::Communicator comm, Params params, std::string driver, int 
 
 Reason Manager::due(std::int64_t step) {
   if (step_delay_ms_ > 0) std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(step_delay_ms_));
-  if (step == fault_step_ && comm_.rank() == fault_rank_)
+  if (fault_step_ >= 0 && step >= fault_step_ && comm_.rank() == fault_rank_)
     throw InternalError("fault injection (SAMPO_FAULT_INJECT): rank " + std::to_string(fault_rank_) +
                         " fails at step " + std::to_string(step));
   int code = 0;

@@ -55,7 +55,7 @@ class Manager {
 
   // Collective (one small Allreduce): whether a checkpoint is due after `step`, and why.
   // Also the per-step hook for fault-injection tests, set from the environment (never from decks):
-  //   SAMPO_FAULT_INJECT=RANK:STEP   rank RANK throws an internal error at step STEP (the job must abort, not hang)
+  //   SAMPO_FAULT_INJECT=RANK:STEP   rank RANK throws an internal error at the first step >= STEP (must abort, not hang)
   //   SAMPO_STEP_DELAY_MS=X          sleep X ms per step (so kill tests catch a short run mid-way)
   Reason due(std::int64_t step);
   // Collective: writes the checkpoint of `step`; `writer` fills the root group (checksummed datasets: use

@@ -27,12 +27,13 @@ std::uint64_t Group::write_distributed(const std::string& name, std::span<const 
   const auto total = comm_.allreduce(n, mpi::Op::sum);
   auto type = h5type<T>();
   auto d = detail::create_dataset(*this, name, type.get(), {total}, opt);
+  detail::write_dataset_attrs(*this, name, opt);
+  if (total == 0) return off;  // a collective write of nothing fails in HDF5 1.10 (MPI-IO)
   auto [fs, ms] = detail::select(d.get(), {off}, {n});
   auto x = detail::collective_xfer();
   const T dummy{};
   detail::check(H5Dwrite(d.get(), type.get(), ms.get(), fs.get(), x.get(), n ? local.data() : &dummy),
                 "writing " + where(name));
-  detail::write_dataset_attrs(*this, name, opt);
   return off;
 }
 
@@ -45,12 +46,13 @@ std::uint64_t Group::write_rows(const std::string& name, std::span<const T> loca
   const auto total = comm_.allreduce(rows, mpi::Op::sum);
   auto type = h5type<T>();
   auto d = detail::create_dataset(*this, name, type.get(), {total, cols}, opt);
+  detail::write_dataset_attrs(*this, name, opt);
+  if (total == 0) return off;
   auto [fs, ms] = detail::select(d.get(), {off, 0}, {rows, cols});
   auto x = detail::collective_xfer();
   const T dummy{};
   detail::check(H5Dwrite(d.get(), type.get(), ms.get(), fs.get(), x.get(), rows ? local.data() : &dummy),
                 "writing " + where(name));
-  detail::write_dataset_attrs(*this, name, opt);
   return off;
 }
 
@@ -63,6 +65,8 @@ void Group::write_replicated(const std::string& name, std::span<const T> data, s
   SAMPO_VERIFY(total == data.size(), "write_replicated: shape does not match the data size");
   auto type = h5type<T>();
   auto d = detail::create_dataset(*this, name, type.get(), shape, opt);
+  detail::write_dataset_attrs(*this, name, opt);
+  if (total == 0) return;
   std::vector<std::uint64_t> zero(shape.size(), 0), count = shape;
   if (!comm_.is_root()) count.assign(shape.size(), 0);
   auto [fs, ms] = detail::select(d.get(), zero, count);
@@ -71,7 +75,6 @@ void Group::write_replicated(const std::string& name, std::span<const T> data, s
   detail::check(H5Dwrite(d.get(), type.get(), ms.get(), fs.get(), x.get(),
                          (comm_.is_root() && total) ? data.data() : &dummy),
                 "writing " + where(name));
-  detail::write_dataset_attrs(*this, name, opt);
 }
 
 template <class T>
@@ -87,6 +90,9 @@ std::vector<T> Group::read_part(const std::string& name, std::uint64_t offset, s
   std::uint64_t n = 1;
   for (auto c : cnt) n *= c;
   std::vector<T> out(n);
+  std::uint64_t total = 1;
+  for (auto c : dims) total *= c;
+  if (total == 0) return out;  // nothing to read (and a collective read of nothing fails in HDF5 1.10)
   Handle d(detail::check_id(H5Dopen2(id(), name.c_str(), H5P_DEFAULT), "opening " + where(name)), H5Dclose);
   auto type = h5type<T>();
   auto [fs, ms] = detail::select(d.get(), off, cnt);

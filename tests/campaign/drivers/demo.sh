@@ -1,7 +1,6 @@
 # Campaign settings for sampo-demo (sourced by tests/campaign/*.sh).
 DECK=inputs/demo/flagship.toml
 OUTPUT=demo.h5
-STEPS_KEY=demo.steps
 QUICK=(demo.walkers=20011 demo.steps=60 demo.output_every=5 run.seed=17)      # ≥ 40 steps, a few seconds
 BIG=(demo.walkers=400000 demo.steps=40 demo.output_every=1 run.seed=5)       # a 3 MB state: kills land mid-write
 EXACT=(/x /time)      # bit for bit across restarts and rank counts
