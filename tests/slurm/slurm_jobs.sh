@@ -2,17 +2,24 @@
 # A driver's job script on a live one-node Slurm: (1) sbatch --wait completes and equals a direct run;
 # (2) a job pre-empted by its signal checkpoints, exits 85, is requeued and completes with the same result;
 # (3) a restart chain across 1-minute time limits completes with the same result.
-#   slurm_jobs.sh DRIVER DATASET           (DATASET: the output dataset compared bit for bit)
+#   slurm_jobs.sh DRIVER DATASET [chain]   (DATASET: the output dataset compared bit for bit; the restart chain
+#                                          across 1-minute limits runs only with "chain": it takes a minute or two)
 # Exits 77 (skipped) with the reason when Slurm cannot run here (not root, packages missing, daemons fail).
 source "$SAMPO_SOURCE/tests/support/driver_lib.sh"
-drv=$1; dataset=$2
+drv=$1; dataset=$2; with_chain=${3:-}
 case "$drv" in
   # slow: the same run made long enough to be signalled (SAMPO_STEP_DELAY_MS=150 per step)
   demo) small=(demo.walkers=20000 demo.steps=30 demo.output_every=5 run.seed=4)
         slow=(demo.steps=120) ;;
+  smc) small=(data.steps=60 filter.particles=4001 run.seed=4)
+       slow=() ;;
+  walks) small=(graph.vertices=300 graph.degree=6 walk.tokens=7 walk.steps=3000 walk.output_every=100
+                walk.snapshot_every=1000 walk.chunk_steps=50 run.seed=4)
+         slow=() ;;
   *) echo "slurm_jobs.sh: no settings for driver $drv"; exit 1 ;;
 esac
 deck="$SAMPO_SOURCE/inputs/$drv/flagship.toml"
+[ "$drv" = smc ] && deck="$SAMPO_SOURCE/inputs/smc/filter_linear_gaussian.toml"
 
 if [ "$(id -u)" -ne 0 ]; then echo "SKIP: the one-node Slurm needs root"; exit 77; fi
 for exe in munged slurmctld slurmd sbatch; do
@@ -50,6 +57,7 @@ check "the requeued job restarted from the checkpoint" grep -q "restarted from" 
 check "pre-empted + requeued result equals the uninterrupted run" \
   same_dataset "$WORK/ref/$drv.h5" "$WORK/runs/$drv/$jid/$drv.h5" "$dataset"
 
+if [ "$with_chain" != chain ]; then finish; exit; fi
 # (3) restart chain across 1-minute limits (the signal comes 30-60 s before the limit)
 ids=$(SAMPO_STEP_DELAY_MS=150 SBATCH_TIMELIMIT=1 SBATCH_SIGNAL=B:USR1@30 SAMPO_RUN_DIR="$WORK/chain" \
       "$SAMPO_SOURCE/jobs/restart-chain.sh" 3 "$SAMPO_SOURCE/jobs/$drv.sbatch" "$deck" "${small[@]}" "${slow[@]}")
