@@ -1,0 +1,56 @@
+#pragma once
+// A periodic 1-D grid x_j = x0 + j L/N distributed over ranks by FFTW-MPI, with its forward and backward transforms
+// (plans made once, OpenMP threads inside a rank). x-space and k-space hold different blocks of indices: FFTW
+// chooses both distributions for 1-D transforms.
+#include <fftw3-mpi.h>
+
+#include <complex>
+#include <cstdint>
+#include <vector>
+
+#include "core/mpi/communicator.hpp"
+
+namespace sampo::nlse {
+
+using cplx = std::complex<double>;
+using cvec = std::vector<cplx>;
+
+class Grid {
+ public:
+  // Collective. planner: FFTW_ESTIMATE or FFTW_MEASURE.
+  Grid(const mpi::Communicator& comm, std::int64_t n, double x0, double length, unsigned planner = FFTW_ESTIMATE);
+  ~Grid();
+  Grid(const Grid&) = delete;
+  Grid& operator=(const Grid&) = delete;
+
+  [[nodiscard]] std::int64_t n() const noexcept { return n_; }
+  [[nodiscard]] double length() const noexcept { return length_; }
+  [[nodiscard]] double dx() const noexcept { return length_ / static_cast<double>(n_); }
+  [[nodiscard]] std::int64_t x_count() const noexcept { return nx_; }
+  [[nodiscard]] std::int64_t x_start() const noexcept { return x0i_; }
+  [[nodiscard]] std::int64_t k_count() const noexcept { return nk_; }
+  [[nodiscard]] std::int64_t k_start() const noexcept { return k0i_; }
+  [[nodiscard]] double x(std::int64_t local) const noexcept {
+    return x0_ + static_cast<double>(x0i_ + local) * dx();
+  }
+  // Angular wavenumber of local k index (FFT order: 0, 1, ..., N/2-1, -N/2, ..., -1 times 2π/L).
+  [[nodiscard]] double k(std::int64_t local) const noexcept;
+  [[nodiscard]] const mpi::Communicator& comm() const noexcept { return comm_; }
+
+  // Collective: uk = F[ux] (unnormalised forward DFT), ux = F^{-1}[uk] (normalised by 1/N).
+  void to_k(const cvec& ux, cvec& uk);
+  void to_x(const cvec& uk, cvec& ux);
+  [[nodiscard]] std::int64_t fft_count() const noexcept { return ffts_; }
+
+ private:
+  mpi::Communicator comm_;
+  std::int64_t n_;
+  double x0_, length_;
+  std::int64_t nx_ = 0, x0i_ = 0, nk_ = 0, k0i_ = 0, alloc_ = 0;
+  fftw_complex* bx_ = nullptr;
+  fftw_complex* bk_ = nullptr;
+  fftw_plan fwd_ = nullptr, bwd_ = nullptr;
+  std::int64_t ffts_ = 0;
+};
+
+}  // namespace sampo::nlse

@@ -1,0 +1,253 @@
+#include "nlse/simulation.hpp"
+
+#include <cmath>
+#include <filesystem>
+
+#include "core/checkpoint/checkpoint.hpp"
+#include "core/error/error.hpp"
+#include "core/io/hdf5.hpp"
+#include "core/log/logger.hpp"
+#include "nlse/solver.hpp"
+
+namespace sampo::nlse {
+
+config::Schema schema() {
+  config::Schema s;
+  s.integer("grid.points", 512, "number of grid points N", 8, 1e12);
+  s.real("grid.length", 50.0, "box length L (periodic)", 1e-6, 1e12);
+  s.real("grid.x0", -25.0, "left end x0 of the box [x0, x0 + L)", -1e12, 1e12);
+  s.real("model.beta", 1.0, "dispersion coefficient β in (β/2) ψ_xx (signed)", -1e6, 1e6);
+  s.real("model.g", 1.0, "nonlinearity g (> 0 focusing, < 0 defocusing)", -1e6, 1e6);
+  s.string("model.potential", "none", "external potential V(x)", {"none", "harmonic", "lattice"});
+  s.real("model.v0", 0.0, "potential strength: harmonic v0 x², lattice v0 cos²(k x)", -1e6, 1e6);
+  s.real("model.lattice_k", 1.0, "lattice wavenumber", 0.0, 1e6);
+  s.string("case.name", "soliton", "initial condition",
+           {"soliton", "two_soliton", "akhmediev", "peregrine", "cw_mi", "source_mi"});
+  s.real("case.amplitude", 2.0, "soliton amplitude A (soliton 1 for two_soliton)", 1e-6, 1e3);
+  s.real("case.velocity", 1.0, "soliton velocity v", -1e3, 1e3);
+  s.real("case.position", -10.0, "soliton start position", -1e12, 1e12);
+  s.real("case.phase", 0.0, "soliton phase θ0", -1e3, 1e3);
+  s.real("case.amplitude2", 1.5, "two_soliton: amplitude of soliton 2", 1e-6, 1e3);
+  s.real("case.velocity2", -2.0, "two_soliton: velocity of soliton 2", -1e3, 1e3);
+  s.real("case.position2", 10.0, "two_soliton: start position of soliton 2", -1e12, 1e12);
+  s.real("case.a", 0.25, "Akhmediev breather parameter a (0 < a < 1/2)", 1e-6, 0.499999);
+  s.real("case.p0", 1.0, "background power P0 (akhmediev, peregrine, cw_mi)", 1e-9, 1e6);
+  s.real("case.t0", 0.0, "start time t0 (exact solutions are evaluated there)", -1e6, 1e6);
+  s.real("case.epsilon", 1e-4, "cw_mi: relative amplitude of the seeded mode", 0.0, 1.0);
+  s.real("case.mode_k", 1.0, "cw_mi: wavenumber K of the seeded mode (a multiple of 2π/L)", 0.0, 1e6);
+  s.string("time.method", "erk43-ip", "integrator", {"erk43-ip", "rk4ip", "strang", "yoshida4"});
+  s.real("time.duration", 20.0, "integration time T (from case.t0 to case.t0 + T)", 0.0, 1e9);
+  s.real("time.dt", 1e-3, "step of fixed-step methods; first trial step of adaptive ones", 1e-12, 1e6);
+  s.real("time.rtol", 1e-9, "relative tolerance (adaptive)", 1e-15, 1.0);
+  s.real("time.atol", 1e-11, "absolute tolerance (adaptive)", 0.0, 1.0);
+  s.real("time.max_step", 0.0, "largest step of adaptive methods (0: unlimited)", 0.0, 1e6);
+  s.integer("output.snapshots", 100, "number of output times after t0 (diagnostics at each)", 1, 1e7);
+  s.boolean("output.psi", true, "store psi at every output time (N complex numbers each)");
+  return s;
+}
+
+namespace {
+
+struct Diagnostics {
+  io::Series<double> time, mass, momentum, energy, error, steps;
+  io::Series<std::complex<double>> psi;
+};
+
+}  // namespace
+
+int run(app::Context& ctx) {
+  const auto& c = ctx.config;
+  const auto& comm = ctx.comm;
+  const std::int64_t n = c.get_int("grid.points");
+  Model model{c.get_real("model.beta"), c.get_real("model.g"), c.get_string("model.potential"), c.get_real("model.v0"),
+              c.get_real("model.lattice_k")};
+  Case cs;
+  cs.name = c.get_string("case.name");
+  cs.amplitude = c.get_real("case.amplitude"), cs.velocity = c.get_real("case.velocity");
+  cs.position = c.get_real("case.position"), cs.phase = c.get_real("case.phase");
+  cs.amplitude2 = c.get_real("case.amplitude2"), cs.velocity2 = c.get_real("case.velocity2");
+  cs.position2 = c.get_real("case.position2");
+  cs.a = c.get_real("case.a"), cs.p0 = c.get_real("case.p0"), cs.t0 = c.get_real("case.t0");
+  cs.epsilon = c.get_real("case.epsilon"), cs.mode_k = c.get_real("case.mode_k");
+  const auto method = method_from(c.get_string("time.method"));
+  const double T = c.get_real("time.duration");
+  const std::int64_t nout = c.get_int("output.snapshots");
+  const bool store_psi = c.get_bool("output.psi");
+  const auto seed = static_cast<std::uint64_t>(c.get_int("run.seed"));
+  mpi::all_or_throw(comm, [&] {
+    if (cs.has_exact() && (model.beta != 1.0 || model.g != 1.0 || model.potential != "none"))
+      throw ConfigError("case.name = \"" + cs.name + "\" is an exact solution of β = g = 1, V = 0; set model.beta = 1, "
+                        "model.g = 1, model.potential = \"none\" (or use case.name = \"source_mi\")");
+  });
+  // ψ in x and k space plus ~12 work arrays of the integrators (16 bytes each).
+  app::require_memory(ctx, 16.0 * 14.0 * static_cast<double>(n) / comm.size(),
+                      "grid.points = " + std::to_string(n));
+
+  Grid grid(comm, n, c.get_real("grid.x0"), c.get_real("grid.length"));
+  Stepper stepper(grid, model, method);
+  Controller ctl;
+  ctl.h = c.get_real("time.dt"), ctl.rtol = c.get_real("time.rtol"), ctl.atol = c.get_real("time.atol");
+  ctl.hmax = c.get_real("time.max_step");
+
+  checkpoint::Manager ckpt(comm, checkpoint::Params::from(c, ctx.output_dir), "nlse", schema_version);
+  const std::string out_path = ctx.output_dir + "/" + c.get_string("run.output"), part = out_path + ".part";
+  cvec psi_k;
+  double t = cs.t0;
+  std::int64_t next_out = 1, rows = 0;
+  io::File out;
+  Diagnostics d;
+  auto open_series = [&](bool create) {
+    const auto& r = out.root();
+    if (create) {
+      d.time = io::Series<double>(r, "time", 0, {"1", "output times", false, 0});
+      d.mass = io::Series<double>(r, "mass", 0, {"1", "M = ∫|ψ|² dx", false, 0});
+      d.momentum = io::Series<double>(r, "momentum", 0, {"1", "P = ∫ Im(ψ* ψ_x) dx", false, 0});
+      d.energy = io::Series<double>(r, "energy", 0, {"1", "E = ∫ (β/2)|ψ_x|² − (g/2)|ψ|⁴ + V|ψ|² dx", false, 0});
+      d.error = io::Series<double>(r, "max_error", 0, {"1", "max |ψ − ψ_exact| (NaN without an exact solution)", false, 0});
+      d.steps = io::Series<double>(r, "steps", 0, {"1", "accepted steps so far", false, 0});
+      if (store_psi) d.psi = io::Series<std::complex<double>>(r, "psi", static_cast<std::uint64_t>(n), {"1", "ψ(x) at output times", false, 0});
+    } else {
+      d.time = io::Series<double>::open(r, "time"), d.mass = io::Series<double>::open(r, "mass");
+      d.momentum = io::Series<double>::open(r, "momentum"), d.energy = io::Series<double>::open(r, "energy");
+      d.error = io::Series<double>::open(r, "max_error"), d.steps = io::Series<double>::open(r, "steps");
+      if (store_psi) d.psi = io::Series<std::complex<double>>::open(r, "psi");
+    }
+  };
+
+  if (!ctx.restart.empty()) {
+    const auto found = ckpt.resolve(ctx.restart, ctx.log);
+    auto f = ckpt.open(found);
+    const auto& r = f.root();
+    mpi::all_or_throw(comm, [&] {
+      if (r.shape("psi_k").at(0) != static_cast<std::uint64_t>(n))
+        throw CheckpointError("checkpoint " + found.path + " has N = " + std::to_string(r.shape("psi_k").at(0)) +
+                              " but grid.points = " + std::to_string(n));
+    });
+    psi_k = r.read_part<std::complex<double>>("psi_k", static_cast<std::uint64_t>(grid.k_start()),
+                                              static_cast<std::uint64_t>(grid.k_count()));
+    t = r.attr_double("t");
+    next_out = r.attr_int("next_output");
+    rows = r.attr_int("output_rows");
+    const auto cs_state = r.attr_doubles("controller");
+    ctl.h = cs_state.at(0), ctl.err_prev = cs_state.at(1);
+    const auto counts = r.attr_ints("counters");
+    ctl.accepted = counts.at(0), ctl.rejected = counts.at(1), ctl.rhs = counts.at(2);
+    f.close();
+    // The output holds the time series so far: continue it (a finished run being extended is reopened too).
+    mpi::all_or_throw(comm, [&] {
+      if (!comm.is_root()) return;
+      if (!std::filesystem::exists(part) && std::filesystem::exists(out_path)) std::filesystem::rename(out_path, part);
+      if (!std::filesystem::exists(part))
+        throw CheckpointError("restart needs the output of the interrupted run (" + part + " or " + out_path +
+                              "): it holds the time series written so far");
+    });
+    out = io::File::open(comm, part, true);
+    open_series(false);
+    for (auto* s : {&d.time, &d.mass, &d.momentum, &d.energy, &d.error, &d.steps}) s->resize(static_cast<std::uint64_t>(rows));
+    if (store_psi) d.psi.resize(static_cast<std::uint64_t>(rows));
+    ctx.log.info("restarted from " + found.path + " at t = " + std::to_string(t));
+  } else {
+    grid.to_k(initial_state(grid, cs, seed), psi_k);
+    mpi::all_or_throw(comm, [&] {
+      try {
+        out = io::File::create(comm, part);
+      } catch (const IoError& e) {
+        throw InputError(e.what());
+      }
+    });
+    io::write_provenance(out, {"nlse", c.to_toml(), ctx.command_line, seed, schema_version});
+    std::vector<double> xs(static_cast<std::size_t>(grid.x_count()));
+    for (std::int64_t j = 0; j < grid.x_count(); ++j) xs[static_cast<std::size_t>(j)] = grid.x(j);
+    out.root().write_distributed<double>("x", xs, {"1", "grid points x_j = x0 + j L/N", false, 0});
+    open_series(true);
+  }
+
+  auto record = [&] {
+    const auto inv = invariants(grid, model, psi_k);
+    cvec psi_x;
+    grid.to_x(psi_k, psi_x);
+    double err = NAN;
+    if (cs.has_exact()) {
+      double e = 0;
+      for (std::int64_t j = 0; j < grid.x_count(); ++j)
+        e = std::max(e, std::abs(psi_x[static_cast<std::size_t>(j)] - cs.exact(grid.x(j), t)));
+      err = comm.allreduce(e, mpi::Op::max);
+    }
+    const bool root = comm.is_root();
+    auto one = [&](double v) { return root ? std::vector<double>{v} : std::vector<double>{}; };
+    d.time.append(one(t)), d.mass.append(one(inv.mass)), d.momentum.append(one(inv.momentum));
+    d.energy.append(one(inv.energy)), d.error.append(one(err)), d.steps.append(one(static_cast<double>(ctl.accepted)));
+    if (store_psi) d.psi.append(psi_x, static_cast<std::uint64_t>(grid.x_start()));
+    ++rows;
+    return std::pair{inv, err};
+  };
+  if (rows == 0) record();
+
+  const double t_end = cs.t0 + T;
+  log::Progress progress(ctx.log, "nlse", T, "time units");
+  std::int64_t step = ctl.accepted;
+  while (next_out <= nout) {
+    const double t_target = cs.t0 + T * static_cast<double>(next_out) / static_cast<double>(nout);
+    if (adaptive(method)) {
+      const double h = stepper.advance(psi_k, t_target - t, ctl);
+      t = (t_target - t - h <= 1e-12 * std::max(1.0, std::abs(t_target))) ? t_target : t + h;
+    } else {
+      const double dt = c.get_real("time.dt");
+      const double remaining = t_target - t;
+      const auto sub = static_cast<std::int64_t>(std::ceil(remaining / dt - 1e-9));
+      const double h = remaining / static_cast<double>(std::max<std::int64_t>(sub, 1));
+      stepper.advance(psi_k, h, ctl);
+      t = (sub <= 1) ? t_target : t + h;
+    }
+    ++step;
+    if (t == t_target) {
+      record();
+      ++next_out;
+    }
+    progress.update(t - cs.t0);
+    const auto why = ckpt.due(step);
+    if (why != checkpoint::Reason::none) {
+      out.flush();
+      ckpt.write(step, [&](const io::Group& g) {
+        const auto off = g.write_distributed<std::complex<double>>("psi_k", psi_k, checkpoint::Manager::dataset_options("ψ̂ (FFT order)"));
+        SAMPO_VERIFY(off == static_cast<std::uint64_t>(grid.k_start()), "k blocks are not in rank order");
+        g.set_attr("t", t);
+        g.set_attr("next_output", next_out);
+        g.set_attr("output_rows", rows);
+        const std::vector<double> cstate = {ctl.h, ctl.err_prev};
+        const std::vector<std::int64_t> counts = {ctl.accepted, ctl.rejected, ctl.rhs};
+        g.set_attr("controller", std::span<const double>(cstate));
+        g.set_attr("counters", std::span<const std::int64_t>(counts));
+      });
+      if (why == checkpoint::Reason::signal) {
+        out.close();
+        ctx.log.info("stopping after a signal at t = " + std::to_string(t) + " (exit 85; restart with --restart latest)");
+        return checkpoint::exit_requeue;
+      }
+    }
+  }
+  progress.finish();
+  (void)t_end;
+  const auto& r = out.root();
+  io::make_dimension_scale(r, "time", "time");
+  for (const char* s : {"mass", "momentum", "energy", "max_error", "steps"}) io::attach_dimension_scale(r, s, "time", 0);
+  io::make_dimension_scale(r, "x", "x");
+  if (store_psi) {
+    io::attach_dimension_scale(r, "psi", "time", 0);
+    io::attach_dimension_scale(r, "psi", "x", 1);
+  }
+  const std::vector<std::int64_t> counts = {ctl.accepted, ctl.rejected, ctl.rhs, grid.fft_count()};
+  r.set_attr("counters_accepted_rejected_rhs_ffts", std::span<const std::int64_t>(counts));
+  r.set_attr("method", to_string(method));
+  r.set_attr("complete", static_cast<std::int64_t>(1));
+  out.close();
+  if (comm.is_root()) std::filesystem::rename(part, out_path);
+  comm.barrier();
+  const auto mass = io::File::open(comm, out_path).root().read_all<double>("mass");
+  ctx.log.info("done: t = " + std::to_string(t) + ", " + std::to_string(ctl.accepted) + " steps (" +
+               std::to_string(ctl.rejected) + " rejected), relative mass drift " +
+               std::to_string(std::abs(mass.back() - mass.front()) / mass.front()) + "; output " + out_path);
+  return 0;
+}
+
+}  // namespace sampo::nlse
