@@ -13,6 +13,7 @@ packages=(
   libgtest-dev libbenchmark-dev
   librandom123-dev libtomlplusplus-dev libcli11-dev
   python3 python3-h5py python3-numpy python3-matplotlib python3-scipy
+  python3-xarray python3-h5netcdf python3-netcdf4   # ArviZ-style reading of mcmc output (tests)
   clang libclang-rt-14-dev rsync   # fuzz targets (tests/fuzz)
 )
 # Extra groups: `install-deps.sh slurm` adds what the Slurm tests need.

@@ -1,7 +1,7 @@
 # Campaign settings for sampo-mcmc (sourced by tests/campaign/*.sh): NUTS chains, checkpointed per iteration.
 DECK=inputs/mcmc/flagship.toml
 OUTPUT=mcmc.h5
-STEPS_KEY=mcmc.draws  # iterations = mcmc.warmup + mcmc.draws
+
 QUICK=(mcmc.dim=10 mcmc.chains=5 mcmc.warmup=30 mcmc.draws=30 run.seed=17)   # 60 iterations, under a second
 BIG=(mcmc.dim=100 mcmc.chains=8 mcmc.warmup=100 mcmc.draws=100 run.seed=5)   # ~1.5 MB of draws and state
 EXACT=(/posterior/x /sample_stats/lp /sample_stats/step_size /sample_stats/energy /sample_stats/n_steps /sample_stats/diverging)

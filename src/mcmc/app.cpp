@@ -1,0 +1,384 @@
+#include "mcmc/app.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+
+#include "core/checkpoint/checkpoint.hpp"
+#include "core/error/error.hpp"
+#include "core/io/hdf5.hpp"
+#include "mcmc/diagnostics.hpp"
+#include "mcmc/ensemble.hpp"
+
+namespace sampo::mcmc {
+
+config::Schema Params::schema() {
+  config::Schema s;
+  s.string("mcmc.target", "correlated_gaussian", "built-in target",
+           {"correlated_gaussian", "banana", "mixture", "eight_schools_centred", "eight_schools_noncentred"});
+  s.integer("mcmc.dim", 100, "dimension of correlated_gaussian and mixture", 1, 100000);
+  s.real("mcmc.rho", 0.9, "correlation of neighbours in correlated_gaussian (Sigma_ij = rho^|i-j|)", -0.999, 0.999);
+  s.string("mcmc.sampler", "nuts", "sampler", {"nuts", "hmc", "mala", "rwm"});
+  s.integer("mcmc.chains", 4, "number of chains (sharded across ranks, OpenMP inside a rank)", 1, 1e6);
+  s.integer("mcmc.warmup", 1000, "warm-up iterations per chain (adaptation; not in the posterior group)", 0, 1e9);
+  s.integer("mcmc.draws", 1000, "post-warm-up draws per chain", 1, 1e12);
+  s.real("mcmc.delta", 0.0,
+         "target acceptance of the step-size adaptation (0: 0.8 NUTS/HMC, 0.574 MALA, "
+         "0.234 RWM)",
+         0.0, 0.999);
+  s.integer("mcmc.max_depth", 10, "NUTS maximum tree depth", 1, 20);
+  s.integer("mcmc.hmc_steps", 16, "leapfrog steps of static HMC", 1, 100000);
+  s.boolean("mcmc.dense", false, "dense metric (NUTS/HMC/MALA; RWM always adapts a dense covariance)");
+  return s;
+}
+
+Params Params::from(const config::Config& c) {
+  Params p;
+  p.target = c.get_string("mcmc.target");
+  p.dim = c.get_int("mcmc.dim");
+  p.rho = c.get_real("mcmc.rho");
+  p.chains = c.get_int("mcmc.chains");
+  p.sampler.algorithm = parse_algorithm(c.get_string("mcmc.sampler"), "mcmc.sampler");
+  p.sampler.warmup = c.get_int("mcmc.warmup");
+  p.sampler.draws = c.get_int("mcmc.draws");
+  p.sampler.delta = c.get_real("mcmc.delta") > 0 ? c.get_real("mcmc.delta") : -1.0;
+  p.sampler.max_depth = static_cast<int>(c.get_int("mcmc.max_depth"));
+  p.sampler.hmc_steps = static_cast<int>(c.get_int("mcmc.hmc_steps"));
+  p.sampler.dense = c.get_bool("mcmc.dense");
+  if (p.sampler.draws < 4)
+    throw ConfigError("mcmc.draws = " + std::to_string(p.sampler.draws) +
+                      " is too few for split R-hat and ESS; allowed: mcmc.draws >= 4");
+  if (p.sampler.dense && p.target == "correlated_gaussian" && p.dim > 2000)
+    throw ConfigError("mcmc.dense = true with mcmc.dim = " + std::to_string(p.dim) +
+                      " needs a dim x dim metric per chain; allowed: mcmc.dim <= 2000 with a dense metric "
+                      "(set mcmc.dense = false)");
+  return p;
+}
+
+namespace {
+
+constexpr int n_scalar = 11;  // per-chain scalar state entries
+constexpr int n_stats = 8;    // lp, accept, step_size, energy, tree_depth, n_steps, divergent, warmup
+
+std::vector<double> pack(const ChainState& s) {
+  std::vector<double> v = {static_cast<double>(s.iteration),
+                           s.lp,
+                           s.eps,
+                           s.da.mu,
+                           s.da.s_bar,
+                           s.da.x_bar,
+                           s.da.counter,
+                           static_cast<double>(s.windows.counter),
+                           static_cast<double>(s.windows.window_size),
+                           static_cast<double>(s.windows.next_window),
+                           s.welford_n};
+  auto add = [&](const auto& m) { v.insert(v.end(), m.data(), m.data() + m.size()); };
+  add(s.q);
+  add(s.grad);
+  add(s.welford_mean);
+  add(s.welford_m2);
+  add(s.inv_metric);
+  return v;
+}
+
+void unpack(ChainState& s, const double* v) {
+  s.iteration = static_cast<std::int64_t>(v[0]);
+  s.lp = v[1];
+  s.eps = v[2];
+  s.da.mu = v[3];
+  s.da.s_bar = v[4];
+  s.da.x_bar = v[5];
+  s.da.counter = v[6];
+  s.windows.counter = static_cast<std::int64_t>(v[7]);
+  s.windows.window_size = static_cast<std::int64_t>(v[8]);
+  s.windows.next_window = static_cast<std::int64_t>(v[9]);
+  s.welford_n = v[10];
+  const double* p = v + n_scalar;
+  auto take = [&](auto& m) {
+    std::copy(p, p + m.size(), m.data());
+    p += m.size();
+  };
+  take(s.q);
+  take(s.grad);
+  take(s.welford_mean);
+  take(s.welford_m2);
+  take(s.inv_metric);
+}
+
+std::vector<double> pack_stats(const std::vector<DrawStats>& st) {
+  std::vector<double> v;
+  for (const auto& s : st)
+    v.insert(v.end(), {s.lp, s.accept, s.step_size, s.energy, static_cast<double>(s.tree_depth),
+                       static_cast<double>(s.n_steps), s.divergent ? 1.0 : 0.0, s.warmup ? 1.0 : 0.0});
+  return v;
+}
+
+std::vector<DrawStats> unpack_stats(const std::vector<double>& v) {
+  std::vector<DrawStats> out(v.size() / n_stats);
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    const double* p = v.data() + i * n_stats;
+    out[i] = {p[0], p[1], p[2], p[3], static_cast<int>(p[4]), static_cast<int>(p[5]), p[6] != 0, p[7] != 0};
+  }
+  return out;
+}
+
+template <class T>
+void write_cd(const io::Group& g, const std::string& name, const std::vector<T>& data, std::uint64_t C, std::uint64_t N,
+              const std::string& desc, std::vector<std::uint64_t> extra = {}) {
+  std::vector<std::uint64_t> shape = {C, N};
+  shape.insert(shape.end(), extra.begin(), extra.end());
+  g.write_replicated<T>(name, data, shape, {"", desc, false, 0});
+  io::attach_dimension_scale(g, name, "chain", 0);
+  io::attach_dimension_scale(g, name, "draw", 1);
+}
+
+void write_dims(const io::Group& g, std::uint64_t C, std::uint64_t N) {
+  std::vector<std::int64_t> c(C), d(N);
+  for (std::uint64_t i = 0; i < C; ++i) c[i] = static_cast<std::int64_t>(i);
+  for (std::uint64_t i = 0; i < N; ++i) d[i] = static_cast<std::int64_t>(i);
+  g.write_replicated<std::int64_t>("chain", c);
+  g.write_replicated<std::int64_t>("draw", d);
+  io::make_dimension_scale(g, "chain", "chain");
+  io::make_dimension_scale(g, "draw", "draw");
+}
+
+}  // namespace
+
+int run(app::Context& ctx) {
+  const auto& comm = ctx.comm;
+  Params p;
+  mpi::all_or_throw(comm, [&] { p = Params::from(ctx.config); });
+  const auto seed = static_cast<std::uint64_t>(ctx.config.get_int("run.seed"));
+  const auto target = make_target(p.target, static_cast<int>(p.dim), p.rho, "mcmc.target");
+  const auto C = static_cast<std::uint64_t>(p.chains);
+  const std::int64_t total = p.sampler.warmup + p.sampler.draws;
+  const int cd = target->constrained_dim(), d = target->dim();
+  {
+    // Records of all chains (draws + stats), gathered on every rank at the end (×2), plus the metric.
+    const double dd = static_cast<double>(d);
+    const double per_chain =
+        static_cast<double>(total) * (cd + n_stats) * 8.0 + (p.sampler.dense ? dd * dd : dd) * 24.0;
+    app::require_memory(ctx, 2.0 * per_chain * static_cast<double>(C),
+                        "mcmc.chains = " + std::to_string(p.chains) + ", mcmc.warmup + mcmc.draws = " +
+                            std::to_string(total) + ", " + std::to_string(cd) + " parameters");
+  }
+  Sampler sampler(*target, p.sampler, seed);
+  const auto mine = local_chains(comm.rank(), comm.size(), C);
+  const std::uint64_t first = mine.empty() ? 0 : mine.front();
+  checkpoint::Manager ckpt(comm, checkpoint::Params::from(ctx.config, ctx.output_dir), "mcmc", schema_version);
+  std::vector<ChainState> states;
+  std::vector<Record> recs(mine.size());
+  std::int64_t step = 0;
+  for (auto c : mine) states.push_back(sampler.init(c));  // shapes (and a fresh start)
+  const auto state_len =
+      static_cast<std::uint64_t>(states.empty() ? pack(sampler.init(0)).size() : pack(states[0]).size());
+  if (!ctx.restart.empty()) {
+    const auto found = ckpt.resolve(ctx.restart, ctx.log);
+    auto f = ckpt.open(found);
+    const auto& r = f.root();
+    mpi::all_or_throw(comm, [&] {
+      if (r.shape("state").at(0) != C * state_len)
+        throw CheckpointError("checkpoint " + found.path +
+                              " holds a different number of chains, target or "
+                              "metric than this deck (mcmc.chains, mcmc.target, mcmc.dim, mcmc.dense must match)");
+    });
+    step = r.attr_int("step");
+    const auto sv = r.read_part<double>("state", first * state_len, mine.size() * state_len);
+    const auto per = static_cast<std::uint64_t>(step);
+    const auto dr = r.read_part<double>("draws", first * per * cd, mine.size() * per * cd);
+    const auto sr = r.read_part<double>("stats", first * per * n_stats, mine.size() * per * n_stats);
+    for (std::size_t i = 0; i < mine.size(); ++i) {
+      unpack(states[i], sv.data() + i * state_len);
+      sampler.refresh(states[i]);
+      recs[i].draws.assign(dr.begin() + static_cast<std::ptrdiff_t>(i * per * cd),
+                           dr.begin() + static_cast<std::ptrdiff_t>((i + 1) * per * cd));
+      recs[i].stats =
+          unpack_stats(std::vector<double>(sr.begin() + static_cast<std::ptrdiff_t>(i * per * n_stats),
+                                           sr.begin() + static_cast<std::ptrdiff_t>((i + 1) * per * n_stats)));
+    }
+    ctx.log.info("restarted from " + found.path + " at iteration " + std::to_string(step));
+  }
+  auto write_checkpoint = [&] {
+    return ckpt.write(step, [&](const io::Group& g) {
+      const auto o = checkpoint::Manager::dataset_options();
+      std::vector<double> sv, dr, sr;
+      for (std::size_t i = 0; i < states.size(); ++i) {
+        const auto v = pack(states[i]);
+        sv.insert(sv.end(), v.begin(), v.end());
+        dr.insert(dr.end(), recs[i].draws.begin(), recs[i].draws.end());
+        const auto s = pack_stats(recs[i].stats);
+        sr.insert(sr.end(), s.begin(), s.end());
+      }
+      g.write_distributed<double>("state", sv, o);
+      g.write_distributed<double>("draws", dr, o);
+      g.write_distributed<double>("stats", sr, o);
+    });
+  };
+
+  ctx.log.info("mcmc: " + to_string(p.sampler.algorithm) + " on " + target->name() + " (" + std::to_string(d) +
+               " unconstrained parameters), " + std::to_string(C) + " chains on " + std::to_string(comm.size()) +
+               " ranks, " + std::to_string(p.sampler.warmup) + " warm-up + " + std::to_string(p.sampler.draws) +
+               " draws");
+  const auto t0 = std::chrono::steady_clock::now();
+  log::Progress progress(ctx.log, "mcmc", static_cast<double>(total), "iterations");
+  while (step < total) {
+    advance(sampler, *target, states, 1, recs);
+    ++step;
+    progress.update(static_cast<double>(step));
+    const auto reason = ckpt.due(step);
+    if (reason != checkpoint::Reason::none) {
+      const auto path = write_checkpoint();
+      ctx.log.info("checkpoint (" + checkpoint::to_string(reason) + ") at iteration " + std::to_string(step) + ": " +
+                   path);
+      if (reason == checkpoint::Reason::signal) {
+        ctx.log.info("stopping after a signal; restart with --restart latest (exit code 85)");
+        return checkpoint::exit_requeue;
+      }
+    }
+  }
+  progress.finish();
+  const double seconds =
+      comm.allreduce(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), mpi::Op::max);
+  if (ckpt.params().at_end) write_checkpoint();
+
+  // Gather post-warm-up draws and stats in [chain][draw] order.
+  const auto W = static_cast<std::size_t>(p.sampler.warmup);
+  const auto N = static_cast<std::uint64_t>(p.sampler.draws);
+  std::vector<std::vector<double>> local_draws, local_stats;
+  for (const auto& r : recs) {
+    local_draws.emplace_back(r.draws.begin() + static_cast<std::ptrdiff_t>(W * cd), r.draws.end());
+    const auto s = pack_stats(r.stats);
+    local_stats.emplace_back(s.begin() + static_cast<std::ptrdiff_t>(W * n_stats), s.end());
+  }
+  const auto draws = gather_chains(comm, C, local_draws);  // [c][i*cd + k]
+  const auto stats = gather_chains(comm, C, local_stats);  // [c][i*n_stats + j]
+
+  // Diagnostics and the summary table.
+  std::vector<Summary> summaries;
+  Chains lp(C);
+  double divergences = 0, gradients = 0;
+  std::vector<double> bfmi(C);
+  for (std::uint64_t c = 0; c < C; ++c) {
+    std::vector<double> energy;
+    for (std::uint64_t i = 0; i < N; ++i) {
+      lp[c].push_back(stats[c][i * n_stats + 0]);
+      energy.push_back(stats[c][i * n_stats + 3]);
+      divergences += stats[c][i * n_stats + 6];
+      gradients += stats[c][i * n_stats + 5];
+    }
+    bfmi[c] = e_bfmi(energy);
+  }
+  summaries.push_back(summarise("lp__", lp));
+  const auto names = target->param_names();
+  double min_bulk = 1e300, min_tail = 1e300, max_rhat = 0;
+  for (int k = 0; k < cd; ++k) {
+    Chains x(C);
+    for (std::uint64_t c = 0; c < C; ++c)
+      for (std::uint64_t i = 0; i < N; ++i) x[c].push_back(draws[c][i * cd + static_cast<std::uint64_t>(k)]);
+    summaries.push_back(summarise(names[static_cast<std::size_t>(k)], x));
+    min_bulk = std::min(min_bulk, summaries.back().ess_bulk);
+    min_tail = std::min(min_tail, summaries.back().ess_tail);
+    max_rhat = std::max(max_rhat, summaries.back().rhat);
+  }
+  const std::size_t shown = std::min<std::size_t>(summaries.size(), 21);
+  std::string table = format_table({summaries.begin(), summaries.begin() + static_cast<std::ptrdiff_t>(shown)});
+  if (shown < summaries.size())
+    table += "... " + std::to_string(summaries.size() - shown) + " more parameters (all in the output file)\n";
+  ctx.log.info("summary (" + std::to_string(C) + " chains x " + std::to_string(N) + " draws):\n" + table);
+  double all_grads = 0;
+  for (const auto& r : recs)
+    for (const auto& st : r.stats) all_grads += st.n_steps;
+  all_grads = comm.allreduce(all_grads, mpi::Op::sum);
+  char buf[640];
+  std::snprintf(buf, sizeof buf,
+                "min bulk-ESS %.6f, min tail-ESS %.6f, max R-hat %.10f, divergences %.0f, E-BFMI min %.3f; "
+                "%.2f s, min bulk-ESS per second %.1f, per 1000 gradients (sampling) %.2f, (incl. warm-up) %.2f",
+                min_bulk, min_tail, max_rhat, divergences, *std::min_element(bfmi.begin(), bfmi.end()), seconds,
+                min_bulk / seconds, 1000.0 * min_bulk / std::max(1.0, gradients),
+                1000.0 * min_bulk / std::max(1.0, all_grads));
+  ctx.log.info(buf);
+  if (max_rhat > 1.01) ctx.log.warn("R-hat above 1.01: the chains have not mixed; run longer");
+  if (min_bulk < 100.0 * static_cast<double>(C) / 4.0 || min_tail < 100.0 * static_cast<double>(C) / 4.0)
+    ctx.log.warn("low ESS (below 100 per 4 chains): estimates are unreliable; run longer");
+  if (divergences > 0)
+    ctx.log.warn(std::to_string(static_cast<long long>(divergences)) +
+                 " divergent transitions: raise mcmc.delta or reparameterise");
+  for (double b : bfmi)
+    if (b < 0.3) {
+      ctx.log.warn("E-BFMI below 0.3 on some chain: the momentum resampling explores the energy poorly");
+      break;
+    }
+
+  // ArviZ/xarray-readable output, written under a temporary name and renamed when complete.
+  const std::string out = ctx.output_dir + "/" + ctx.config.get_string("run.output");
+  const std::string part = out + ".part";
+  {
+    io::File f;
+    mpi::all_or_throw(comm, [&] {
+      try {
+        f = io::File::create(comm, part);
+      } catch (const IoError& e) {
+        throw InputError(e.what());
+      }
+    });
+    io::write_provenance(f, {"mcmc", ctx.config.to_toml(), ctx.command_line, seed, schema_version});
+    const auto& root = f.root();
+    root.set_attr("created_at", io::utc_now());
+    root.set_attr("inference_library", "sampo");
+    root.set_attr("inference_library_version", io::sampo_version());
+    root.set_attr("sampler", to_string(p.sampler.algorithm));
+    root.set_attr("target", target->name());
+    auto post = root.create_group("posterior");
+    write_dims(post, C, N);
+    std::size_t offset = 0;
+    for (const auto& v : target->variables()) {
+      const auto size = static_cast<std::size_t>(v.size());
+      std::vector<double> data;
+      for (std::uint64_t c = 0; c < C; ++c)
+        for (std::uint64_t i = 0; i < N; ++i)
+          data.insert(data.end(), draws[c].begin() + static_cast<std::ptrdiff_t>(i * cd + offset),
+                      draws[c].begin() + static_cast<std::ptrdiff_t>(i * cd + offset + size));
+      std::vector<std::uint64_t> extra;
+      for (std::size_t k = 0; k < v.shape.size(); ++k) {
+        const std::string dim = v.name + "_dim_" + std::to_string(k);
+        std::vector<std::int64_t> idx(static_cast<std::size_t>(v.shape[k]));
+        for (std::size_t j = 0; j < idx.size(); ++j) idx[j] = static_cast<std::int64_t>(j);
+        post.write_replicated<std::int64_t>(dim, idx);
+        io::make_dimension_scale(post, dim, dim);
+        extra.push_back(static_cast<std::uint64_t>(v.shape[k]));
+      }
+      write_cd<double>(post, v.name, data, C, N, "posterior draws (constrained)", extra);
+      for (std::size_t k = 0; k < v.shape.size(); ++k)
+        io::attach_dimension_scale(post, v.name, v.name + "_dim_" + std::to_string(k), static_cast<unsigned>(2 + k));
+      offset += size;
+    }
+    auto ss = root.create_group("sample_stats");
+    write_dims(ss, C, N);
+    auto column = [&](int j) {
+      std::vector<double> v;
+      for (std::uint64_t c = 0; c < C; ++c)
+        for (std::uint64_t i = 0; i < N; ++i) v.push_back(stats[c][i * n_stats + static_cast<std::uint64_t>(j)]);
+      return v;
+    };
+    auto as_int = [](const std::vector<double>& v) { return std::vector<std::int64_t>(v.begin(), v.end()); };
+    write_cd<double>(ss, "lp", column(0), C, N, "log density (unconstrained, with Jacobian)");
+    write_cd<double>(ss, "acceptance_rate", column(1), C, N, "mean Metropolis acceptance of the transition");
+    write_cd<double>(ss, "step_size", column(2), C, N, "step size");
+    write_cd<double>(ss, "energy", column(3), C, N, "Hamiltonian at the draw");
+    write_cd<std::int64_t>(ss, "tree_depth", as_int(column(4)), C, N, "NUTS tree depth");
+    write_cd<std::int64_t>(ss, "n_steps", as_int(column(5)), C, N, "leapfrog steps (gradient evaluations)");
+    const auto dv = column(6);
+    write_cd<std::int8_t>(ss, "diverging", std::vector<std::int8_t>(dv.begin(), dv.end()), C, N,
+                          "divergent transition");
+    ss.set_attr("dtype", "bool", "diverging");
+    root.set_attr("complete", static_cast<std::int64_t>(1));
+    f.close();
+  }
+  if (comm.is_root()) std::filesystem::rename(part, out);
+  comm.barrier();
+  ctx.log.info("output " + out);
+  return 0;
+}
+
+}  // namespace sampo::mcmc

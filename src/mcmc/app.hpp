@@ -1,0 +1,29 @@
+#pragma once
+// The sampo-mcmc workload: many chains of one sampler on a built-in target, sharded across ranks, with
+// checkpoint/restart (bitwise), an ArviZ-readable HDF5 output and a stansummary-like table.
+#include <cstdint>
+#include <string>
+
+#include "core/app/driver.hpp"
+#include "core/config/config.hpp"
+#include "mcmc/sampler.hpp"
+
+namespace sampo::mcmc {
+
+inline constexpr int schema_version = 1;
+
+struct Params {
+  std::string target = "correlated_gaussian";
+  std::int64_t dim = 100;
+  double rho = 0.9;
+  std::int64_t chains = 4;
+  SamplerParams sampler;
+
+  static config::Schema schema();
+  static Params from(const config::Config& c);  // cross-key checks throw ConfigError (identically on all ranks)
+};
+
+// Runs the workload (collective). Returns the exit code.
+int run(app::Context& ctx);
+
+}  // namespace sampo::mcmc

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The output opens with xarray (engine h5netcdf) for group posterior and sample_stats, with dims chain/draw and
+# diverging decoded as bool. Needs Debian python3-xarray and python3-h5netcdf; skipped (exit 77) otherwise.
+set -euo pipefail
+PY=/usr/bin/python3
+if ! "$PY" -c "import xarray, h5netcdf" 2>/dev/null; then
+  echo "SKIP: python3-xarray and/or python3-h5netcdf are not installed (apt-get install python3-xarray python3-h5netcdf)"
+  exit 77
+fi
+BIN="$SAMPO_BUILD/drivers/sampo-mcmc"
+MPI="${MPIEXEC:-mpiexec} --oversubscribe --bind-to none"
+W=$(mktemp -d)
+trap 'rm -rf "$W"' EXIT
+$MPI -n 2 "$BIN" "$SAMPO_SOURCE/inputs/mcmc/eight_schools.toml" run.output_dir="$W" mcmc.warmup=200 mcmc.draws=100 --quiet
+"$PY" - "$W/eight_schools.h5" <<'PYEOF'
+import sys, xarray as xr
+p = xr.open_dataset(sys.argv[1], group="posterior", engine="h5netcdf")
+assert p["theta"].dims == ("chain", "draw", "theta_dim_0"), p["theta"].dims
+assert p.sizes["chain"] == 4 and p.sizes["draw"] == 100
+s = xr.open_dataset(sys.argv[1], group="sample_stats", engine="h5netcdf")
+for v in ("lp", "acceptance_rate", "step_size", "tree_depth", "n_steps", "diverging", "energy"):
+    assert v in s, v
+print("xarray reads posterior and sample_stats: ok")
+PYEOF
