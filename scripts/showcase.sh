@@ -23,7 +23,14 @@ echo "Showcase done. Results (HDF5, h5py/xarray readable):"
 for name in "${ran[@]}"; do
   for f in "$out/$name"/*.h5; do echo "  $f"; done
 done
-echo "Summaries and plots (PNG next to each file):"
+echo "Summaries and plots (every file: /usr/bin/python3 tools/sampo_report.py FILE):"
 for name in "${ran[@]}"; do
-  for f in "$out/$name"/*.h5; do echo "  /usr/bin/python3 tools/sampo_report.py $f"; done
+  f=$out/$name/$name.h5
+  case "$name" in
+    demo)  echo "  /usr/bin/python3 tools/sampo_report.py $f            # MSD against sigma^2 t, PNG next to the file" ;;
+    nlse)  echo "  /usr/bin/python3 tools/sampo_report.py $f            # invariants, errors, datasets" ;;
+    smc)   echo "  /usr/bin/python3 tools/smc_report.py $f --plot $out/smc/smc.png" ;;
+    walks) echo "  /usr/bin/python3 tools/walks_plot.py $f --out $out/walks/walks.png" ;;
+    mcmc)  echo "  /usr/bin/python3 tools/mcmc_summary.py $f   # or: xarray.open_dataset(f, group='posterior', engine='h5netcdf')" ;;
+  esac
 done
