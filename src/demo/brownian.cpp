@@ -124,19 +124,10 @@ int run(app::Context& ctx) {
   if (ckpt.params().at_end) write_checkpoint();
 
   // Output: written under a temporary name, renamed when complete.
-  const std::string out = ctx.output_dir + "/" + ctx.config.get_string("run.output");
-  const std::string part = out + ".part";
+  app::Output output(ctx, schema_version);
+  const std::string out = output.path();
   {
-    io::File f;
-    mpi::all_or_throw(comm, [&] {
-      try {
-        f = io::File::create(comm, part);
-      } catch (const IoError& e) {
-        throw InputError(e.what());
-      }
-    });
-    io::write_provenance(f, {"demo", ctx.config.to_toml(), ctx.command_line, seed, schema_version});
-    const auto& r = f.root();
+    const auto& r = output.root();
     r.write_distributed<double>("x", x, {"1", "final walker positions", false, 0});
     r.write_replicated<double>("time", t_hist, {}, {"steps", "output times", false, 0});
     r.write_replicated<double>("msd", msd_hist, {}, {"1", "mean square displacement over walkers", false, 0});
@@ -146,11 +137,8 @@ int run(app::Context& ctx) {
     io::make_dimension_scale(r, "time", "time");
     io::attach_dimension_scale(r, "msd", "time", 0);
     io::attach_dimension_scale(r, "msd_exact", "time", 0);
-    r.set_attr("complete", static_cast<std::int64_t>(1));
-    f.close();
   }
-  if (comm.is_root()) std::filesystem::rename(part, out);
-  comm.barrier();
+  output.finish();
   const double final_msd = msd_hist.back(), expect = p.sigma * p.sigma * static_cast<double>(p.steps);
   ctx.log.info("done: " + std::to_string(step) + " steps; mean square displacement " + std::to_string(final_msd) +
                " (exact expectation " + std::to_string(expect) + "); output " + out);

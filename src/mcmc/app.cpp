@@ -311,19 +311,10 @@ int run(app::Context& ctx) {
     }
 
   // ArviZ/xarray-readable output, written under a temporary name and renamed when complete.
-  const std::string out = ctx.output_dir + "/" + ctx.config.get_string("run.output");
-  const std::string part = out + ".part";
+  app::Output output(ctx, schema_version);
+  const std::string out = output.path();
   {
-    io::File f;
-    mpi::all_or_throw(comm, [&] {
-      try {
-        f = io::File::create(comm, part);
-      } catch (const IoError& e) {
-        throw InputError(e.what());
-      }
-    });
-    io::write_provenance(f, {"mcmc", ctx.config.to_toml(), ctx.command_line, seed, schema_version});
-    const auto& root = f.root();
+    const auto& root = output.root();
     root.set_attr("created_at", io::utc_now());
     root.set_attr("inference_library", "sampo");
     root.set_attr("inference_library_version", io::sampo_version());
@@ -372,11 +363,8 @@ int run(app::Context& ctx) {
     write_cd<std::int8_t>(ss, "diverging", std::vector<std::int8_t>(dv.begin(), dv.end()), C, N,
                           "divergent transition");
     ss.set_attr("dtype", "bool", "diverging");
-    root.set_attr("complete", static_cast<std::int64_t>(1));
-    f.close();
   }
-  if (comm.is_root()) std::filesystem::rename(part, out);
-  comm.barrier();
+  output.finish();
   ctx.log.info("output " + out);
   return 0;
 }

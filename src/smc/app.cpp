@@ -184,19 +184,8 @@ struct Setup {
 
 // Output file: written as <file>.part, renamed when complete. `fill` writes the mode's groups. Collective.
 void write_output(app::Context& ctx, const Setup& s, const std::function<void(const io::Group&)>& fill) {
-  const auto& comm = ctx.comm;
-  const std::string out = ctx.output_dir + "/" + ctx.config.get_string("run.output");
-  const std::string part = out + ".part";
-  io::File f;
-  mpi::all_or_throw(comm, [&] {
-    try {
-      f = io::File::create(comm, part);
-    } catch (const IoError& e) {
-      throw InputError(e.what());
-    }
-  });
-  io::write_provenance(f, {"smc", ctx.config.to_toml(), ctx.command_line, s.seed, schema_version});
-  const auto& r = f.root();
+  app::Output output(ctx, schema_version);
+  const auto& r = output.root();
   r.set_attr("mode", s.p.mode);
   r.set_attr("model", s.model->name());
   const int n = s.obs.steps();
@@ -236,11 +225,8 @@ void write_output(app::Context& ctx, const Setup& s, const std::function<void(co
     }
   }
   fill(r);
-  r.set_attr("complete", static_cast<std::int64_t>(1));
-  f.close();
-  if (comm.is_root()) std::filesystem::rename(part, out);
-  comm.barrier();
-  ctx.log.info("output " + out);
+  output.finish();
+  ctx.log.info("output " + output.path());
 }
 
 // ---- filter mode ------------------------------------------------------------------------------------------------

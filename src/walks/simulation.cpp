@@ -465,19 +465,10 @@ int run(app::Context& ctx) {
   if (ckpt.params().at_end) write_checkpoint();
 
   // ---- output: <file>.part, renamed when complete ----
-  const std::string out = ctx.output_dir + "/" + ctx.config.get_string("run.output");
-  const std::string part = out + ".part";
+  app::Output output(ctx, schema_version);
+  const std::string out = output.path();
   {
-    io::File f;
-    mpi::all_or_throw(comm, [&] {
-      try {
-        f = io::File::create(comm, part);
-      } catch (const IoError& e) {
-        throw InputError(e.what());
-      }
-    });
-    io::write_provenance(f, {"walks", ctx.config.to_toml(), ctx.command_line, seed, schema_version});
-    const auto& r = f.root();
+    const auto& r = output.root();
     {
       const auto g = r.create_group("graph");
       g.set_attr("kind", p.graph.kind);
@@ -543,11 +534,8 @@ int run(app::Context& ctx) {
                    std::to_string(steps_done > 0 ? migr / steps_done : 0.0) + " migrations and " +
                    std::to_string(steps_done > 0 ? bytes / steps_done : 0.0) + " bytes exchanged per step");
     }
-    r.set_attr("complete", static_cast<std::int64_t>(1));
-    f.close();
   }
-  if (comm.is_root()) std::filesystem::rename(part, out);
-  comm.barrier();
+  output.finish();
   const double rate = seconds > 0 ? static_cast<double>(step - step0) * static_cast<double>(T) / seconds : 0.0;
   std::string msg = "done: " + std::to_string(T) + " tokens x " + std::to_string(step) + " steps; TVD " +
                     std::to_string(hist.tvd.back());

@@ -55,6 +55,28 @@ void require_memory(const Context& ctx, double bytes_per_rank, const std::string
   });
 }
 
+Output::Output(const Context& ctx, int schema_version)
+    : comm_(ctx.comm),
+      path_(ctx.output_dir + "/" + ctx.config.get_string("run.output")),
+      part_(path_ + ".part") {
+  mpi::all_or_throw(comm_, [&] {
+    try {
+      file_ = io::File::create(comm_, part_);
+    } catch (const IoError& e) {
+      throw InputError(std::string(e.what()) + " (set run.output_dir to a writable place)");
+    }
+  });
+  io::write_provenance(file_, {ctx.driver, ctx.config.to_toml(), ctx.command_line,
+                               static_cast<std::uint64_t>(ctx.config.get_int("run.seed")), schema_version});
+}
+
+void Output::finish() {
+  file_.root().set_attr("complete", static_cast<std::int64_t>(1));
+  file_.close();
+  if (comm_.is_root()) std::filesystem::rename(part_, path_);
+  comm_.barrier();
+}
+
 namespace {
 
 std::string join_args(int argc, char** argv) {

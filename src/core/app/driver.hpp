@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/config/config.hpp"
+#include "core/io/hdf5.hpp"
 #include "core/log/logger.hpp"
 #include "core/mpi/communicator.hpp"
 
@@ -41,6 +42,21 @@ struct DriverSpec {
 void require_memory(const Context& ctx, double bytes_per_rank, const std::string& what);
 // Human-readable bytes ("1.5 GiB").
 std::string format_bytes(double bytes);
+
+// The run's output file: created as <run.output_dir>/<run.output>.part with the provenance attributes (a file
+// that cannot be created is a collective InputError); finish() sets `complete = 1`, closes and renames it.
+class Output {
+ public:
+  Output(const Context& ctx, int schema_version);  // collective
+  [[nodiscard]] const io::Group& root() const noexcept { return file_.root(); }
+  [[nodiscard]] const std::string& path() const noexcept { return path_; }  // the final name
+  void finish();                                                             // collective
+
+ private:
+  const mpi::Communicator& comm_;
+  io::File file_;
+  std::string path_, part_;
+};
 
 // The `run.*` keys every driver has.
 config::Schema run_schema(const std::string& driver);
