@@ -208,7 +208,7 @@ int run(app::Context& ctx) {
     const auto why = ckpt.due(step);
     if (why != checkpoint::Reason::none) {
       out.flush();
-      ckpt.write(step, [&](const io::Group& g) {
+      const auto path = ckpt.write(step, [&](const io::Group& g) {
         const auto off = g.write_distributed<std::complex<double>>("psi_k", psi_k, checkpoint::Manager::dataset_options("ψ̂ (FFT order)"));
         SAMPO_VERIFY(off == static_cast<std::uint64_t>(grid.k_start()), "k blocks are not in rank order");
         g.set_attr("t", t);
@@ -219,6 +219,7 @@ int run(app::Context& ctx) {
         g.set_attr("controller", std::span<const double>(cstate));
         g.set_attr("counters", std::span<const std::int64_t>(counts));
       });
+      ctx.log.info("checkpoint (" + checkpoint::to_string(why) + ") at step " + std::to_string(step) + ": " + path);
       if (why == checkpoint::Reason::signal) {
         out.close();
         ctx.log.info("stopping after a signal at t = " + std::to_string(t) + " (exit 85; restart with --restart latest)");

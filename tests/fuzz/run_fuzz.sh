@@ -12,7 +12,7 @@ mkdir -p "$out/corpus"
 command -v clang++ >/dev/null || { echo "SKIP: clang++ missing (apt-get install clang libclang-rt-14-dev)"; exit 77; }
 inc=$(pkg-config --cflags-only-I hdf5-openmpi 2>/dev/null)
 srcs=()
-for s in "$@"; do srcs+=("$src/$s"); done
+for s in "$@"; do case "$s" in -*) srcs+=("$s") ;; *) srcs+=("$src/$s") ;; esac; done  # -l flags pass through
 if ! OMPI_CXX=clang++ mpicxx -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
       -I"$src/src" -I"$SAMPO_BUILD/src/core/generated" $inc "${srcs[@]}" -o "$out/fuzz_$name" 2>"$out/build.log"; then
   if grep -q "libclang_rt.fuzzer\|fsanitize=fuzzer" "$out/build.log"; then
@@ -21,7 +21,7 @@ if ! OMPI_CXX=clang++ mpicxx -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefin
   cat "$out/build.log"; exit 1
 fi
 seeds=("$src/tests/fuzz/corpus/$name")
-[ -d "$src/inputs" ] && seeds+=("$src/inputs")
+[ "$name" = deck ] && [ -d "$src/inputs" ] && seeds+=("$src/inputs")
 find "${seeds[@]}" -type f -size -64k 2>/dev/null | while read -r f; do cp "$f" "$out/corpus/$(basename "$(dirname "$f")")_$(basename "$f")"; done
 cd "$out"
 ASAN_OPTIONS=detect_leaks=1 ./"fuzz_$name" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \

@@ -16,6 +16,11 @@ case "$drv" in
   walks) small=(graph.vertices=300 graph.degree=6 walk.tokens=7 walk.steps=3000 walk.output_every=100
                 walk.snapshot_every=1000 walk.chunk_steps=50 run.seed=4)
          slow=() ;;
+  nlse) small=(case.name="soliton" grid.points=256 grid.length=50 grid.x0=-25 case.position=-5 time.method="rk4ip"
+              time.dt=0.01 time.duration=0.6 output.snapshots=6 run.seed=4)
+        slow=() ;;
+  mcmc) small=(mcmc.dim=10 mcmc.chains=4 mcmc.warmup=30 mcmc.draws=30 run.seed=4)
+        slow=() ;;
   *) echo "slurm_jobs.sh: no settings for driver $drv"; exit 1 ;;
 esac
 deck="$SAMPO_SOURCE/inputs/$drv/flagship.toml"
@@ -25,7 +30,7 @@ if [ "$(id -u)" -ne 0 ]; then echo "SKIP: the one-node Slurm needs root"; exit 7
 for exe in munged slurmctld slurmd sbatch; do
   command -v $exe >/dev/null || { echo "SKIP: $exe missing (scripts/install-deps.sh slurm installs it)"; exit 77; }
 done
-base=/tmp/sampo-slurm-ctest
+base=${SAMPO_SLURM_BASE:-/tmp/sampo-slurm-ctest}
 export SAMPO_SLURM_PORT=${SAMPO_SLURM_PORT:-6917}  # away from a site Slurm on 6817
 if ! conf=$("$SAMPO_SOURCE/scripts/slurm/start.sh" "$base" 2>"$WORK/slurm-start.err"); then
   echo "SKIP: Slurm could not start here: $(cat "$WORK/slurm-start.err")"; exit 77
