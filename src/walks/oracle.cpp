@@ -95,7 +95,8 @@ std::int64_t solve(MPI_Comm comm, Mat A, Vec b, Vec x, const OracleOptions& opt,
 PetscSession::PetscSession(const mpi::Communicator& comm, const std::vector<std::string>& args)
     : comm_(comm.duplicate()) {
   if (PetscInitializeCalled && !PetscFinalizeCalled) return;  // borrowed
-  std::vector<std::string> words{"sampo-walks"};
+  // -no_signal_handler: PETSc's SIGTERM/SIGUSR handlers would replace Sampo's checkpoint-and-exit-85 handlers.
+  std::vector<std::string> words{"sampo-walks", "-no_signal_handler"};
   words.insert(words.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (auto& w : words) argv.push_back(w.data());
