@@ -7,19 +7,7 @@ DECK="$SAMPO_SOURCE/inputs/smc/filter_linear_gaussian.toml"
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 fail=0
-expect_exit2() {  # name, text that must appear, arguments...
-  local name=$1 text=$2
-  shift 2
-  $MPI -n 2 "$BIN" "$DECK" run.output_dir="$W/out" --quiet "$@" >"$W/stdout" 2>"$W/stderr"
-  local rc=$?
-  local n
-  n=$(grep -c "error:" "$W/stderr")
-  if [[ $rc -ne 2 || $n -ne 1 ]] || ! grep -q -- "$text" "$W/stderr"; then
-    echo "FAIL $name: exit $rc, $n error lines (want 2 and 1, mentioning '$text'):"; cat "$W/stderr"; fail=1
-  else
-    echo "ok   $name: $(grep error: "$W/stderr")"
-  fi
-}
+source "$SAMPO_SOURCE/tests/support/expect_exit2.sh"
 expect_exit2 "unknown key" "filter.particlez" filter.particlez=10
 expect_exit2 "missing observation file" "no_such_file.csv" data.source=csv data.path="$W/no_such_file.csv"
 expect_exit2 "csv without a path" "data.path" data.source=csv
