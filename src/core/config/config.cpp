@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdint>
+#include <cstdio>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -173,43 +175,115 @@ Value convert(const Key& k, const toml::node& n, const std::string& where) {
 }
 
 // toml++ 3.3 (Debian 12) has inputs on which it reaches an assertion or an "unreachable" point, which with NDEBUG
-// are optimiser assumptions: undefined behaviour on a user's typo (found by tests/fuzz). Reject those inputs first:
-// a table header with no name ("[" then end of line), and non-ASCII bytes outside strings and comments.
-void prescan(const std::string& text, const std::string& source) {
+// are optimiser assumptions: undefined behaviour on a user's typo (found by tests/fuzz). Its whitespace test reaches
+// "unreachable" for many non-ASCII code points (U+00A1.., U+2C5E.., U+FB26..), and it runs that test on every
+// character of a quoted key and after a backslash in a multi-line string. So toml++ is only ever given ASCII:
+// this pass rewrites non-ASCII characters inside strings as \uXXXX escapes (a literal string that holds one becomes
+// the equivalent basic string), drops comment bodies, strips a leading byte-order mark, and rejects what toml++
+// cannot be trusted with: invalid UTF-8, non-ASCII outside strings and comments, a table header with no name.
+// Lines stay where they were, so toml++'s line numbers still point into the user's file.
+std::string prescan(const std::string& text, const std::string& source) {
   int line = 1, depth = 0;
   bool line_start = true;
+  std::string out;
+  out.reserve(text.size() + 16);
   auto fail = [&](const std::string& why) {
     throw ConfigError(source + ":" + std::to_string(line) + ": TOML syntax error: " + why);
   };
-  for (std::size_t i = 0; i < text.size(); ++i) {
+  // Decodes the UTF-8 sequence at text[i] (a byte >= 0x80) into an escape; advances i to its last byte.
+  auto escape_utf8 = [&](std::size_t& i) {
+    const auto b = [&](std::size_t k) { return k < text.size() ? static_cast<unsigned char>(text[k]) : 0u; };
+    const unsigned lead = b(i);
+    int n = 0;
+    std::uint32_t cp = 0;
+    unsigned lo = 0x80, hi = 0xBF;  // allowed range of the second byte (no overlongs, surrogates, > U+10FFFF)
+    if (lead >= 0xC2 && lead <= 0xDF) n = 1, cp = lead & 0x1Fu;
+    else if (lead >= 0xE0 && lead <= 0xEF) n = 2, cp = lead & 0x0Fu, lo = lead == 0xE0 ? 0xA0 : 0x80,
+                                           hi = lead == 0xED ? 0x9F : 0xBF;
+    else if (lead >= 0xF0 && lead <= 0xF4) n = 3, cp = lead & 0x07u, lo = lead == 0xF0 ? 0x90 : 0x80,
+                                           hi = lead == 0xF4 ? 0x8F : 0xBF;
+    else fail("invalid UTF-8 (save the deck as UTF-8 text)");
+    for (int k = 1; k <= n; ++k) {
+      const unsigned c = b(i + static_cast<std::size_t>(k));
+      if (c < (k == 1 ? lo : 0x80u) || c > (k == 1 ? hi : 0xBFu)) fail("invalid UTF-8 (save the deck as UTF-8 text)");
+      cp = (cp << 6) | (c & 0x3Fu);
+    }
+    i += static_cast<std::size_t>(n);
+    char buf[16];
+    std::snprintf(buf, sizeof buf, cp <= 0xFFFF ? "\\u%04X" : "\\U%08X", static_cast<unsigned>(cp));
+    out += buf;
+  };
+  std::size_t i = 0;
+  if (text.compare(0, 3, "\xEF\xBB\xBF") == 0) i = 3;  // byte-order mark
+  for (; i < text.size(); ++i) {
     const char c = text[i];
     if (c == '\n') {
       ++line, line_start = true;
+      out += c;
       continue;
     }
-    if (c == ' ' || c == '\t' || c == '\r') continue;
+    if (c == ' ' || c == '\t' || c == '\r') {
+      out += c;
+      continue;
+    }
     const bool at_start = line_start;
     line_start = false;
-    if (c == '#') {  // comment: skip to end of line
+    if (c == '#') {  // comment: keep the '#', drop the body (toml++ never sees its bytes)
+      out += c;
       while (i + 1 < text.size() && text[i + 1] != '\n') ++i;
       continue;
     }
-    if (c == '"' || c == '\'') {  // strings (basic, literal, multi-line)
+    if (c == '"' || c == '\'') {  // strings: basic, literal, multi-line
       const bool multi = text.compare(i, 3, std::string(3, c)) == 0;
-      const std::string close = multi ? std::string(3, c) : std::string(1, c);
-      std::size_t j = i + close.size();
+      const std::size_t q = multi ? 3 : 1;
+      // Find the end first: a literal string holding non-ASCII is rewritten as a basic string.
+      std::size_t j = i + q, close = std::string::npos;
+      bool non_ascii = false;
       for (; j < text.size(); ++j) {
-        if (text[j] == '\n') {
-          if (!multi) break;
-          ++line;
-        }
+        if (text[j] == '\n' && !multi) break;
+        if (static_cast<unsigned char>(text[j]) >= 0x80) non_ascii = true;
         if (c == '"' && text[j] == '\\') {
           ++j;
           continue;
         }
-        if (text.compare(j, close.size(), close) == 0) break;
+        if (text.compare(j, q, std::string(q, c)) == 0) {
+          std::size_t run = q;  // a multi-line string may end in up to two quotes of its own before the delimiter
+          if (multi)
+            while (j + run < text.size() && text[j + run] == c && run < 5) ++run;
+          close = j + run - q;
+          break;
+        }
       }
-      i = j + close.size() - 1;
+      const bool to_basic = c == '\'' && non_ascii;
+      out.append(q, to_basic ? '"' : c);
+      const std::size_t stop = close == std::string::npos ? j : close;
+      for (std::size_t k = i + q; k < stop && k < text.size(); ++k) {
+        const char x = text[k];
+        if (x == '\n') ++line;
+        if (static_cast<unsigned char>(x) >= 0x80) {
+          escape_utf8(k);
+        } else if (c == '"' && x == '\\') {
+          out += x;
+          if (k + 1 < text.size()) {
+            if (static_cast<unsigned char>(text[k + 1]) >= 0x80)
+              fail("a backslash in a string must be followed by an escape letter (\\n \\t \\\\ \\\" \\uXXXX) "
+                   "or end the line");
+            if (text[k + 1] == '\n') ++line;
+            out += text[++k];
+          }
+        } else if (to_basic && (x == '\\' || x == '"')) {
+          out += '\\';
+          out += x;
+        } else {
+          out += x;
+        }
+      }
+      if (close == std::string::npos) {  // unterminated: let toml++ report it
+        i = stop - 1;
+        continue;
+      }
+      out.append(q, to_basic ? '"' : c);
+      i = close + q - 1;
       continue;
     }
     if (static_cast<unsigned char>(c) >= 0x80)
@@ -236,12 +310,15 @@ void prescan(const std::string& text, const std::string& source) {
       }
       if (j < text.size() && text[j] != '"' && text[j] != '\'' && expect_key)
         fail("a table header ends with a dot or has no name: [section]");
+      out.append(text, i, j - i);
       i = j - 1;
       continue;
     }
     if (c == '[') ++depth;
     if (c == ']' && depth > 0) --depth;
+    out += c;
   }
+  return out;
 }
 
 std::string where_of(const toml::node& n, const std::string& source) {
@@ -380,9 +457,9 @@ Config Config::parse(const Schema& schema, const std::string& text, const std::s
   };
 
   toml::table table;
-  prescan(text, source);
+  const std::string ascii = prescan(text, source);
   try {
-    table = toml::parse(text, source);
+    table = toml::parse(ascii, source);
   } catch (const toml::parse_error& e) {
     const auto& b = e.source().begin;
     throw ConfigError(source + ":" + std::to_string(b.line) + ":" + std::to_string(b.column) +
@@ -412,8 +489,7 @@ Config Config::parse(const Schema& schema, const std::string& text, const std::s
     if (k.type == Type::string && (raw.empty() || raw.front() != '"')) raw = quote(raw);
     toml::table t;
     try {
-      prescan("v = " + raw, where);
-      t = toml::parse("v = " + raw);
+      t = toml::parse(prescan("v = " + raw, where));
     } catch (const toml::parse_error& e) {
       throw ConfigError(where + ": cannot read '" + ov.substr(eq + 1) + "' as a " + to_string(k.type) + " (" +
                         std::string(e.description()) + ")");
