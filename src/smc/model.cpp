@@ -1,5 +1,6 @@
 #include "smc/model.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <numbers>
@@ -183,6 +184,20 @@ void StochasticVolatility::grad_log_transition(int, const double* xp, const doub
   g[2] = -1.0 / sigma_ + e * e / (s2 * sigma_);
 }
 
+// ---- Poisson / Cox ---------------------------------------------------------------------------------------------
+double PoissonCox::log_observation(int, const double* x, const double* y) const {
+  int sign = 0;  // lgamma_r: std::lgamma writes the global signgam (a race under OpenMP)
+  return y[0] * x[0] - std::exp(x[0]) - ::lgamma_r(y[0] + 1.0, &sign);
+}
+void PoissonCox::sample_observation(int, const double* x, rng::Stream& s, double* y) const {
+  y[0] = static_cast<double>(s.poisson(std::exp(std::min(x[0], 34.0))));  // e^34 ≈ 5.8e14 < the sampler's 1e15
+}
+std::string PoissonCox::invalid_observation(const double* y) const {
+  if (!(y[0] >= 0.0) || y[0] != std::floor(y[0]) || y[0] > 1e15)
+    return "a Poisson count must be a non-negative integer, got " + std::to_string(y[0]);
+  return {};
+}
+
 // ---- Nonlinear growth -------------------------------------------------------------------------------------------
 NonlinearGrowth::NonlinearGrowth(double sigma_v, double sigma_w, double s0) : sv_(sigma_v), sw_(sigma_w), s0_(s0) {}
 double NonlinearGrowth::log_initial(const double* x) const {
@@ -313,7 +328,7 @@ Observations read_hdf5(const std::string& path, const std::string& dataset, int 
 config::Schema model_schema() {
   config::Schema s;
   s.string("model.type", "linear_gaussian", "state-space model",
-           {"linear_gaussian", "linear_gaussian_mv", "stochastic_volatility", "growth"});
+           {"linear_gaussian", "linear_gaussian_mv", "stochastic_volatility", "growth", "poisson"});
   s.real("model.rho", 0.9, "linear_gaussian: autoregression coefficient ρ", -0.9999, 0.9999);
   s.real("model.sigma_x", 1.0, "linear_gaussian: state noise sd σx", 1e-6, 1e6);
   s.real("model.sigma_y", 1.0, "linear_gaussian: observation noise sd σy", 1e-6, 1e6);
@@ -327,9 +342,9 @@ config::Schema model_schema() {
   s.real_list("model.R", {1.0, 0.0, 0.0, 1.0}, "linear_gaussian_mv: observation covariance R (row-major)");
   s.real_list("model.mean0", {0.0, 0.0}, "linear_gaussian_mv: mean of x_0");
   s.real_list("model.P0", {1.0, 0.0, 0.0, 1.0}, "linear_gaussian_mv: covariance of x_0 (row-major)");
-  s.real("model.mu", -1.02, "stochastic_volatility: mean log-volatility μ", -1e3, 1e3);
-  s.real("model.phi", 0.9702, "stochastic_volatility: persistence φ", -0.9999, 0.9999);
-  s.real("model.sigma", 0.178, "stochastic_volatility: volatility of log-volatility σ", 1e-6, 1e3);
+  s.real("model.mu", -1.02, "stochastic_volatility: mean log-volatility μ; poisson: mean log-intensity", -1e3, 1e3);
+  s.real("model.phi", 0.9702, "stochastic_volatility, poisson: persistence φ of the latent AR(1)", -0.9999, 0.9999);
+  s.real("model.sigma", 0.178, "stochastic_volatility, poisson: innovation sd σ of the latent AR(1)", 1e-6, 1e3);
   s.real("model.sigma_v", std::sqrt(10.0), "growth: state noise sd σv", 1e-6, 1e6);
   s.real("model.sigma_w", 1.0, "growth: observation noise sd σw", 1e-6, 1e6);
   s.string("data.source", "simulate", "observations: simulated from the model, or read from a file",
@@ -376,6 +391,8 @@ std::unique_ptr<Model> make_model(const config::Config& c) {
     s.m0 = matrix(c, "model.mean0", d, 1);
     return std::make_unique<LinearGaussian>(std::move(s));
   }
+  if (type == "poisson")
+    return std::make_unique<PoissonCox>(c.get_real("model.mu"), c.get_real("model.phi"), c.get_real("model.sigma"));
   if (type == "stochastic_volatility")
     return std::make_unique<StochasticVolatility>(c.get_real("model.mu"), c.get_real("model.phi"),
                                                   c.get_real("model.sigma"));
@@ -410,7 +427,12 @@ Observations load_observations(const mpi::Communicator& comm, const config::Conf
                       true);
   Observations o;
   mpi::all_or_throw(comm, [&] {
-    if (comm.is_root()) o = src == "csv" ? read_csv(path, m.obs_dim()) : read_hdf5(path, c.get_string("data.dataset"), m.obs_dim());
+    if (!comm.is_root()) return;
+    o = src == "csv" ? read_csv(path, m.obs_dim()) : read_hdf5(path, c.get_string("data.dataset"), m.obs_dim());
+    for (int t = 0; t <= o.steps(); ++t)
+      if (const auto why = m.invalid_observation(o.at(t)); !why.empty())
+        throw InputError(path + ": observation y_" + std::to_string(t) + " (the " + std::to_string(t + 1) +
+                         "-th data row): " + why + " (model '" + m.name() + "')");
   });
   auto n = comm.broadcast_value(static_cast<std::uint64_t>(o.y.size()));
   o.y.resize(n);

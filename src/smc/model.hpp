@@ -60,6 +60,9 @@ class Model {
   virtual void grad_log_transition(int t, const double* xprev, const double* x, double* g) const;
   virtual void grad_log_observation(int t, const double* x, const double* y, double* g) const;
   [[nodiscard]] int n_params() const { return static_cast<int>(param_names().size()); }
+  // Why an observation row is outside the model's support (e.g. a negative count), or empty when it is valid.
+  // Files are checked with it when read, so a bad row is an input error naming the row, not a NaN weight later.
+  [[nodiscard]] virtual std::string invalid_observation(const double* /*y*/) const { return {}; }
 };
 
 // Matrices of a linear Gaussian model: x_0 ~ N(m0, P0), x_t = F x_{t-1} + N(0, Q), y_t = G x_t + N(0, R).
@@ -163,6 +166,43 @@ class StochasticVolatility final : public Model {
 
  private:
   double mu_, phi_, sigma_;
+};
+
+// Log-Gaussian Cox process in discrete time (Poisson counts with a latent AR(1) log-intensity):
+// x_0 ~ N(μ, σ²/(1-φ²)), x_t = μ + φ(x_{t-1} - μ) + σ η_t, y_t | x_t ~ Poisson(exp(x_t)). θ = (μ, φ, σ); the latent
+// chain and its score are those of StochasticVolatility, the observation density is θ-free.
+class PoissonCox final : public Model {
+ public:
+  PoissonCox(double mu, double phi, double sigma) : latent_(mu, phi, sigma) {}
+  [[nodiscard]] std::string name() const override { return "poisson"; }
+  [[nodiscard]] int dim() const override { return 1; }
+  [[nodiscard]] int obs_dim() const override { return 1; }
+  [[nodiscard]] std::unique_ptr<Model> clone() const override { return std::make_unique<PoissonCox>(*this); }
+  void sample_initial(rng::Stream& s, double* x) const override { latent_.sample_initial(s, x); }
+  [[nodiscard]] double log_initial(const double* x) const override { return latent_.log_initial(x); }
+  void sample_transition(int t, const double* xp, rng::Stream& s, double* x) const override {
+    latent_.sample_transition(t, xp, s, x);
+  }
+  [[nodiscard]] double log_transition(int t, const double* xp, const double* x) const override {
+    return latent_.log_transition(t, xp, x);
+  }
+  [[nodiscard]] double log_transition_bound(int t) const override { return latent_.log_transition_bound(t); }
+  // y log λ − λ − log y!, λ = e^x.
+  [[nodiscard]] double log_observation(int, const double* x, const double* y) const override;
+  void sample_observation(int, const double* x, rng::Stream& s, double* y) const override;
+  [[nodiscard]] std::vector<std::string> param_names() const override { return latent_.param_names(); }
+  [[nodiscard]] std::vector<double> params() const override { return latent_.params(); }
+  void set_params(std::span<const double> theta) override { latent_.set_params(theta); }
+  void project_params(std::span<double> theta) const override { latent_.project_params(theta); }
+  void grad_log_initial(const double* x, double* g) const override { latent_.grad_log_initial(x, g); }
+  void grad_log_transition(int t, const double* xp, const double* x, double* g) const override {
+    latent_.grad_log_transition(t, xp, x, g);
+  }
+  void grad_log_observation(int, const double*, const double*, double* g) const override { g[0] = g[1] = g[2] = 0; }
+  [[nodiscard]] std::string invalid_observation(const double* y) const override;
+
+ private:
+  StochasticVolatility latent_;
 };
 
 // Nonlinear growth model (Kitagawa): x_t = x/2 + 25x/(1+x²) + 8 cos(1.2 t) + σv v_t, y_t = x_t²/20 + σw w_t,

@@ -101,6 +101,11 @@ TEST(Config, TomlParserInternalCheckIsASyntaxError) {
   EXPECT_NE(error_of("[$un]\nx = 1\n").find("deck.toml:1: TOML syntax error"), std::string::npos);
   EXPECT_NE(error_of("[a.$]\nx = 1\n").find("deck.toml:1: TOML syntax error"), std::string::npos);
   EXPECT_NE(error_of("[a.]\nx = 1\n").find("deck.toml:1: TOML syntax error"), std::string::npos);
+  // ... and on a '}' where an array expects a value.
+  EXPECT_NE(error_of("[model]\ncoefficients = [[[}}\n").find("deck.toml:2: TOML syntax error: '}' where a value"),
+            std::string::npos);
+  EXPECT_NE(error_of("[model]\ncoefficients = [1,\n # c\n }\n").find("deck.toml:4: TOML syntax error"),
+            std::string::npos);
   // ... and toml++ reaches an "unreachable" point on some non-ASCII whitespace: rejected before parsing.
   const auto u = error_of("[grid]\npoints =\xe3\x80\x80 4\n");
   EXPECT_NE(u.find("deck.toml:2: TOML syntax error: a non-ASCII character"), std::string::npos) << u;

@@ -2,7 +2,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <algorithm>
 #include <numeric>
+#include <vector>
 
 #include "core/rng/stream.hpp"
 
@@ -101,6 +103,41 @@ TEST(Rng, GammaAndExponentialMoments) {
   double e = 0;
   for (int i = 0; i < 200000; ++i) e += s.exponential(2.0);
   EXPECT_NEAR(e / 200000, 0.5, 5 * 0.5 / std::sqrt(200000.0));
+}
+
+TEST(Rng, PoissonLaw) {
+  // χ² goodness of fit against the exact pmf on both branches (inversion below 10, PTRS above), cells with
+  // expected count ≥ 20 (tail cells merged); the 1e-4 upper quantile of χ²(df ≤ 60) is below df + 6√(2 df) + 12.
+  Stream s(17, 1, 3);
+  for (double lam : {0.0, 0.7, 4.0, 9.99, 10.0, 37.5, 1000.0}) {
+    const int n = 100000;
+    std::vector<double> count(static_cast<std::size_t>(lam + 12 * std::sqrt(lam) + 40), 0.0);
+    double m = 0;
+    for (int i = 0; i < n; ++i) {
+      const auto k = s.poisson(lam);
+      ASSERT_GE(k, 0);
+      m += static_cast<double>(k);
+      count[std::min<std::size_t>(static_cast<std::size_t>(k), count.size() - 1)] += 1;
+    }
+    if (lam == 0.0) {
+      EXPECT_EQ(m, 0.0);
+      continue;
+    }
+    EXPECT_NEAR(m / n, lam, 5 * std::sqrt(lam / n)) << lam;
+    double chi2 = 0, obs = 0, expct = 0, cdf = 0;
+    int df = -1;
+    for (std::size_t k = 0; k < count.size(); ++k) {
+      const double pk = std::exp(-lam + static_cast<double>(k) * std::log(lam) - std::lgamma(static_cast<double>(k) + 1));
+      const double e = (k + 1 == count.size() ? 1.0 - cdf : pk) * n;
+      cdf += pk;
+      obs += count[k], expct += e;
+      if (expct >= 20 && (1.0 - cdf) * n >= 20) {
+        chi2 += (obs - expct) * (obs - expct) / expct, ++df, obs = expct = 0;
+      }
+    }
+    if (expct > 0) chi2 += (obs - expct) * (obs - expct) / expct, ++df;
+    EXPECT_LT(chi2, df + 6 * std::sqrt(2.0 * df) + 12) << "lambda " << lam << " df " << df;
+  }
 }
 
 TEST(Rng, BelowIsUniform) {

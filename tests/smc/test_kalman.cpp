@@ -126,13 +126,16 @@ TEST(Models, GradientsMatchFiniteDifferences) {
   check(lg, 3, 0.4, -0.2, 0.9);
   check(sv, 3, -1.0, -0.9, 0.3);
   check(gr, 3, 2.0, 5.0, 1.1);
+  PoissonCox pc(1.0, 0.9, 0.3);
+  check(pc, 3, 0.5, 1.2, 4.0);
 }
 
 TEST(Models, TransitionBoundsHold) {
   ScalarLinearGaussian lg(0.7, 0.8, 1.3, 0.0, 1.0);
   StochasticVolatility sv(-1.02, 0.9702, 0.178);
   NonlinearGrowth gr(std::sqrt(10.0), 1.0, std::sqrt(5.0));
-  for (const Model* m : std::initializer_list<const Model*>{&lg, &sv, &gr})
+  PoissonCox pc(1.0, 0.9, 0.3);
+  for (const Model* m : std::initializer_list<const Model*>{&lg, &sv, &gr, &pc})
     for (double a = -3; a <= 3; a += 0.25)
       for (double b = -3; b <= 3; b += 0.25) EXPECT_LE(m->log_transition(2, &a, &b), m->log_transition_bound(2) + 1e-12);
 }

@@ -180,11 +180,13 @@ Value convert(const Key& k, const toml::node& n, const std::string& where) {
 // character of a quoted key and after a backslash in a multi-line string. So toml++ is only ever given ASCII:
 // this pass rewrites non-ASCII characters inside strings as \uXXXX escapes (a literal string that holds one becomes
 // the equivalent basic string), drops comment bodies, strips a leading byte-order mark, and rejects what toml++
-// cannot be trusted with: invalid UTF-8, non-ASCII outside strings and comments, a table header with no name.
+// cannot be trusted with: invalid UTF-8, non-ASCII outside strings and comments, a table header with no name, and
+// a '}' where an array expects a value ("[}" or ",}", never valid TOML; toml++ asserts on it).
 // Lines stay where they were, so toml++'s line numbers still point into the user's file.
 std::string prescan(const std::string& text, const std::string& source) {
   int line = 1, depth = 0;
   bool line_start = true;
+  char prev = '\n';  // the previous significant character outside strings and comments
   std::string out;
   out.reserve(text.size() + 16);
   auto fail = [&](const std::string& why) {
@@ -284,6 +286,7 @@ std::string prescan(const std::string& text, const std::string& source) {
       }
       out.append(q, to_basic ? '"' : c);
       i = close + q - 1;
+      prev = c;
       continue;
     }
     if (static_cast<unsigned char>(c) >= 0x80)
@@ -312,8 +315,12 @@ std::string prescan(const std::string& text, const std::string& source) {
         fail("a table header ends with a dot or has no name: [section]");
       out.append(text, i, j - i);
       i = j - 1;
+      prev = '[';
       continue;
     }
+    if (c == '}' && (prev == '[' || prev == ','))
+      fail(std::string("'}' where a value is expected after '") + prev + "' (unbalanced brackets?)");
+    prev = c;
     if (c == '[') ++depth;
     if (c == ']' && depth > 0) --depth;
     out += c;

@@ -1,5 +1,8 @@
 #include "core/rng/stream.hpp"
 
+#include <algorithm>
+#include <cmath>
+
 #include "core/error/error.hpp"
 
 namespace sampo::rng {
@@ -85,6 +88,43 @@ double Stream::gamma(double shape) noexcept {
     const double u = uniform();
     if (u < 1.0 - 0.0331 * x * x * x * x) return d * v;
     if (std::log(u) < 0.5 * x * x + d * (1.0 - v + std::log(v))) return d * v;
+  }
+}
+
+namespace {
+// log k! (thread-safe: std::lgamma may write the global signgam).
+double log_factorial(double k) noexcept {
+  int sign = 0;
+  return ::lgamma_r(k + 1.0, &sign);
+}
+}  // namespace
+
+std::int64_t Stream::poisson(double mean) noexcept {
+  if (!(mean > 0.0)) return 0;
+  mean = std::min(mean, 1e15);
+  if (mean < 10.0) {  // inversion: P(0) = e^{-λ}, P(k) = P(k-1) λ/k
+    double p = std::exp(-mean), cdf = p;
+    const double u = uniform();
+    std::int64_t k = 0;
+    while (u > cdf && k < 1000) {
+      ++k;
+      p *= mean / static_cast<double>(k);
+      cdf += p;
+    }
+    return k;
+  }
+  // PTRS (W. Hörmann, "The transformed rejection method for generating Poisson random variables", 1993).
+  const double slam = std::sqrt(mean), loglam = std::log(mean);
+  const double b = 0.931 + 2.53 * slam, a = -0.059 + 0.02483 * b;
+  const double inv_alpha = 1.1239 + 1.1328 / (b - 3.4), vr = 0.9277 - 3.6224 / (b - 2.0);
+  for (;;) {
+    const double u = uniform() - 0.5, v = uniform();
+    const double us = 0.5 - std::fabs(u);
+    const double k = std::floor((2.0 * a / us + b) * u + mean + 0.43);
+    if (us >= 0.07 && v <= vr) return static_cast<std::int64_t>(k);
+    if (k < 0.0 || (us < 0.013 && v > us)) continue;
+    if (std::log(v) + std::log(inv_alpha) - std::log(a / (us * us) + b) <= -mean + k * loglam - log_factorial(k))
+      return static_cast<std::int64_t>(k);
   }
 }
 

@@ -65,6 +65,9 @@ class Stream {
   double exponential(double rate = 1.0) noexcept { return -std::log(uniform()) / rate; }
   // Gamma(shape, scale=1) by Marsaglia–Tsang, with the boost for shape < 1.
   double gamma(double shape) noexcept;
+  // Poisson(mean): inversion by sequential search for mean < 10, Hörmann's PTRS transformed rejection (1993) above.
+  // mean must be finite, ≥ 0 and ≤ 1e15 (callers validate; larger means are clamped to 1e15).
+  std::int64_t poisson(double mean) noexcept;
 
   [[nodiscard]] Position position() const noexcept { return {block_, used_}; }
   void set_position(Position p) noexcept;
