@@ -50,6 +50,12 @@ config::Schema Params::schema() {
   s.string("filter.proposal", "bootstrap", "bootstrap (transition) or guided (the model's proposal)",
            {"bootstrap", "guided"});
   s.boolean("filter.moments", true, "record filtering means and variances every time step");
+  s.integer("filter.islands", 0,
+            "island mode (smc.mode = \"filter\", no smoothing): number of islands, each resampled on its own, the "
+            "islands resampled as wholes by their masses (0: one population); a multiple of the rank count that "
+            "divides filter.particles", 0, 1e12);
+  s.real("filter.island_ess_threshold", 0.5, "island mode: resample whole islands when the island ESS < "
+         "threshold·islands (0: never, 1: every step)", 0.0, 1.0);
   s.string("smoothing.functionals", "sum_x_xnext",
            "comma-separated PaRIS functionals: sum_x_xnext (Σ x_t x_{t+1}ᵀ), sum_x_x (Σ x_t x_tᵀ), score "
            "(∇θ log p(y)); empty: no smoothing");
@@ -107,6 +113,24 @@ Params Params::from(const config::Config& c, const Model& m, int ranks) {
                         "' (allowed: sum_x_xnext, sum_x_x, score)");
     if (name == "score" && m.n_params() == 0)
       throw ConfigError("smoothing.functionals: model '" + m.name() + "' has no θ-gradients, so no 'score'");
+  }
+  f.islands = static_cast<std::uint64_t>(c.get_int("filter.islands"));
+  f.island_ess_threshold = c.get_real("filter.island_ess_threshold");
+  if (f.islands > 0) {
+    const std::string is = "filter.islands = " + std::to_string(f.islands);
+    if (p.mode != "filter")
+      throw ConfigError(is + " needs smc.mode = \"filter\" (island mode has no PaRIS or conditional SMC); set "
+                        "filter.islands = 0 for mode \"" + p.mode + "\"");
+    if (!p.functionals.empty())
+      throw ConfigError(is + " runs without smoothing: set smoothing.functionals = \"\" (or filter.islands = 0 "
+                        "for PaRIS)");
+    if (f.particles % f.islands != 0)
+      throw ConfigError(is + " must divide filter.particles = " + std::to_string(f.particles) +
+                        " (every island holds the same number of particles)");
+    if (f.islands % static_cast<std::uint64_t>(ranks) != 0)
+      throw ConfigError(is + " must be a multiple of the " + std::to_string(ranks) +
+                        " MPI ranks (islands never straddle ranks); e.g. filter.islands = " +
+                        std::to_string(((f.islands + static_cast<std::uint64_t>(ranks) - 1) / static_cast<std::uint64_t>(ranks)) * static_cast<std::uint64_t>(ranks)));
   }
   p.iterations = static_cast<int>(c.get_int("ppg.iterations"));
   p.burn_in = static_cast<int>(c.get_int("ppg.burn_in"));
@@ -290,6 +314,7 @@ int run_filter(app::Context& ctx, Setup& s) {
     g.set_attr("loglik", f.loglik());
     g.set_attr("particles", static_cast<std::int64_t>(s.p.filter.particles));
     g.set_attr("resampling", to_string(s.p.filter.scheme));
+    g.set_attr("islands", static_cast<std::int64_t>(s.p.filter.islands));
     g.write_replicated<double>("loglik_increment", ll, {}, opts("nats", "log of the likelihood-estimate increment at t"));
     g.write_replicated<double>("ess", ess, {}, opts("particles", "effective sample size after weighting at t"));
     g.write_replicated<std::int64_t>("resampled", res, {}, opts("1", "1 when resampling preceded the propagation to t"));

@@ -108,6 +108,10 @@ ParticleFilter::ParticleFilter(mpi::Communicator comm, const Model& model, const
   SAMPO_VERIFY(ref_.empty() || ref_.size() == static_cast<std::size_t>((obs_.steps() + 1) * d_),
                "reference path has the wrong length");
   SAMPO_VERIFY(!opt_.guided || model_.has_proposal(), "the guided filter needs a model with a proposal");
+  SAMPO_VERIFY(opt_.islands == 0 || (opt_.particles % opt_.islands == 0 &&
+                                     opt_.islands % static_cast<std::uint64_t>(comm_.size()) == 0 &&
+                                     h_ == nullptr && ref_.empty()),
+               "island mode needs islands | particles, ranks | islands, no smoothing and no reference path");
   if (opt_.max_tries <= 0) opt_.max_tries = static_cast<std::int64_t>(opt_.particles);
 }
 
@@ -177,6 +181,120 @@ void ParticleFilter::remember(const std::vector<std::uint64_t>& backward) {
   final_logw_ = comm_.size() == 1 ? logw_ : gather(comm_, logw_);
 }
 
+void ParticleFilter::island_resample(int t, std::vector<double>& px, std::vector<double>& plw,
+                                     std::vector<std::uint64_t>& anc, StepRecord& rec) const {
+  const std::uint64_t I = opt_.islands, S = opt_.particles / I;
+  const auto d = static_cast<std::size_t>(d_);
+  const std::uint64_t i0 = first_ / S, ni = n_loc_ / S;  // this rank's islands [i0, i0 + ni)
+  const auto tt = static_cast<std::uint32_t>(t);
+  // log Σ exp(lw[0..S)), serial: the same bits wherever the island lives.
+  auto log_mass = [S](const double* lw, double* ess) {
+    double mx = -std::numeric_limits<double>::infinity();
+    for (std::uint64_t j = 0; j < S; ++j) mx = std::max(mx, lw[j]);
+    if (!std::isfinite(mx)) {
+      if (ess) *ess = 0.0;
+      return mx;
+    }
+    double s1 = 0.0, s2 = 0.0;
+    for (std::uint64_t j = 0; j < S; ++j) {
+      const double e = std::exp(lw[j] - mx);
+      s1 += e, s2 += e * e;
+    }
+    if (ess) *ess = s1 * s1 / s2;
+    return mx + std::log(s1);
+  };
+  std::vector<double> lam(ni);
+  for (std::uint64_t i = 0; i < ni; ++i) lam[i] = log_mass(logw_.data() + i * S, nullptr);
+  const auto all = comm_.allgatherv<double>(std::span<const double>(lam));  // Λ_i of every island, in order
+  px = x_, plw = logw_;
+  anc.resize(n_loc_);
+  for (std::uint64_t j = 0; j < n_loc_; ++j) anc[j] = first_ + j;
+  int flags = 0;
+  {
+    double imx = -std::numeric_limits<double>::infinity(), s1 = 0.0, s2 = 0.0;
+    for (double v : all) imx = std::max(imx, v);
+    for (double v : all) {
+      const double e = std::exp(v - imx);
+      s1 += e, s2 += e * e;
+    }
+    const double island_ess = s1 * s1 / s2;
+    if (island_ess < opt_.island_ess_threshold * static_cast<double>(I)) {
+      flags |= 2;
+      const int shift = fixed_shift(I);
+      std::vector<std::uint64_t> w(I);
+      for (std::uint64_t i = 0; i < I; ++i) w[i] = to_fixed(all[i], imx, shift);
+      const auto counts = offspring_serial(w, opt_.scheme, I, rng::splitmix64(opt_.seed ^ 0x151a4d5ULL), tt);
+      std::vector<std::uint64_t> parent;
+      parent.reserve(I);
+      for (std::uint64_t i = 0; i < I; ++i) parent.insert(parent.end(), counts[i], i);
+      // Each new island k whose parent a_k lives here travels whole to the owner of k: [k, S × (x, log W, id)].
+      std::vector<std::vector<double>> send(static_cast<std::size_t>(comm_.size()));
+      const double log_i = std::log(static_cast<double>(I));
+      for (std::uint64_t k = 0; k < I; ++k) {
+        const std::uint64_t a = parent[k];
+        if (a < i0 || a >= i0 + ni) continue;
+        auto& b = send[static_cast<std::size_t>(layout_.owner(k * S))];
+        b.push_back(static_cast<double>(k));
+        for (std::uint64_t j = 0; j < S; ++j) {
+          const std::size_t src = static_cast<std::size_t>((a - i0) * S + j);
+          b.insert(b.end(), x_.begin() + static_cast<std::ptrdiff_t>(src * d),
+                   x_.begin() + static_cast<std::ptrdiff_t>((src + 1) * d));
+          b.push_back(logw_[src] - all[a] - log_i);
+          b.push_back(static_cast<double>(a * S + j));  // exact: ids < 2^53
+        }
+      }
+      const auto recv = comm_.alltoallv(send);
+      std::uint64_t got = 0;
+      for (std::size_t pos = 0; pos < recv.size();) {
+        const auto k = static_cast<std::uint64_t>(recv[pos++]);
+        const std::size_t base = static_cast<std::size_t>(k * S - first_);
+        for (std::uint64_t j = 0; j < S; ++j, pos += d + 2) {
+          std::copy_n(recv.data() + pos, d, px.data() + (base + j) * d);
+          plw[base + j] = recv[pos + d];
+          anc[base + j] = static_cast<std::uint64_t>(recv[pos + d + 1]);
+        }
+        ++got;
+      }
+      SAMPO_VERIFY(got == ni, "island resampling delivered the wrong number of islands to a rank");
+    }
+  }
+  // Resampling inside each island whose ESS fell below ess_threshold · S (island mass kept).
+  std::vector<double> nx(px.size()), nlw(plw.size());
+  std::vector<std::uint64_t> nanc(anc.size());
+  const int shift = fixed_shift(S);
+  int inside = 0;
+#pragma omp parallel for schedule(dynamic, 1) reduction(| : inside)
+  for (std::int64_t ii = 0; ii < static_cast<std::int64_t>(ni); ++ii) {
+    const auto i = static_cast<std::size_t>(ii);
+    const std::size_t b = i * S;
+    double ess = 0.0;
+    const double lam_i = log_mass(plw.data() + b, &ess);
+    if (ess >= opt_.ess_threshold * static_cast<double>(S) || !std::isfinite(lam_i)) {  // (a dead island waits
+                                                                                         // for island resampling)
+      std::copy_n(px.data() + b * d, S * d, nx.data() + b * d);
+      std::copy_n(plw.data() + b, S, nlw.data() + b);
+      std::copy_n(anc.data() + b, S, nanc.data() + b);
+      continue;
+    }
+    inside = 1;
+    double imx = -std::numeric_limits<double>::infinity();
+    for (std::uint64_t j = 0; j < S; ++j) imx = std::max(imx, plw[b + j]);
+    std::vector<std::uint64_t> w(S);
+    for (std::uint64_t j = 0; j < S; ++j) w[j] = to_fixed(plw[b + j], imx, shift);
+    const auto counts = offspring_serial(w, opt_.scheme, S, rng::splitmix64(opt_.seed ^ rng::splitmix64(i0 + i)), tt);
+    std::size_t pos = b;
+    const double lw_child = lam_i - std::log(static_cast<double>(S));
+    for (std::uint64_t j = 0; j < S; ++j)
+      for (std::uint64_t c = 0; c < counts[j]; ++c, ++pos) {
+        std::copy_n(px.data() + (b + j) * d, d, nx.data() + pos * d);
+        nlw[pos] = lw_child;
+        nanc[pos] = anc[b + j];
+      }
+  }
+  px = std::move(nx), plw = std::move(nlw), anc = std::move(nanc);
+  rec.resampled = flags | comm_.allreduce(inside, mpi::Op::max);
+}
+
 void ParticleFilter::start() {
   t_ = 0;
   loglik_ = 0.0;
@@ -241,11 +359,15 @@ void ParticleFilter::step() {
 
   // Resampling and rebalancing.
   StepRecord rec;
-  const bool resample = conditional || records_.back().ess < opt_.ess_threshold * static_cast<double>(N);
+  const bool islands = opt_.islands > 0;
+  const bool resample =
+      islands || conditional || records_.back().ess < opt_.ess_threshold * static_cast<double>(N);
   rec.resampled = resample ? 1 : 0;
   std::vector<double> px, plw;
   std::vector<std::uint64_t> anc;
-  if (resample) {
+  if (islands) {
+    island_resample(t, px, plw, anc, rec);  // parents always in px/plw
+  } else if (resample) {
     const auto fw = fixed_weights(comm_, logw_, N);
     const std::uint64_t n_out = conditional ? N - 1 : N;
     const auto counts = offspring(comm_, fw, conditional ? Scheme::multinomial : opt_.scheme, n_out, N, opt_.seed,

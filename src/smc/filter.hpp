@@ -13,6 +13,17 @@
 // τ_{t+1}^i = (1/K̃) Σ_j [τ_t^J + h̃_t(ξ_t^J, ξ_{t+1}^i)]. Over MPI the backward draws use an Allgather of
 // (ξ_t, W_t, τ_t): O(N) memory and traffic per rank and step, fine for moderate N (≲ 10^6 particles · dims).
 //
+// Island mode (opt.islands = I > 0; Vergé, Dubarry, Del Moral & Moulines 2015, the "double bootstrap"): the
+// population is I islands of S = N/I consecutive global ids, each a particle filter that resamples on its own when its
+// ESS < ess_threshold·S (island mass kept), and the islands are resampled as wholes by their masses when the
+// island-level ESS < island_ess_threshold·I (each copy carries its parent's particles and within-island weights,
+// every island then has mass 1/I). Weights stay globally normalised, so the likelihood estimate and the moments are
+// the usual ones, and the estimator is unbiased. Islands never straddle ranks (I is a multiple of the rank count),
+// so within-island resampling needs no communication; whole islands travel in one all-to-all. Island i's local
+// resampling uses its own stream (seed mixed with i), island-level resampling another; all sums inside an island are
+// serial, so the run is bitwise identical for any rank and thread count with the same I. No PaRIS or conditional
+// SMC in island mode.
+//
 // Conditional SMC (PPG): a reference path ζ_{0:n} is frozen in slot N-1; the other N-1 particles are resampled
 // multinomially from all N (which keeps the invariance of the conditional kernel); backward draws of every slot
 // (the frozen one included) are stored so that select_path() can draw the next reference.
@@ -47,12 +58,15 @@ struct FilterOptions {
   bool keep_history = false;          // keep global ξ_t and backward indices (conditional SMC path selection)
   std::uint64_t seed = 1;
   std::uint64_t backward_seed = 0;    // key of the backward draws (0: seed); tests vary it alone
+  std::uint64_t islands = 0;          // island mode with this many islands (0: one population)
+  double island_ess_threshold = 0.5;  // resample islands when the island ESS < threshold · islands
 };
 
 struct StepRecord {
   double loglik_increment = 0.0;
   double ess = 0.0;
   int resampled = 0;                  // 1 when the population was resampled before this step's propagation
+                                      // (island mode: bit 0 some island resampled inside, bit 1 islands resampled)
   std::int64_t fallbacks = 0;         // accept–reject draws that needed the exact fallback
   std::vector<double> mean, var;      // filtering moments (dim each) when options.moments
 };
@@ -99,6 +113,9 @@ class ParticleFilter {
   void normalise(std::vector<double>& lw, StepRecord& rec);
   void moments(StepRecord& rec) const;
   void remember(const std::vector<std::uint64_t>& backward);
+  // Collective: island mode's resampling; fills the parents of this step's propagation (always) and rec.resampled.
+  void island_resample(int t, std::vector<double>& px, std::vector<double>& plw, std::vector<std::uint64_t>& anc,
+                       StepRecord& rec) const;
 
   mpi::Communicator comm_;
   const Model& model_;

@@ -43,6 +43,13 @@ $MPI -n 3 "$BIN" "$DECK" run.output_dir="$W/b" checkpoint.dir="$W/a/checkpoints"
     --restart "$W/a/checkpoints/ckpt-000000000020.h5"
 compare "$W/a/smc.h5" "$W/b/smc.h5" "filter,smoothing"
 
+# 1b. island mode (12 islands, islands and particles resampled): 2 ranks uninterrupted; restart on 4 ranks.
+I="filter.islands=12 filter.island_ess_threshold=0.9 filter.ess_threshold=0.8 smoothing.functionals="
+$MPI -n 2 "$BIN" "$DECK" run.output_dir="$W/i1" checkpoint.every_steps=20 $common $I
+$MPI -n 4 "$BIN" "$DECK" run.output_dir="$W/i2" checkpoint.dir="$W/i1/checkpoints" $common $I \
+    --restart "$W/i1/checkpoints/ckpt-000000000020.h5"
+compare "$W/i1/smc.h5" "$W/i2/smc.h5" "filter"
+
 # 2. learn mode (PPG-driven SA over 2 chains): uninterrupted on 1 rank; restart from iteration 4 on 2 ranks.
 L="smc.mode=learn learn.params=rho,sigma_x ppg.iterations=8 ppg.burn_in=2 ppg.chains=2 filter.particles=24 data.steps=30 smoothing.functionals=score,sum_x_xnext checkpoint.keep=10 --quiet"
 $MPI -n 1 "$BIN" "$DECK" run.output_dir="$W/c" checkpoint.every_steps=4 $L
