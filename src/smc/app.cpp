@@ -10,6 +10,7 @@
 #include "core/error/error.hpp"
 #include "core/io/hdf5.hpp"
 #include "smc/kalman.hpp"
+#include "smc/msc.hpp"
 
 namespace sampo::smc {
 
@@ -39,8 +40,10 @@ std::string join(const std::vector<std::string>& v) {
 
 config::Schema Params::schema() {
   config::Schema s = model_schema();
-  s.string("smc.mode", "filter", "filter: one particle filter (+PaRIS); ppg: PaRIS particle Gibbs; learn: SA-MLE",
-           {"filter", "ppg", "learn"});
+  s.string("smc.mode", "filter",
+           "filter: one particle filter (+PaRIS); ppg: PaRIS particle Gibbs; learn: SA-MLE; msc: Markov score "
+           "climbing of a Gaussian proposal for the conditional SMC (scalar models)",
+           {"filter", "ppg", "learn", "msc"});
   s.integer("smc.progress_every", 0, "log a line every this many steps/iterations (0: progress meter only)", 0, 1e12);
   s.integer("filter.particles", 1000, "number of particles N (sharded across ranks; at least the rank count)", 2,
             2e9);
@@ -81,6 +84,9 @@ config::Schema Params::schema() {
            {"ppg", "paris"});
   s.real("learn.step0", 0.2, "step size γ_k = step0 · k^-decay, applied to score/(n+1)", 0.0, 1e6);
   s.real("learn.decay", 0.6, "step-size decay exponent α", 0.0, 1.0);
+  s.real_list("msc.init", {0.0, 0.0, 0.0, 0.0},
+              "msc: initial λ = (a, b, c, log sd) of q(x_t | x_{t-1}, y_t) = N(a x_{t-1} + b y_t + c, sd²); "
+              "learned with learn.step0 and learn.decay", -1e6, 1e6);
   return s;
 }
 
@@ -143,6 +149,21 @@ Params Params::from(const config::Config& c, const Model& m, int ranks) {
   p.learn_driver = c.get_string("learn.driver");
   p.learn.step0 = c.get_real("learn.step0");
   p.learn.decay = c.get_real("learn.decay");
+  if (p.mode == "msc") {
+    if (m.dim() != 1 || m.obs_dim() != 1)
+      throw ConfigError("smc.mode = \"msc\" learns a Gaussian proposal for scalar models; model '" + m.name() +
+                        "' has state dimension " + std::to_string(m.dim()) + " (use a scalar model)");
+    if (std::find(p.functionals.begin(), p.functionals.end(), "score") != p.functionals.end())
+      throw ConfigError("smc.mode = \"msc\" learns the proposal, not θ: remove 'score' from smoothing.functionals");
+    if (p.functionals.empty())
+      throw ConfigError("smc.mode = \"msc\" needs a functional in smoothing.functionals (PaRIS draws the paths)");
+    p.msc_init = c.get_real_list("msc.init");
+    if (p.msc_init.size() != 4)
+      throw ConfigError("msc.init has " + std::to_string(p.msc_init.size()) + " values; give 4: [a, b, c, log_sd]");
+    p.learn_params = {"q_a", "q_b", "q_c", "q_log_sd"};
+    p.learn.index = {0, 1, 2, 3};
+    f.guided = true;
+  }
   if (p.mode == "learn") {
     const auto names = m.param_names();
     if (names.empty()) throw ConfigError("smc.mode = \"learn\" needs a model with parameters; '" + m.name() + "' has none");
@@ -349,6 +370,7 @@ struct Chain {
   std::unique_ptr<PpgChain> chain;
   std::vector<double> est;    // (k+1) × m
   std::vector<double> theta;  // (k+1) × p
+  std::vector<double> aux;    // msc: running Gram average Ḡ_k (9 values); empty otherwise
 };
 
 int run_ppg(app::Context& ctx, Setup& s) {
@@ -357,10 +379,16 @@ int run_ppg(app::Context& ctx, Setup& s) {
   const int G = std::min(C, P);
   const int group = static_cast<int>(static_cast<std::int64_t>(comm.rank()) * G / P);
   const auto gcomm = comm.split(group, comm.rank());
-  const bool learn = s.p.mode == "learn";
-  const bool conditional = !learn || s.p.learn_driver == "ppg";
+  const bool msc = s.p.mode == "msc";
+  const bool learn = s.p.mode == "learn" || msc;
+  const bool conditional = !learn || msc || s.p.learn_driver == "ppg";
   const int n = s.obs.steps(), d = s.model->dim();
-  const auto pnames = s.model->param_names();
+  // msc: every chain's model is the wrapped model whose parameters are the proposal's λ.
+  auto chain_model = [&]() -> std::unique_ptr<Model> {
+    if (msc) return std::make_unique<ProposalModel>(*s.model, s.p.msc_init);
+    return s.model->clone();
+  };
+  const auto pnames = chain_model()->param_names();
   const int np = static_cast<int>(pnames.size());
   if (s.p.filter.particles < static_cast<std::uint64_t>(gcomm.size()))
     throw ConfigError("filter.particles is smaller than a rank group", true);
@@ -369,7 +397,7 @@ int run_ppg(app::Context& ctx, Setup& s) {
   for (int c = group; c < C; c += G) {
     Chain ch;
     ch.id = c;
-    ch.model = s.model->clone();
+    ch.model = chain_model();
     mine.push_back(std::move(ch));
   }
   // Functionals refer to each chain's model (its θ changes when learning).
@@ -383,6 +411,8 @@ int run_ppg(app::Context& ctx, Setup& s) {
   mdim = make_functional(s.p.functionals, *s.model, s.obs)->dim();
   checkpoint::Manager ckpt(comm, checkpoint::Params::from(ctx.config, ctx.output_dir), "smc", schema_version);
   const std::size_t ref_len = static_cast<std::size_t>((n + 1) * d);
+  const std::size_t naux = msc ? 9 : 0;
+  for (auto& ch : mine) ch.aux.assign(naux, 0.0);
 
   // Every chain's state, in chain order, on every rank (collective over the world).
   auto gather_state = [&](int k) {
@@ -393,9 +423,10 @@ int run_ppg(app::Context& ctx, Setup& s) {
         rec.insert(rec.end(), ch.chain->reference().begin(), ch.chain->reference().end());
         rec.insert(rec.end(), ch.est.begin(), ch.est.end());
         rec.insert(rec.end(), ch.theta.begin(), ch.theta.end());
+        rec.insert(rec.end(), ch.aux.begin(), ch.aux.end());
       }
     const auto all = comm.allgatherv<double>(rec);
-    const std::size_t per = 1 + ref_len + static_cast<std::size_t>((k + 1) * (mdim + np));
+    const std::size_t per = 1 + ref_len + static_cast<std::size_t>((k + 1) * (mdim + np)) + naux;
     std::vector<double> sorted(all.size());
     for (std::size_t o = 0; o < all.size(); o += per) {
       const auto id = static_cast<std::size_t>(all[o]);
@@ -404,7 +435,7 @@ int run_ppg(app::Context& ctx, Setup& s) {
     return sorted;
   };
   auto unpack = [&](const std::vector<double>& st, int k) {
-    const std::size_t per = 1 + ref_len + static_cast<std::size_t>((k + 1) * (mdim + np));
+    const std::size_t per = 1 + ref_len + static_cast<std::size_t>((k + 1) * (mdim + np)) + naux;
     for (auto& ch : mine) {
       const double* p = st.data() + static_cast<std::size_t>(ch.id) * per + 1;
       std::vector<double> ref(p, p + ref_len);
@@ -412,6 +443,8 @@ int run_ppg(app::Context& ctx, Setup& s) {
       ch.est.assign(p, p + (k + 1) * mdim);
       p += (k + 1) * mdim;
       ch.theta.assign(p, p + (k + 1) * np);
+      p += (k + 1) * np;
+      ch.aux.assign(p, p + naux);
       ch.model->set_params(std::span<const double>(ch.theta).last(static_cast<std::size_t>(np)));
       ch.chain->restore(k, std::move(ref));
     }
@@ -454,7 +487,12 @@ int run_ppg(app::Context& ctx, Setup& s) {
       const auto est = ch.chain->iterate(conditional);
       ch.est.insert(ch.est.end(), est.begin(), est.end());
       auto th = ch.model->params();
-      if (learn) {
+      if (msc) {  // λ climbs the (preconditioned) score of q at the new reference path
+        const auto st = msc_statistics(th, ch.chain->reference(), s.obs);
+        for (std::size_t i = 0; i < 9; ++i) ch.aux[i] += (st.gram[i] - ch.aux[i]) / k;
+        th = sa_update(*ch.model, th, msc_direction(st, ch.aux), s.p.learn, k, 0);
+        ch.model->set_params(th);
+      } else if (learn) {
         th = sa_update(*ch.model, th, std::span<const double>(est).first(static_cast<std::size_t>(np)), s.p.learn, k, n);
         ch.model->set_params(th);
       }
@@ -485,7 +523,7 @@ int run_ppg(app::Context& ctx, Setup& s) {
   if (ckpt.params().at_end) write_ckpt();
   const auto st = gather_state(k);
   // Unpack every chain's history (replicated) for output and the roll-out estimator.
-  const std::size_t per = 1 + ref_len + static_cast<std::size_t>((k + 1) * (mdim + np));
+  const std::size_t per = 1 + ref_len + static_cast<std::size_t>((k + 1) * (mdim + np)) + naux;
   std::vector<double> est_all, theta_all, ref_all, rollout(static_cast<std::size_t>(C * mdim), 0.0);
   for (int c = 0; c < C; ++c) {
     const double* p = st.data() + static_cast<std::size_t>(c) * per + 1;
@@ -509,6 +547,14 @@ int run_ppg(app::Context& ctx, Setup& s) {
       rse[static_cast<std::size_t>(i)] = std::sqrt(v / C);
     }
   }
+  std::vector<double> theta_avg(static_cast<std::size_t>(C * np), 0.0), lambda_exact;
+  for (int c = 0; c < C; ++c)
+    for (int it = s.p.burn_in + 1; it <= k; ++it)
+      for (int i = 0; i < np; ++i)
+        theta_avg[static_cast<std::size_t>(c * np + i)] +=
+            theta_all[static_cast<std::size_t>((c * (k + 1) + it) * np + i)] / (k - s.p.burn_in);
+  if (msc)
+    if (const auto* lg = dynamic_cast<const ScalarLinearGaussian*>(s.model.get())) lambda_exact = msc_optimum(*lg, s.obs);
   const auto names = make_functional(s.p.functionals, *s.model, s.obs)->names();
   write_output(ctx, s, [&](const io::Group& r) {
     auto g = r.create_group("ppg");
@@ -529,8 +575,17 @@ int run_ppg(app::Context& ctx, Setup& s) {
       auto l = r.create_group("learn");
       l.set_attr("names", join(pnames));
       l.set_attr("learned", join(s.p.learn_params));
+      l.set_attr("method", msc ? std::string("markov_score_climbing") : "sa_mle_" + s.p.learn_driver);
       l.write_replicated<double>("theta", theta_all, {uC, uK, static_cast<std::uint64_t>(np)},
-                                 opts("model units", "parameter trajectory θ_k per chain (k = 0: initial)"));
+                                 opts("model units", msc ? "proposal parameters λ_k = (a, b, c, log sd) per chain "
+                                                           "(k = 0: initial)"
+                                                         : "parameter trajectory θ_k per chain (k = 0: initial)"));
+      l.write_replicated<double>("theta_average", theta_avg, {uC, static_cast<std::uint64_t>(np)},
+                                 opts("model units", "Polyak–Ruppert average of the trajectory over iterations "
+                                                     "burn_in+1..K, per chain"));
+      if (!lambda_exact.empty())
+        l.write_replicated<double>("theta_exact", lambda_exact, {},
+                                   opts("model units", "exact MSC fixed point λ* from the RTS moments"));
     }
   });
   std::ostringstream os;
@@ -545,7 +600,16 @@ int run_ppg(app::Context& ctx, Setup& s) {
       th << " chain " << c << ":";
       for (int i = 0; i < np; ++i) th << ' ' << pnames[static_cast<std::size_t>(i)] << '=' << theta_all[static_cast<std::size_t>((c * (k + 1) + k) * np + i)];
     }
-    ctx.log.info("final θ:" + th.str());
+    ctx.log.info((msc ? "final λ:" : "final θ:") + th.str());
+    std::ostringstream av;
+    for (int i = 0; i < np; ++i) {
+      double mean = 0;
+      for (int c = 0; c < C; ++c) mean += theta_avg[static_cast<std::size_t>(c * np + i)] / C;
+      av << ' ' << pnames[static_cast<std::size_t>(i)] << '=' << mean;
+      if (!lambda_exact.empty()) av << " (exact " << lambda_exact[static_cast<std::size_t>(i)] << ")";
+    }
+    ctx.log.info("average over iterations " + std::to_string(s.p.burn_in + 1) + ".." + std::to_string(k) +
+                 " and chains:" + av.str());
   }
   return 0;
 }

@@ -26,6 +26,7 @@ struct Params {
   std::string learn_driver = "ppg";
   std::vector<std::string> learn_params;
   LearnOptions learn;
+  std::vector<double> msc_init;          // msc: initial (a, b, c, log sd) of the Gaussian proposal family
   std::int64_t progress_every = 0;
 
   static config::Schema schema();  // smc.*, filter.*, smoothing.*, ppg.*, learn.* plus model.* and data.*

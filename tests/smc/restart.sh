@@ -56,4 +56,10 @@ $MPI -n 1 "$BIN" "$DECK" run.output_dir="$W/c" checkpoint.every_steps=4 $L
 $MPI -n 2 "$BIN" "$DECK" run.output_dir="$W/d" checkpoint.dir="$W/c/checkpoints" $L \
     --restart "$W/c/checkpoints/ckpt-000000000004.h5"
 compare "$W/c/smc.h5" "$W/d/smc.h5" "ppg,learn"
+# 3. msc mode (λ, the running Gram average and the reference paths): 1 rank uninterrupted; restart on 2 ranks.
+M="smc.mode=msc smoothing.functionals=sum_x_xnext ppg.iterations=20 ppg.burn_in=5 ppg.chains=2 filter.particles=24 data.steps=30 checkpoint.keep=10 --quiet"
+$MPI -n 1 "$BIN" "$DECK" run.output_dir="$W/e" checkpoint.every_steps=10 $M
+$MPI -n 2 "$BIN" "$DECK" run.output_dir="$W/f" checkpoint.dir="$W/e/checkpoints" $M \
+    --restart "$W/e/checkpoints/ckpt-000000000010.h5"
+compare "$W/e/smc.h5" "$W/f/smc.h5" "ppg,learn"
 echo "restart equality: OK"
