@@ -8,6 +8,7 @@
 #include "core/checkpoint/checkpoint.hpp"
 #include "core/error/error.hpp"
 #include "core/io/hdf5.hpp"
+#include "mcmc/bridgestan.hpp"
 #include "mcmc/diagnostics.hpp"
 #include "mcmc/ensemble.hpp"
 
@@ -15,8 +16,13 @@ namespace sampo::mcmc {
 
 config::Schema Params::schema() {
   config::Schema s;
-  s.string("mcmc.target", "correlated_gaussian", "built-in target",
-           {"correlated_gaussian", "banana", "mixture", "eight_schools_centred", "eight_schools_noncentred"});
+  s.string("mcmc.target", "correlated_gaussian", "built-in target, or bridgestan: a user model library",
+           {"correlated_gaussian", "banana", "mixture", "eight_schools_centred", "eight_schools_noncentred",
+            "bridgestan"});
+  s.string("mcmc.model_library", "",
+           "bridgestan: path of a model library with BridgeStan's C API (a Stan model compiled by BridgeStan >= 2.0, "
+           "or hand-written: inputs/mcmc/models/eight_schools_bs.cpp)");
+  s.string("mcmc.model_data", "", "bridgestan: the model's data, a JSON file path (*.json) or a JSON string");
   s.integer("mcmc.dim", 100, "dimension of correlated_gaussian and mixture", 1, 100000);
   s.real("mcmc.rho", 0.9, "correlation of neighbours in correlated_gaussian (Sigma_ij = rho^|i-j|)", -0.999, 0.999);
   s.string("mcmc.sampler", "nuts", "sampler", {"nuts", "hmc", "mala", "rwm"});
@@ -39,6 +45,13 @@ Params Params::from(const config::Config& c) {
   p.dim = c.get_int("mcmc.dim");
   p.rho = c.get_real("mcmc.rho");
   p.chains = c.get_int("mcmc.chains");
+  p.model_library = c.get_string("mcmc.model_library");
+  p.model_data = c.get_string("mcmc.model_data");
+  if (p.target == "bridgestan" && p.model_library.empty())
+    throw ConfigError("mcmc.target = \"bridgestan\" needs mcmc.model_library (the path of the model's .so)");
+  if (p.target != "bridgestan" && !p.model_library.empty())
+    throw ConfigError("mcmc.model_library is set but mcmc.target = \"" + p.target +
+                      "\"; set mcmc.target = \"bridgestan\" to load the library");
   p.sampler.algorithm = parse_algorithm(c.get_string("mcmc.sampler"), "mcmc.sampler");
   p.sampler.warmup = c.get_int("mcmc.warmup");
   p.sampler.draws = c.get_int("mcmc.draws");
@@ -150,7 +163,13 @@ int run(app::Context& ctx) {
   Params p;
   mpi::all_or_throw(comm, [&] { p = Params::from(ctx.config); });
   const auto seed = static_cast<std::uint64_t>(ctx.config.get_int("run.seed"));
-  const auto target = make_target(p.target, static_cast<int>(p.dim), p.rho, "mcmc.target");
+  std::unique_ptr<Target> target;
+  mpi::all_or_throw(comm, [&] {  // a library that fails to load fails on every rank: one message, exit 2
+    if (p.target == "bridgestan")
+      target = std::make_unique<BridgeStanTarget>(p.model_library, p.model_data, static_cast<unsigned>(seed));
+    else
+      target = make_target(p.target, static_cast<int>(p.dim), p.rho, "mcmc.target");
+  });
   const auto C = static_cast<std::uint64_t>(p.chains);
   const std::int64_t total = p.sampler.warmup + p.sampler.draws;
   const int cd = target->constrained_dim(), d = target->dim();

@@ -17,6 +17,7 @@ struct Params {
   std::int64_t dim = 100;
   double rho = 0.9;
   std::int64_t chains = 4;
+  std::string model_library, model_data;  // target = "bridgestan": the .so and its JSON data
   SamplerParams sampler;
 
   static config::Schema schema();
