@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <functional>
 
 #include "core/checkpoint/checkpoint.hpp"
 #include "core/error/error.hpp"
@@ -11,6 +12,7 @@
 #include "mcmc/bridgestan.hpp"
 #include "mcmc/diagnostics.hpp"
 #include "mcmc/ensemble.hpp"
+#include "mcmc/tempering.hpp"
 
 namespace sampo::mcmc {
 
@@ -23,6 +25,15 @@ config::Schema Params::schema() {
            "bridgestan: path of a model library with BridgeStan's C API (a Stan model compiled by BridgeStan >= 2.0, "
            "or hand-written: inputs/mcmc/models/eight_schools_bs.cpp)");
   s.string("mcmc.model_data", "", "bridgestan: the model's data, a JSON file path (*.json) or a JSON string");
+  s.integer("tempering.replicas", 0,
+            "parallel tempering: number of replicas K (0: independent chains); replicas sharded across ranks, "
+            "temperatures swapped in even-odd rounds; mcmc.warmup rounds tune the ladder, mcmc.draws rounds are kept "
+            "from the beta = 1 replica (one chain in the output)", 0, 100000);
+  s.real("tempering.beta_min", 0.01, "smallest inverse temperature (initial ladder geometric from 1 to beta_min)",
+         1e-12, 0.999);
+  s.real("tempering.step", 0.25, "NUTS step size at beta = 1 (eps_k = step / sqrt(beta_k), unit metric)", 1e-8, 100.0);
+  s.boolean("tempering.adapt", true,
+            "during warm-up, re-space the ladder to equalise the swap rejection rates (Syed et al. 2022)");
   s.integer("mcmc.dim", 100, "dimension of correlated_gaussian and mixture", 1, 100000);
   s.real("mcmc.rho", 0.9, "correlation of neighbours in correlated_gaussian (Sigma_ij = rho^|i-j|)", -0.999, 0.999);
   s.string("mcmc.sampler", "nuts", "sampler", {"nuts", "hmc", "mala", "rwm"});
@@ -45,6 +56,17 @@ Params Params::from(const config::Config& c) {
   p.dim = c.get_int("mcmc.dim");
   p.rho = c.get_real("mcmc.rho");
   p.chains = c.get_int("mcmc.chains");
+  p.replicas = static_cast<int>(c.get_int("tempering.replicas"));
+  p.beta_min = c.get_real("tempering.beta_min");
+  p.temper_step = c.get_real("tempering.step");
+  p.adapt_ladder = c.get_bool("tempering.adapt");
+  if (p.replicas == 1)
+    throw ConfigError("tempering.replicas = 1 has nothing to swap with; use at least 2 replicas, or 0 to turn "
+                      "tempering off");
+  if (p.replicas > 0 && p.chains != 1)
+    throw ConfigError("tempering.replicas = " + std::to_string(p.replicas) + " runs one tempered ensemble whose "
+                      "beta = 1 replica is the one chain of the output; set mcmc.chains = 1 (it is " +
+                      std::to_string(p.chains) + ")");
   p.model_library = c.get_string("mcmc.model_library");
   p.model_data = c.get_string("mcmc.model_data");
   if (p.target == "bridgestan" && p.model_library.empty())
@@ -59,6 +81,8 @@ Params Params::from(const config::Config& c) {
   p.sampler.max_depth = static_cast<int>(c.get_int("mcmc.max_depth"));
   p.sampler.hmc_steps = static_cast<int>(c.get_int("mcmc.hmc_steps"));
   p.sampler.dense = c.get_bool("mcmc.dense");
+  if (p.replicas > 0 && p.sampler.algorithm != Algorithm::nuts)
+    throw ConfigError("tempering.replicas > 0 moves every replica with NUTS; set mcmc.sampler = \"nuts\"");
   if (p.sampler.draws < 4)
     throw ConfigError("mcmc.draws = " + std::to_string(p.sampler.draws) +
                       " is too few for split R-hat and ESS; allowed: mcmc.draws >= 4");
@@ -158,6 +182,280 @@ void write_dims(const io::Group& g, std::uint64_t C, std::uint64_t N) {
 
 }  // namespace
 
+// Collective: diagnostics, the summary table and warnings, then the ArviZ-readable output file. draws[c] and
+// stats[c] hold chain c's N post-warm-up draws (cd constrained values each) and n_stats statistics; `add_groups` adds
+// groups to the output root (tempering).
+int report_and_write(app::Context& ctx, const Params& p, const Target& target, std::uint64_t C, std::uint64_t N,
+                     const std::vector<std::vector<double>>& draws, const std::vector<std::vector<double>>& stats,
+                     double seconds, double all_grads, const std::function<void(const io::Group&)>& add_groups) {
+  const int cd = target.constrained_dim();
+  // Diagnostics and the summary table.
+  std::vector<Summary> summaries;
+  Chains lp(C);
+  double divergences = 0, gradients = 0;
+  std::vector<double> bfmi(C);
+  for (std::uint64_t c = 0; c < C; ++c) {
+    std::vector<double> energy;
+    for (std::uint64_t i = 0; i < N; ++i) {
+      lp[c].push_back(stats[c][i * n_stats + 0]);
+      energy.push_back(stats[c][i * n_stats + 3]);
+      divergences += stats[c][i * n_stats + 6];
+      gradients += stats[c][i * n_stats + 5];
+    }
+    bfmi[c] = e_bfmi(energy);
+  }
+  summaries.push_back(summarise("lp__", lp));
+  const auto names = target.param_names();
+  double min_bulk = 1e300, min_tail = 1e300, max_rhat = 0;
+  for (int k = 0; k < cd; ++k) {
+    Chains x(C);
+    for (std::uint64_t c = 0; c < C; ++c)
+      for (std::uint64_t i = 0; i < N; ++i) x[c].push_back(draws[c][i * cd + static_cast<std::uint64_t>(k)]);
+    summaries.push_back(summarise(names[static_cast<std::size_t>(k)], x));
+    min_bulk = std::min(min_bulk, summaries.back().ess_bulk);
+    min_tail = std::min(min_tail, summaries.back().ess_tail);
+    max_rhat = std::max(max_rhat, summaries.back().rhat);
+  }
+  const std::size_t shown = std::min<std::size_t>(summaries.size(), 21);
+  std::string table = format_table({summaries.begin(), summaries.begin() + static_cast<std::ptrdiff_t>(shown)});
+  if (shown < summaries.size())
+    table += "... " + std::to_string(summaries.size() - shown) + " more parameters (all in the output file)\n";
+  ctx.log.info("summary (" + std::to_string(C) + " chains x " + std::to_string(N) + " draws):\n" + table);
+  char buf[640];
+  std::snprintf(buf, sizeof buf,
+                "min bulk-ESS %.6f, min tail-ESS %.6f, max R-hat %.10f, divergences %.0f, E-BFMI min %.3f; "
+                "%.2f s, min bulk-ESS per second %.1f, per 1000 gradients (sampling) %.2f, (incl. warm-up) %.2f",
+                min_bulk, min_tail, max_rhat, divergences, *std::min_element(bfmi.begin(), bfmi.end()), seconds,
+                min_bulk / seconds, 1000.0 * min_bulk / std::max(1.0, gradients),
+                1000.0 * min_bulk / std::max(1.0, all_grads));
+  ctx.log.info(buf);
+  if (max_rhat > 1.01) ctx.log.warn("R-hat above 1.01: the chains have not mixed; run longer");
+  if (min_bulk < 100.0 * static_cast<double>(C) / 4.0 || min_tail < 100.0 * static_cast<double>(C) / 4.0)
+    ctx.log.warn("low ESS (below 100 per 4 chains): estimates are unreliable; run longer");
+  if (divergences > 0)
+    ctx.log.warn(std::to_string(static_cast<long long>(divergences)) +
+                 " divergent transitions: raise mcmc.delta or reparameterise");
+  for (double b : bfmi)
+    if (b < 0.3) {
+      ctx.log.warn("E-BFMI below 0.3 on some chain: the momentum resampling explores the energy poorly");
+      break;
+    }
+
+  // ArviZ/xarray-readable output, written under a temporary name and renamed when complete.
+  app::Output output(ctx, schema_version);
+  const std::string out = output.path();
+  {
+    const auto& root = output.root();
+    root.set_attr("created_at", io::utc_now());
+    root.set_attr("inference_library", "sampo");
+    root.set_attr("inference_library_version", io::sampo_version());
+    root.set_attr("sampler", to_string(p.sampler.algorithm));
+    root.set_attr("target", target.name());
+    auto post = root.create_group("posterior");
+    write_dims(post, C, N);
+    std::size_t offset = 0;
+    for (const auto& v : target.variables()) {
+      const auto size = static_cast<std::size_t>(v.size());
+      std::vector<double> data;
+      for (std::uint64_t c = 0; c < C; ++c)
+        for (std::uint64_t i = 0; i < N; ++i)
+          data.insert(data.end(), draws[c].begin() + static_cast<std::ptrdiff_t>(i * cd + offset),
+                      draws[c].begin() + static_cast<std::ptrdiff_t>(i * cd + offset + size));
+      std::vector<std::uint64_t> extra;
+      for (std::size_t k = 0; k < v.shape.size(); ++k) {
+        const std::string dim = v.name + "_dim_" + std::to_string(k);
+        std::vector<std::int64_t> idx(static_cast<std::size_t>(v.shape[k]));
+        for (std::size_t j = 0; j < idx.size(); ++j) idx[j] = static_cast<std::int64_t>(j);
+        post.write_replicated<std::int64_t>(dim, idx);
+        io::make_dimension_scale(post, dim, dim);
+        extra.push_back(static_cast<std::uint64_t>(v.shape[k]));
+      }
+      write_cd<double>(post, v.name, data, C, N, "posterior draws (constrained)", extra);
+      for (std::size_t k = 0; k < v.shape.size(); ++k)
+        io::attach_dimension_scale(post, v.name, v.name + "_dim_" + std::to_string(k), static_cast<unsigned>(2 + k));
+      offset += size;
+    }
+    auto ss = root.create_group("sample_stats");
+    write_dims(ss, C, N);
+    auto column = [&](int j) {
+      std::vector<double> v;
+      for (std::uint64_t c = 0; c < C; ++c)
+        for (std::uint64_t i = 0; i < N; ++i) v.push_back(stats[c][i * n_stats + static_cast<std::uint64_t>(j)]);
+      return v;
+    };
+    auto as_int = [](const std::vector<double>& v) { return std::vector<std::int64_t>(v.begin(), v.end()); };
+    write_cd<double>(ss, "lp", column(0), C, N, "log density (unconstrained, with Jacobian)");
+    write_cd<double>(ss, "acceptance_rate", column(1), C, N, "mean Metropolis acceptance of the transition");
+    write_cd<double>(ss, "step_size", column(2), C, N, "step size");
+    write_cd<double>(ss, "energy", column(3), C, N, "Hamiltonian at the draw");
+    write_cd<std::int64_t>(ss, "tree_depth", as_int(column(4)), C, N, "NUTS tree depth");
+    write_cd<std::int64_t>(ss, "n_steps", as_int(column(5)), C, N, "leapfrog steps (gradient evaluations)");
+    const auto dv = column(6);
+    write_cd<std::int8_t>(ss, "diverging", std::vector<std::int8_t>(dv.begin(), dv.end()), C, N,
+                          "divergent transition");
+    ss.set_attr("dtype", "bool", "diverging");
+    if (add_groups) add_groups(root);
+  }
+  output.finish();
+  ctx.log.info("output " + out);
+  return 0;
+}
+
+// Parallel tempering (tempering.replicas = K > 0): K replicas sharded across ranks, swaps of temperatures in
+// even-odd rounds (Tempering), the ladder re-spaced during warm-up to equalise rejection rates, the β = 1 replica's
+// draws kept. Checkpoints hold every replica's state, the permutation, the counters, the ladder and the draws.
+int run_tempering(app::Context& ctx, const Params& p, const Target& target, std::uint64_t seed) {
+  const auto& comm = ctx.comm;
+  const int K = p.replicas, cd = target.constrained_dim();
+  TemperingParams tp;
+  tp.replicas = K;
+  tp.beta_min = p.beta_min;
+  tp.step = p.temper_step;
+  tp.max_depth = p.sampler.max_depth;
+  Tempering pt(comm, target, tp, seed);
+  auto s = pt.init(nullptr);
+  const std::int64_t W = p.sampler.warmup, N = p.sampler.draws, total = W + N;
+  std::vector<double> draws, stats, ladders(pt.betas());  // draws: rounds ≥ W; ladders: every ladder used
+  std::int64_t next_adapt = 64, phase = 64;               // tune after rounds 64, 192, 448, ... (doubling phases)
+  checkpoint::Manager ckpt(comm, checkpoint::Params::from(ctx.config, ctx.output_dir), "mcmc", schema_version);
+  const auto state_len = static_cast<std::uint64_t>(pack(s.chains.empty() ? pt.init(nullptr).chains.at(0) : s.chains[0]).size());
+  const auto first = s.local.empty() ? 0 : s.local.front();
+  auto replicated = [&] {  // the replicated part of the state, as doubles
+    std::vector<double> v = {static_cast<double>(s.round), static_cast<double>(next_adapt), static_cast<double>(phase)};
+    v.insert(v.end(), s.temp_of_replica.begin(), s.temp_of_replica.end());
+    v.insert(v.end(), s.attempts.begin(), s.attempts.end());
+    v.insert(v.end(), s.accepts.begin(), s.accepts.end());
+    v.insert(v.end(), s.accept_prob_sum.begin(), s.accept_prob_sum.end());
+    v.insert(v.end(), pt.betas().begin(), pt.betas().end());
+    return v;
+  };
+  if (!ctx.restart.empty()) {
+    const auto found = ckpt.resolve(ctx.restart, ctx.log);
+    auto f = ckpt.open(found);
+    const auto& r = f.root();
+    mpi::all_or_throw(comm, [&] {
+      if (!r.exists("tempering") || r.attr_int("replicas") != K || r.shape("state").at(0) != static_cast<std::uint64_t>(K) * state_len)
+        throw CheckpointError("checkpoint " + found.path + " is not a tempering run with tempering.replicas = " +
+                              std::to_string(K) + " on this target (the deck must match the run that wrote it)");
+    });
+    const auto rep = r.read_all<double>("tempering");
+    std::size_t o = 0;
+    s.round = static_cast<std::int64_t>(rep[o++]);
+    next_adapt = static_cast<std::int64_t>(rep[o++]);
+    phase = static_cast<std::int64_t>(rep[o++]);
+    for (auto& t : s.temp_of_replica) t = static_cast<int>(rep[o++]);
+    for (auto& a : s.attempts) a = static_cast<std::int64_t>(rep[o++]);
+    for (auto& a : s.accepts) a = static_cast<std::int64_t>(rep[o++]);
+    for (auto& a : s.accept_prob_sum) a = rep[o++];
+    std::vector<double> betas(rep.begin() + static_cast<std::ptrdiff_t>(o), rep.begin() + static_cast<std::ptrdiff_t>(o + K));
+    pt.set_ladder(s, betas);  // (the chains' cached values are overwritten below)
+    const auto sv = r.read_part<double>("state", first * state_len, s.local.size() * state_len);
+    for (std::size_t i = 0; i < s.chains.size(); ++i) unpack(s.chains[i], sv.data() + i * state_len);
+    draws = r.read_all<double>("draws");
+    stats = r.read_all<double>("stats");
+    ladders = r.read_all<double>("ladders");
+    ctx.log.info("restarted from " + found.path + " at round " + std::to_string(s.round));
+  }
+  auto write_checkpoint = [&] {
+    return ckpt.write(s.round, [&](const io::Group& g) {
+      const auto o = checkpoint::Manager::dataset_options();
+      std::vector<double> sv;
+      for (const auto& c : s.chains) {
+        const auto v = pack(c);
+        sv.insert(sv.end(), v.begin(), v.end());
+      }
+      g.set_attr("replicas", static_cast<std::int64_t>(K));
+      g.write_distributed<double>("state", sv, o);
+      g.write_replicated<double>("tempering", replicated(), {}, o);
+      g.write_replicated<double>("draws", draws, {}, o);
+      g.write_replicated<double>("stats", stats, {}, o);
+      g.write_replicated<double>("ladders", ladders, {}, o);
+    });
+  };
+  ctx.log.info("mcmc: parallel tempering, " + std::to_string(K) + " replicas of NUTS on " + target.name() + " (" +
+               std::to_string(target.dim()) + " unconstrained parameters) over " + std::to_string(comm.size()) +
+               " ranks, " + std::to_string(W) + " warm-up + " + std::to_string(N) + " rounds");
+  const auto t0 = std::chrono::steady_clock::now();
+  log::Progress progress(ctx.log, "tempering", static_cast<double>(total), "rounds");
+  double all_grads = 0;
+  std::vector<double> cold, buf(static_cast<std::size_t>(cd + 1));
+  while (s.round < total) {
+    int owner = 0, towner = 0;
+    DrawStats ts;
+    const std::int64_t round = s.round;
+    pt.round(s, cold, owner, &ts, &towner);
+    if (round >= W) {  // keep the β = 1 draw, its log density and the β = 1 transition's statistics
+      if (comm.rank() == owner) std::copy(cold.begin(), cold.end(), buf.begin());
+      comm.broadcast(std::span<double>(buf), owner);
+      std::vector<double> st = {buf[static_cast<std::size_t>(cd)], ts.accept, ts.step_size, ts.energy,
+                                static_cast<double>(ts.tree_depth), static_cast<double>(ts.n_steps),
+                                ts.divergent ? 1.0 : 0.0, 0.0};
+      comm.broadcast(std::span<double>(st).subspan(1), towner);
+      draws.insert(draws.end(), buf.begin(), buf.begin() + cd);
+      stats.insert(stats.end(), st.begin(), st.end());
+    }
+    if (s.round == W) {  // sampling measures the swap rates of the final ladder
+      std::fill(s.attempts.begin(), s.attempts.end(), 0);
+      std::fill(s.accepts.begin(), s.accepts.end(), 0);
+      std::fill(s.accept_prob_sum.begin(), s.accept_prob_sum.end(), 0.0);
+    } else if (p.adapt_ladder && s.round == next_adapt && s.round < W) {
+      std::vector<double> rej(static_cast<std::size_t>(K - 1));
+      for (int k = 0; k + 1 < K; ++k)
+        rej[static_cast<std::size_t>(k)] =
+            1.0 - s.accept_prob_sum[static_cast<std::size_t>(k)] / std::max<double>(1.0, static_cast<double>(s.attempts[static_cast<std::size_t>(k)]));
+      pt.set_ladder(s, equalise_ladder(pt.betas(), rej));
+      ladders.insert(ladders.end(), pt.betas().begin(), pt.betas().end());
+      std::fill(s.attempts.begin(), s.attempts.end(), 0);
+      std::fill(s.accepts.begin(), s.accepts.end(), 0);
+      std::fill(s.accept_prob_sum.begin(), s.accept_prob_sum.end(), 0.0);
+      phase *= 2;
+      next_adapt += phase;
+    }
+    progress.update(static_cast<double>(s.round));
+    const auto reason = ckpt.due(s.round);
+    if (reason != checkpoint::Reason::none) {
+      const auto path = write_checkpoint();
+      ctx.log.info("checkpoint (" + checkpoint::to_string(reason) + ") at round " + std::to_string(s.round) + ": " + path);
+      if (reason == checkpoint::Reason::signal) {
+        ctx.log.info("stopping after a signal; restart with --restart latest (exit code 85)");
+        return checkpoint::exit_requeue;
+      }
+    }
+  }
+  progress.finish();
+  const double seconds =
+      comm.allreduce(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), mpi::Op::max);
+  if (ckpt.params().at_end) write_checkpoint();
+  all_grads = 0;
+  for (std::size_t i = 5; i < stats.size(); i += n_stats) all_grads += stats[i];  // β = 1 transitions only
+  std::vector<double> rates(static_cast<std::size_t>(K - 1));
+  for (int k = 0; k + 1 < K; ++k)
+    rates[static_cast<std::size_t>(k)] = s.accept_prob_sum[static_cast<std::size_t>(k)] /
+                                         std::max<double>(1.0, static_cast<double>(s.attempts[static_cast<std::size_t>(k)]));
+  std::string line;
+  for (int k = 0; k < K; ++k) line += (k ? " " : "") + std::to_string(pt.betas()[static_cast<std::size_t>(k)]);
+  ctx.log.info("ladder: " + line);
+  line.clear();
+  for (double r : rates) line += (line.empty() ? "" : " ") + std::to_string(r);
+  ctx.log.info("swap rates (sampling rounds, Rao-Blackwellised): " + line);
+  const auto uK = static_cast<std::uint64_t>(K);
+  const auto n_ladders = static_cast<std::uint64_t>(ladders.size()) / uK;
+  auto add = [&](const io::Group& root) {
+    auto g = root.create_group("tempering");
+    g.set_attr("replicas", static_cast<std::int64_t>(K));
+    g.write_replicated<double>("beta", pt.betas(), {}, {"1", "final inverse temperatures, beta_0 = 1", false, 0});
+    g.write_replicated<double>("swap_rate", rates, {}, {"1", "mean swap acceptance probability of pair (k, k+1) "
+                                                             "over the sampling rounds", false, 0});
+    std::vector<std::int64_t> at(s.attempts.begin(), s.attempts.end()), ac(s.accepts.begin(), s.accepts.end());
+    g.write_replicated<std::int64_t>("attempts", at, {}, {"1", "swap attempts per pair (sampling rounds)", false, 0});
+    g.write_replicated<std::int64_t>("accepts", ac, {}, {"1", "accepted swaps per pair (sampling rounds)", false, 0});
+    g.write_replicated<double>("ladders", ladders, {n_ladders, uK},
+                               {"1", "every ladder used: the initial one, then one per tuning phase", false, 0});
+  };
+  std::vector<std::vector<double>> d1 = {draws}, s1 = {stats};
+  return report_and_write(ctx, p, target, 1, static_cast<std::uint64_t>(N), d1, s1, seconds, all_grads, add);
+}
+
 int run(app::Context& ctx) {
   const auto& comm = ctx.comm;
   Params p;
@@ -170,6 +468,7 @@ int run(app::Context& ctx) {
     else
       target = make_target(p.target, static_cast<int>(p.dim), p.rho, "mcmc.target");
   });
+  if (p.replicas > 0) return run_tempering(ctx, p, *target, seed);
   const auto C = static_cast<std::uint64_t>(p.chains);
   const std::int64_t total = p.sampler.warmup + p.sampler.draws;
   const int cd = target->constrained_dim(), d = target->dim();
@@ -273,119 +572,11 @@ int run(app::Context& ctx) {
   const auto draws = gather_chains(comm, C, local_draws);  // [c][i*cd + k]
   const auto stats = gather_chains(comm, C, local_stats);  // [c][i*n_stats + j]
 
-  // Diagnostics and the summary table.
-  std::vector<Summary> summaries;
-  Chains lp(C);
-  double divergences = 0, gradients = 0;
-  std::vector<double> bfmi(C);
-  for (std::uint64_t c = 0; c < C; ++c) {
-    std::vector<double> energy;
-    for (std::uint64_t i = 0; i < N; ++i) {
-      lp[c].push_back(stats[c][i * n_stats + 0]);
-      energy.push_back(stats[c][i * n_stats + 3]);
-      divergences += stats[c][i * n_stats + 6];
-      gradients += stats[c][i * n_stats + 5];
-    }
-    bfmi[c] = e_bfmi(energy);
-  }
-  summaries.push_back(summarise("lp__", lp));
-  const auto names = target->param_names();
-  double min_bulk = 1e300, min_tail = 1e300, max_rhat = 0;
-  for (int k = 0; k < cd; ++k) {
-    Chains x(C);
-    for (std::uint64_t c = 0; c < C; ++c)
-      for (std::uint64_t i = 0; i < N; ++i) x[c].push_back(draws[c][i * cd + static_cast<std::uint64_t>(k)]);
-    summaries.push_back(summarise(names[static_cast<std::size_t>(k)], x));
-    min_bulk = std::min(min_bulk, summaries.back().ess_bulk);
-    min_tail = std::min(min_tail, summaries.back().ess_tail);
-    max_rhat = std::max(max_rhat, summaries.back().rhat);
-  }
-  const std::size_t shown = std::min<std::size_t>(summaries.size(), 21);
-  std::string table = format_table({summaries.begin(), summaries.begin() + static_cast<std::ptrdiff_t>(shown)});
-  if (shown < summaries.size())
-    table += "... " + std::to_string(summaries.size() - shown) + " more parameters (all in the output file)\n";
-  ctx.log.info("summary (" + std::to_string(C) + " chains x " + std::to_string(N) + " draws):\n" + table);
   double all_grads = 0;
   for (const auto& r : recs)
     for (const auto& st : r.stats) all_grads += st.n_steps;
   all_grads = comm.allreduce(all_grads, mpi::Op::sum);
-  char buf[640];
-  std::snprintf(buf, sizeof buf,
-                "min bulk-ESS %.6f, min tail-ESS %.6f, max R-hat %.10f, divergences %.0f, E-BFMI min %.3f; "
-                "%.2f s, min bulk-ESS per second %.1f, per 1000 gradients (sampling) %.2f, (incl. warm-up) %.2f",
-                min_bulk, min_tail, max_rhat, divergences, *std::min_element(bfmi.begin(), bfmi.end()), seconds,
-                min_bulk / seconds, 1000.0 * min_bulk / std::max(1.0, gradients),
-                1000.0 * min_bulk / std::max(1.0, all_grads));
-  ctx.log.info(buf);
-  if (max_rhat > 1.01) ctx.log.warn("R-hat above 1.01: the chains have not mixed; run longer");
-  if (min_bulk < 100.0 * static_cast<double>(C) / 4.0 || min_tail < 100.0 * static_cast<double>(C) / 4.0)
-    ctx.log.warn("low ESS (below 100 per 4 chains): estimates are unreliable; run longer");
-  if (divergences > 0)
-    ctx.log.warn(std::to_string(static_cast<long long>(divergences)) +
-                 " divergent transitions: raise mcmc.delta or reparameterise");
-  for (double b : bfmi)
-    if (b < 0.3) {
-      ctx.log.warn("E-BFMI below 0.3 on some chain: the momentum resampling explores the energy poorly");
-      break;
-    }
-
-  // ArviZ/xarray-readable output, written under a temporary name and renamed when complete.
-  app::Output output(ctx, schema_version);
-  const std::string out = output.path();
-  {
-    const auto& root = output.root();
-    root.set_attr("created_at", io::utc_now());
-    root.set_attr("inference_library", "sampo");
-    root.set_attr("inference_library_version", io::sampo_version());
-    root.set_attr("sampler", to_string(p.sampler.algorithm));
-    root.set_attr("target", target->name());
-    auto post = root.create_group("posterior");
-    write_dims(post, C, N);
-    std::size_t offset = 0;
-    for (const auto& v : target->variables()) {
-      const auto size = static_cast<std::size_t>(v.size());
-      std::vector<double> data;
-      for (std::uint64_t c = 0; c < C; ++c)
-        for (std::uint64_t i = 0; i < N; ++i)
-          data.insert(data.end(), draws[c].begin() + static_cast<std::ptrdiff_t>(i * cd + offset),
-                      draws[c].begin() + static_cast<std::ptrdiff_t>(i * cd + offset + size));
-      std::vector<std::uint64_t> extra;
-      for (std::size_t k = 0; k < v.shape.size(); ++k) {
-        const std::string dim = v.name + "_dim_" + std::to_string(k);
-        std::vector<std::int64_t> idx(static_cast<std::size_t>(v.shape[k]));
-        for (std::size_t j = 0; j < idx.size(); ++j) idx[j] = static_cast<std::int64_t>(j);
-        post.write_replicated<std::int64_t>(dim, idx);
-        io::make_dimension_scale(post, dim, dim);
-        extra.push_back(static_cast<std::uint64_t>(v.shape[k]));
-      }
-      write_cd<double>(post, v.name, data, C, N, "posterior draws (constrained)", extra);
-      for (std::size_t k = 0; k < v.shape.size(); ++k)
-        io::attach_dimension_scale(post, v.name, v.name + "_dim_" + std::to_string(k), static_cast<unsigned>(2 + k));
-      offset += size;
-    }
-    auto ss = root.create_group("sample_stats");
-    write_dims(ss, C, N);
-    auto column = [&](int j) {
-      std::vector<double> v;
-      for (std::uint64_t c = 0; c < C; ++c)
-        for (std::uint64_t i = 0; i < N; ++i) v.push_back(stats[c][i * n_stats + static_cast<std::uint64_t>(j)]);
-      return v;
-    };
-    auto as_int = [](const std::vector<double>& v) { return std::vector<std::int64_t>(v.begin(), v.end()); };
-    write_cd<double>(ss, "lp", column(0), C, N, "log density (unconstrained, with Jacobian)");
-    write_cd<double>(ss, "acceptance_rate", column(1), C, N, "mean Metropolis acceptance of the transition");
-    write_cd<double>(ss, "step_size", column(2), C, N, "step size");
-    write_cd<double>(ss, "energy", column(3), C, N, "Hamiltonian at the draw");
-    write_cd<std::int64_t>(ss, "tree_depth", as_int(column(4)), C, N, "NUTS tree depth");
-    write_cd<std::int64_t>(ss, "n_steps", as_int(column(5)), C, N, "leapfrog steps (gradient evaluations)");
-    const auto dv = column(6);
-    write_cd<std::int8_t>(ss, "diverging", std::vector<std::int8_t>(dv.begin(), dv.end()), C, N,
-                          "divergent transition");
-    ss.set_attr("dtype", "bool", "diverging");
-  }
-  output.finish();
-  ctx.log.info("output " + out);
-  return 0;
+  return report_and_write(ctx, p, *target, C, N, draws, stats, seconds, all_grads, nullptr);
 }
 
 }  // namespace sampo::mcmc

@@ -18,6 +18,9 @@ struct Params {
   double rho = 0.9;
   std::int64_t chains = 4;
   std::string model_library, model_data;  // target = "bridgestan": the .so and its JSON data
+  int replicas = 0;                       // parallel tempering with this many replicas (0: independent chains)
+  double beta_min = 0.01, temper_step = 0.25;
+  bool adapt_ladder = true;
   SamplerParams sampler;
 
   static config::Schema schema();

@@ -1,6 +1,9 @@
 #include "mcmc/tempering.hpp"
 
+#include <algorithm>
 #include <cmath>
+
+#include "core/error/error.hpp"
 
 #include "mcmc/ensemble.hpp"
 
@@ -12,15 +15,54 @@ std::vector<double> TemperingParams::ladder() const {
   return b;
 }
 
+std::vector<double> equalise_ladder(std::span<const double> betas, std::span<const double> rejection) {
+  const std::size_t K = betas.size();
+  SAMPO_VERIFY(K >= 2 && rejection.size() == K - 1, "equalise_ladder: K betas need K-1 rejection rates");
+  // Ascending: b_i = β_{K−1−i}; the pair (b_i, b_{i+1}) is pair k = K−2−i. Λ_i = Σ_{j<i} r (floored at 1e-6 so
+  // that Λ is strictly increasing and invertible).
+  std::vector<double> b(K), lam(K, 0.0);
+  for (std::size_t i = 0; i < K; ++i) b[i] = betas[K - 1 - i];
+  for (std::size_t i = 0; i + 1 < K; ++i) lam[i + 1] = lam[i] + std::max(rejection[K - 2 - i], 1e-6);
+  std::vector<double> out(K);
+  out[0] = 1.0, out[K - 1] = betas[K - 1];
+  std::size_t i = 0;
+  for (std::size_t j = 1; j + 1 < K; ++j) {
+    const double target = lam[K - 1] * static_cast<double>(j) / static_cast<double>(K - 1);
+    while (i + 2 < K && lam[i + 1] < target) ++i;
+    const double f = (target - lam[i]) / (lam[i + 1] - lam[i]);
+    out[K - 1 - j] = b[i] + f * (b[i + 1] - b[i]);
+  }
+  return out;
+}
+
 Tempering::Tempering(mpi::Communicator comm, const Target& base, TemperingParams p, std::uint64_t seed)
     : comm_(std::move(comm)), base_(base), p_(p), seed_(seed), betas_(p.ladder()) {
-  targets_.reserve(betas_.size());
+  build();
+}
+
+void Tempering::build() {
+  samplers_.clear();
+  targets_.clear();
+  targets_.reserve(betas_.size());  // the samplers keep references to these
   for (double b : betas_) targets_.emplace_back(base_, b);
   SamplerParams sp;
   sp.algorithm = Algorithm::nuts;
   sp.warmup = 0;
   sp.max_depth = p_.max_depth;
   for (const auto& t : targets_) samplers_.emplace_back(t, sp, seed_);
+}
+
+void Tempering::set_ladder(TemperingState& s, std::vector<double> betas) {
+  SAMPO_VERIFY(betas.size() == betas_.size() && betas.front() == 1.0, "set_ladder: K betas starting at 1");
+  for (auto& c : s.chains) {
+    const auto k = static_cast<std::size_t>(s.temp_of_replica[c.id]);
+    const double ratio = betas[k] / betas_[k];
+    c.lp *= ratio;
+    c.grad *= ratio;
+    c.eps = p_.step / std::sqrt(betas[k]);
+  }
+  betas_ = std::move(betas);
+  build();
 }
 
 TemperingState Tempering::init(const Vec* x0) const {
@@ -46,7 +88,8 @@ TemperingState Tempering::init(const Vec* x0) const {
   return s;
 }
 
-void Tempering::round(TemperingState& s, std::vector<double>& cold, int& cold_owner) const {
+void Tempering::round(TemperingState& s, std::vector<double>& cold, int& cold_owner, DrawStats* transition,
+                      int* transition_owner) const {
   const int K = p_.replicas;
   const auto n = static_cast<std::int64_t>(s.chains.size());
   std::vector<double> log_pi_local(static_cast<std::size_t>(n));
@@ -56,13 +99,17 @@ void Tempering::round(TemperingState& s, std::vector<double>& cold, int& cold_ow
     auto& c = s.chains[static_cast<std::size_t>(i)];
     const int k = s.temp_of_replica[c.id];
     k_before[static_cast<std::size_t>(i)] = k;
-    samplers_[static_cast<std::size_t>(k)].iterate(c);
+    const auto st = samplers_[static_cast<std::size_t>(k)].iterate(c);
+    if (k == 0 && transition) *transition = st;
     log_pi_local[static_cast<std::size_t>(i)] = c.lp / betas_[static_cast<std::size_t>(k)];
   }
   // Every replica's untempered log π, in replica order (replicas are contiguous per rank).
   const auto log_pi = comm_.allgatherv<double>(log_pi_local);
   std::vector<int> replica_of_temp(static_cast<std::size_t>(K));
   for (int r = 0; r < K; ++r) replica_of_temp[s.temp_of_replica[r]] = r;
+  if (transition_owner)
+    *transition_owner = chain_owner(static_cast<std::uint64_t>(replica_of_temp[0]), comm_.size(),
+                                    static_cast<std::uint64_t>(K));
   for (int k = static_cast<int>(s.round % 2); k + 1 < K; k += 2) {
     const int a = replica_of_temp[k], b = replica_of_temp[k + 1];
     const double log_ratio = (betas_[k] - betas_[k + 1]) * (log_pi[b] - log_pi[a]);
@@ -91,6 +138,7 @@ void Tempering::round(TemperingState& s, std::vector<double>& cold, int& cold_ow
     if (k == 0) {
       const Vec x = base_.constrain(c.q);
       cold.assign(x.data(), x.data() + x.size());
+      cold.push_back(c.lp);  // β_0 = 1: the tempered density is the untempered one
     }
   }
   ++s.round;

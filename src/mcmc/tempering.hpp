@@ -6,6 +6,7 @@
 // knows every replica's untempered log π (one allgather of K doubles) and draws the decision for pair k from
 // Stream(seed, purpose_swap, k, round): all ranks take the same decisions without further messages.
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "core/mpi/communicator.hpp"
@@ -40,6 +41,12 @@ struct TemperingParams {
   [[nodiscard]] std::vector<double> ladder() const;
 };
 
+// Syed, Bouchard-Côté, Deligiannidis & Doucet (2022), schedule tuning: given a descending ladder (β_0 = 1 > … >
+// β_{K−1}) and each pair's estimated rejection rate r_k = 1 − E[min(1, swap ratio)], the ladder whose cumulative
+// rejection Λ (piecewise linear in β through the points Σ_{j} r_j) is split into K−1 equal parts; end points kept.
+// Equal rejections are the fixed point (the optimum of the round-trip rate for non-reversible PT).
+std::vector<double> equalise_ladder(std::span<const double> betas, std::span<const double> rejection);
+
 struct TemperingState {
   std::vector<std::uint64_t> local;  // replica ids on this rank
   std::vector<ChainState> chains;    // their states (tempered lp/grad)
@@ -54,12 +61,20 @@ class Tempering {
   Tempering(mpi::Communicator comm, const Target& base, TemperingParams p, std::uint64_t seed);
   // Collective: every replica starts at `x0` (unconstrained) when given, else at the target's initial point.
   [[nodiscard]] TemperingState init(const Vec* x0) const;
-  // Collective: one round (local transitions, then swaps). Returns, on the rank holding β = 1, its constrained
-  // draw in `cold` (empty elsewhere); `cold_owner` is that rank on every rank.
-  void round(TemperingState& s, std::vector<double>& cold, int& cold_owner) const;
+  // Collective: one round (local transitions, then swaps). Returns, on the rank holding β = 1 after the swaps, its
+  // constrained draw followed by its log density (untempered, with Jacobian) in `cold` (empty elsewhere);
+  // `cold_owner` is that rank on every rank. When `transition` is given, the rank whose replica made this round's
+  // β = 1 transition (before the swaps) stores its statistics there, and `transition_owner` names that rank.
+  void round(TemperingState& s, std::vector<double>& cold, int& cold_owner, DrawStats* transition = nullptr,
+             int* transition_owner = nullptr) const;
   [[nodiscard]] const std::vector<double>& betas() const { return betas_; }
+  // Replaces the ladder (same K, descending, β_0 = 1); every local replica's cached tempered density, gradient and
+  // step size are rescaled to its temperature's new β. Counters are the caller's to reset. Not collective (the same
+  // ladder must be given on every rank).
+  void set_ladder(TemperingState& s, std::vector<double> betas);
 
  private:
+  void build();
   mpi::Communicator comm_;
   const Target& base_;
   TemperingParams p_;

@@ -71,3 +71,17 @@ TEST(McmcTempering, SingleChainStaysInWrongMode) {
   }
   EXPECT_EQ(positive, 0);
 }
+
+TEST(McmcTempering, EqualiseLadder) {
+  // Equal rejections are a fixed point; a worked case: β = (1, 0.5, 0.25), rejections (0.3 for pair (1, 0.5), 0.1 for
+  // (0.5, 0.25)): cumulative Λ over ascending β = (0, 0.1, 0.4); the midpoint 0.2 lies a third of the way from 0.5
+  // to 1, so the new middle β = 0.5 + 0.5/3.
+  const std::vector<double> b = {1.0, 0.6, 0.3, 0.1, 0.01};
+  const std::vector<double> same = {0.2, 0.2, 0.2, 0.2};
+  const auto fixed = equalise_ladder(b, same);
+  for (std::size_t k = 0; k < b.size(); ++k) EXPECT_NEAR(fixed[k], b[k], 1e-15) << k;
+  const auto out = equalise_ladder(std::vector<double>{1.0, 0.5, 0.25}, std::vector<double>{0.3, 0.1});
+  EXPECT_EQ(out[0], 1.0);
+  EXPECT_NEAR(out[1], 0.5 + 0.5 / 3.0, 1e-15);
+  EXPECT_EQ(out[2], 0.25);
+}
