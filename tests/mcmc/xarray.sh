@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The output opens with xarray (engine h5netcdf) for group posterior and sample_stats, with dims chain/draw and
-# diverging decoded as bool. Needs Debian python3-xarray and python3-h5netcdf; skipped (exit 77) otherwise.
+# diverging decoded as bool, with the h5netcdf engine and (python3-netcdf4) the netcdf4 engine, which must read the
+# same values. Needs Debian python3-xarray and python3-h5netcdf; skipped (exit 77) otherwise.
 set -euo pipefail
 PY=/usr/bin/python3
 if ! "$PY" -c "import xarray, h5netcdf" 2>/dev/null; then
@@ -20,5 +21,17 @@ assert p.sizes["chain"] == 4 and p.sizes["draw"] == 100
 s = xr.open_dataset(sys.argv[1], group="sample_stats", engine="h5netcdf")
 for v in ("lp", "acceptance_rate", "step_size", "tree_depth", "n_steps", "diverging", "energy"):
     assert v in s, v
-print("xarray reads posterior and sample_stats: ok")
+assert s["diverging"].dtype == bool, s["diverging"].dtype
+engines = ["h5netcdf"]
+try:
+    import netCDF4  # Debian python3-netcdf4: the netCDF-C library's reader is stricter than h5netcdf
+    engines.append("netcdf4")
+except ImportError:
+    print("note: python3-netcdf4 missing, the netcdf4 engine is not checked")
+for e in engines[1:]:
+    p2 = xr.open_dataset(sys.argv[1], group="posterior", engine=e)
+    s2 = xr.open_dataset(sys.argv[1], group="sample_stats", engine=e)
+    assert (p2["theta"].values == p["theta"].values).all() and p2["theta"].dims == p["theta"].dims
+    assert (s2["lp"].values == s["lp"].values).all() and s2["diverging"].dtype == bool
+print("xarray reads posterior and sample_stats with engines", engines, ": ok")
 PYEOF
