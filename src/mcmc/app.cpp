@@ -12,6 +12,7 @@
 #include "mcmc/bridgestan.hpp"
 #include "mcmc/diagnostics.hpp"
 #include "mcmc/ensemble.hpp"
+#include "mcmc/models.hpp"
 #include "mcmc/tempering.hpp"
 
 namespace sampo::mcmc {
@@ -20,7 +21,12 @@ config::Schema Params::schema() {
   config::Schema s;
   s.string("mcmc.target", "correlated_gaussian", "built-in target, or bridgestan: a user model library",
            {"correlated_gaussian", "banana", "mixture", "eight_schools_centred", "eight_schools_noncentred",
-            "bridgestan"});
+            "logistic_regression", "hierarchical_regression", "bridgestan"});
+  s.string("mcmc.data", "",
+           "logistic_regression (rows x_1..x_p,y with y in {0,1}) / hierarchical_regression (rows group,x,y with "
+           "groups 1..J): a CSV data file; empty: simulated data (mcmc.dim = p or J, mcmc.data_rows rows)");
+  s.integer("mcmc.data_rows", 1000, "rows of simulated data for the data models", 1, 1e9);
+  s.integer("mcmc.data_seed", 1, "seed of the simulated data (independent of run.seed)", 0, 9.2e18);
   s.string("mcmc.model_library", "",
            "bridgestan: path of a model library with BridgeStan's C API (a Stan model compiled by BridgeStan >= 2.0, "
            "or hand-written: inputs/mcmc/models/eight_schools_bs.cpp)");
@@ -34,7 +40,9 @@ config::Schema Params::schema() {
   s.real("tempering.step", 0.25, "NUTS step size at beta = 1 (eps_k = step / sqrt(beta_k), unit metric)", 1e-8, 100.0);
   s.boolean("tempering.adapt", true,
             "during warm-up, re-space the ladder to equalise the swap rejection rates (Syed et al. 2022)");
-  s.integer("mcmc.dim", 100, "dimension of correlated_gaussian and mixture", 1, 100000);
+  s.integer("mcmc.dim", 100,
+            "dimension of correlated_gaussian and mixture; predictors p of simulated logistic_regression; groups J of "
+            "simulated hierarchical_regression", 1, 100000);
   s.real("mcmc.rho", 0.9, "correlation of neighbours in correlated_gaussian (Sigma_ij = rho^|i-j|)", -0.999, 0.999);
   s.string("mcmc.sampler", "nuts", "sampler", {"nuts", "hmc", "mala", "rwm"});
   s.integer("mcmc.chains", 4, "number of chains (sharded across ranks, OpenMP inside a rank)", 1, 1e6);
@@ -67,6 +75,12 @@ Params Params::from(const config::Config& c) {
     throw ConfigError("tempering.replicas = " + std::to_string(p.replicas) + " runs one tempered ensemble whose "
                       "beta = 1 replica is the one chain of the output; set mcmc.chains = 1 (it is " +
                       std::to_string(p.chains) + ")");
+  p.data = c.get_string("mcmc.data");
+  p.data_rows = c.get_int("mcmc.data_rows");
+  p.data_seed = c.get_int("mcmc.data_seed");
+  if (!p.data.empty() && p.target != "logistic_regression" && p.target != "hierarchical_regression")
+    throw ConfigError("mcmc.data is set but mcmc.target = \"" + p.target + "\" reads no data (data models: "
+                      "logistic_regression, hierarchical_regression)");
   p.model_library = c.get_string("mcmc.model_library");
   p.model_data = c.get_string("mcmc.model_data");
   if (p.target == "bridgestan" && p.model_library.empty())
@@ -466,7 +480,9 @@ int run(app::Context& ctx) {
     if (p.target == "bridgestan")
       target = std::make_unique<BridgeStanTarget>(p.model_library, p.model_data, static_cast<unsigned>(seed));
     else
-      target = make_target(p.target, static_cast<int>(p.dim), p.rho, "mcmc.target");
+      target = make_target(TargetSpec{p.target, static_cast<int>(p.dim), p.rho, p.data, p.data_rows,
+                                      static_cast<std::uint64_t>(p.data_seed)},
+                           "mcmc.target");
   });
   if (p.replicas > 0) return run_tempering(ctx, p, *target, seed);
   const auto C = static_cast<std::uint64_t>(p.chains);

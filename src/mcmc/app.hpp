@@ -17,6 +17,8 @@ struct Params {
   std::int64_t dim = 100;
   double rho = 0.9;
   std::int64_t chains = 4;
+  std::string data;                       // data models: CSV file ("" = simulated: data_rows rows from data_seed)
+  std::int64_t data_rows = 1000, data_seed = 1;
   std::string model_library, model_data;  // target = "bridgestan": the .so and its JSON data
   int replicas = 0;                       // parallel tempering with this many replicas (0: independent chains)
   double beta_min = 0.01, temper_step = 0.25;

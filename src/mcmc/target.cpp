@@ -144,7 +144,8 @@ std::unique_ptr<Target> make_target(const std::string& name, int dim, double rho
   if (name == "eight_schools_noncentred") return std::make_unique<EightSchools>(false);
   throw ConfigError(key + " = \"" + name +
                     "\" is not a built-in target; allowed: correlated_gaussian, banana, mixture, "
-                    "eight_schools_centred, eight_schools_noncentred");
+                    "eight_schools_centred, eight_schools_noncentred, logistic_regression, hierarchical_regression, "
+                    "bridgestan");
 }
 
 }  // namespace sampo::mcmc
