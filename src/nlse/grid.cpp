@@ -58,6 +58,10 @@ double Grid::k(std::int64_t local) const noexcept {
   return 2.0 * std::numbers::pi * static_cast<double>(m) / length_;
 }
 
+double Grid::k_nyquist() const noexcept {
+  return std::numbers::pi * static_cast<double>(n_) / length_;
+}
+
 void Grid::to_k(const cvec& ux, cvec& uk) {
   std::memcpy(bx_, ux.data(), sizeof(cplx) * static_cast<std::size_t>(nx_));
   fftw_execute(fwd_);

@@ -25,14 +25,14 @@ class Grid {
 
   [[nodiscard]] std::int64_t n() const noexcept { return n_; }
   [[nodiscard]] double length() const noexcept { return length_; }
+  [[nodiscard]] double x0() const noexcept { return x0_; }
+  [[nodiscard]] double k_nyquist() const noexcept;  // π N / L
   [[nodiscard]] double dx() const noexcept { return length_ / static_cast<double>(n_); }
   [[nodiscard]] std::int64_t x_count() const noexcept { return nx_; }
   [[nodiscard]] std::int64_t x_start() const noexcept { return x0i_; }
   [[nodiscard]] std::int64_t k_count() const noexcept { return nk_; }
   [[nodiscard]] std::int64_t k_start() const noexcept { return k0i_; }
-  [[nodiscard]] double x(std::int64_t local) const noexcept {
-    return x0_ + static_cast<double>(x0i_ + local) * dx();
-  }
+  [[nodiscard]] double x(std::int64_t local) const noexcept { return x0_ + static_cast<double>(x0i_ + local) * dx(); }
   // Angular wavenumber of local k index (FFT order: 0, 1, ..., N/2-1, -N/2, ..., -1 times 2π/L).
   [[nodiscard]] double k(std::int64_t local) const noexcept;
   [[nodiscard]] const mpi::Communicator& comm() const noexcept { return comm_; }

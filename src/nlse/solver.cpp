@@ -1,10 +1,15 @@
 #include "nlse/solver.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <iterator>
+#include <limits>
 #include <numbers>
+#include <utility>
 
 #include "core/error/error.hpp"
 #include "core/rng/stream.hpp"
+#include "nlse/dop853_coefficients.hpp"
 
 namespace sampo::nlse {
 
@@ -44,6 +49,49 @@ Invariants invariants(Grid& grid, const Model& m, const cvec& psi_k) {
   return {loc[0], loc[1], loc[2]};
 }
 
+double mi_growth_theory(const Model& m, double p0, double K) {
+  if (m.beta == 0.0) return 0.0;
+  const double q = 4.0 * m.g * p0 / m.beta - K * K;
+  return q > 0.0 ? 0.5 * std::abs(m.beta * K) * std::sqrt(q) : 0.0;
+}
+
+double mode_amplitude(const Grid& grid, const cvec& psi_k, double K) {
+  const double dk = 2.0 * pi / grid.length();
+  double s = 0;
+  for (std::int64_t j = 0; j < grid.k_count(); ++j)
+    if (std::abs(std::abs(grid.k(j)) - std::abs(K)) < 0.5 * dk) s += std::norm(psi_k[static_cast<std::size_t>(j)]);
+  return std::sqrt(grid.comm().allreduce(s, mpi::Op::sum)) / static_cast<double>(grid.n());
+}
+
+double fit_growth_rate(const std::vector<double>& t, const std::vector<double>& a, double t_from, double a_max) {
+  double n = 0, st = 0, sy = 0, stt = 0, sty = 0;
+  for (std::size_t i = 0; i < std::min(t.size(), a.size()); ++i) {
+    if (t[i] < t_from || !(a[i] > 0.0) || a[i] > a_max) continue;
+    const double y = std::log(a[i]);
+    n += 1, st += t[i], sy += y, stt += t[i] * t[i], sty += t[i] * y;
+  }
+  if (n < 3) return NAN;
+  return (n * sty - st * sy) / (n * stt - st * st);
+}
+
+double filtered_hamiltonian(Grid& grid, const Model& m, const cvec& psi_k, const std::vector<double>& sigma) {
+  cvec f(psi_k.size()), fx;
+  double kin = 0;
+  for (std::size_t j = 0; j < psi_k.size(); ++j) {
+    const double k = grid.k(static_cast<std::int64_t>(j));
+    f[j] = sigma[j] * psi_k[j];
+    kin += k * k * sigma[j] * std::norm(psi_k[j]);
+  }
+  grid.to_x(f, fx);
+  double pot = 0;
+  for (std::int64_t j = 0; j < grid.x_count(); ++j) {
+    const double a2 = std::norm(fx[static_cast<std::size_t>(j)]);
+    pot += -0.5 * m.g * a2 * a2 + m.V(grid.x(j)) * a2;
+  }
+  const double n = static_cast<double>(grid.n()), dx = grid.dx();
+  return grid.comm().allreduce(0.5 * m.beta * kin * dx / n + pot * dx, mpi::Op::sum);
+}
+
 cplx Case::exact(double x, double t) const {
   if (name == "soliton") {
     const double A = amplitude, v = velocity;
@@ -70,7 +118,8 @@ cplx Case::exact(double x, double t) const {
   if (name == "akhmediev") {
     const double X = std::sqrt(p0) * x, T = p0 * t;
     const double om = 2.0 * std::sqrt(1.0 - 2.0 * a), bb = std::sqrt(8.0 * a * (1.0 - 2.0 * a));
-    const cplx num = (1.0 - 4.0 * a) * std::cosh(bb * T) + std::sqrt(2.0 * a) * std::cos(om * X) + I * bb * std::sinh(bb * T);
+    const cplx num =
+        (1.0 - 4.0 * a) * std::cosh(bb * T) + std::sqrt(2.0 * a) * std::cos(om * X) + I * bb * std::sinh(bb * T);
     const double den = std::sqrt(2.0 * a) * std::cos(om * X) - std::cosh(bb * T);
     return std::sqrt(p0) * std::exp(I * T) * num / den;
   }
@@ -106,22 +155,180 @@ Method method_from(const std::string& name) {
   if (name == "erk43-ip") return Method::erk43ip;
   if (name == "strang") return Method::strang;
   if (name == "yoshida4") return Method::yoshida4;
+  if (name == "dop853") return Method::dop853;
+  if (name == "ip-dop853") return Method::ipdop853;
   throw ConfigError("unknown integrator '" + name + "'");
 }
 std::string to_string(Method m) {
   switch (m) {
-    case Method::rk4ip: return "rk4ip";
-    case Method::erk43ip: return "erk43-ip";
-    case Method::strang: return "strang";
-    case Method::yoshida4: return "yoshida4";
+    case Method::rk4ip:
+      return "rk4ip";
+    case Method::erk43ip:
+      return "erk43-ip";
+    case Method::strang:
+      return "strang";
+    case Method::yoshida4:
+      return "yoshida4";
+    case Method::dop853:
+      return "dop853";
+    case Method::ipdop853:
+      return "ip-dop853";
   }
   return "?";
 }
-bool adaptive(Method m) { return m == Method::erk43ip; }
+bool adaptive(Method m) {
+  return m == Method::erk43ip || dense_output(m);
+}
+bool dense_output(Method m) {
+  return m == Method::dop853 || m == Method::ipdop853;
+}
 
-Stepper::Stepper(Grid& grid, Model model, Method method) : grid_(grid), model_(std::move(model)), method_(method) {
-  k2_.resize(static_cast<std::size_t>(grid.k_count()));
-  for (std::int64_t j = 0; j < grid.k_count(); ++j) k2_[static_cast<std::size_t>(j)] = 0.5 * model_.beta * grid.k(j) * grid.k(j);
+Dealias dealias_from(const std::string& name) {
+  if (name == "none") return Dealias::none;
+  if (name == "two_thirds") return Dealias::two_thirds;
+  if (name == "padding") return Dealias::padding;
+  if (name == "filter") return Dealias::filter;
+  throw ConfigError("unknown dealiasing '" + name + "' (none, two_thirds, padding, filter)");
+}
+std::string to_string(Dealias d) {
+  switch (d) {
+    case Dealias::none:
+      return "none";
+    case Dealias::two_thirds:
+      return "two_thirds";
+    case Dealias::padding:
+      return "padding";
+    case Dealias::filter:
+      return "filter";
+  }
+  return "?";
+}
+double Dealiasing::sigma(double k, double k_nyquist) const noexcept {
+  if (kind != Dealias::filter) return 1.0;
+  return std::exp(-alpha * std::pow(std::abs(k) / (kc * k_nyquist), order));
+}
+
+// The 3/2 rule: a grid of M = 3N/2 points with its own FFTW-MPI distribution. ψ̂ (N modes, FFT order) is moved to
+// the M-mode spectrum with zeros in the gap of indices [N/2, M − N/2) (up), and the M-mode product is truncated back
+// (down). Index maps are monotone, so each rank's block goes to each other rank as one contiguous piece: one
+// MPI_Alltoallv with counts fixed at construction. Scaling M/N (up) and N/M (down) keeps ψ(x) the same function
+// (to_x normalises by the grid's own size).
+class Padding {
+ public:
+  explicit Padding(Grid& g) : g_(g), fine_(g.comm(), 3 * g.n() / 2, g.x0(), g.length()) {
+    const auto p = static_cast<std::size_t>(g.comm().size());
+    const std::int64_t n = g.n(), m = fine_.n(), half = (n + 1) / 2, gap = m - n;
+    // Owners of global indices: ranks with a non-empty block, by block start (FFTW may leave ranks empty).
+    auto blocks = [&](const Grid& gr) {
+      const auto starts = gr.comm().allgather(gr.k_start()), counts = gr.comm().allgather(gr.k_count());
+      std::vector<std::pair<std::int64_t, std::size_t>> b;
+      for (std::size_t r = 0; r < starts.size(); ++r)
+        if (counts[r] > 0) b.emplace_back(starts[r], r);
+      std::sort(b.begin(), b.end());
+      return b;
+    };
+    const auto blocks_n = blocks(g), blocks_m = blocks(fine_);
+    auto owner = [](const std::vector<std::pair<std::int64_t, std::size_t>>& b, std::int64_t i) {
+      const auto it = std::upper_bound(b.begin(), b.end(), std::pair{i, std::numeric_limits<std::size_t>::max()});
+      return std::prev(it)->second;
+    };
+    scount_.assign(p, 0), rcount_.assign(p, 0), sdispl_.assign(p, 0), rdispl_.assign(p, 0);
+    for (std::int64_t i = 0; i < g.k_count(); ++i) {
+      const std::int64_t j = g.k_start() + i, jm = j < half ? j : j + gap;
+      ++scount_[owner(blocks_m, jm)];
+    }
+    gap_lo_ = gap_hi_ = 0;
+    for (std::int64_t i = 0; i < fine_.k_count(); ++i) {
+      const std::int64_t jm = fine_.k_start() + i;
+      if (jm >= half && jm < half + gap) {
+        if (gap_hi_ == gap_lo_) gap_lo_ = gap_hi_ = i;
+        gap_hi_ = i + 1;
+        continue;
+      }
+      ++rcount_[owner(blocks_n, jm < half ? jm : jm - gap)];
+    }
+    for (std::size_t r = 1; r < p; ++r) {
+      sdispl_[r] = sdispl_[r - 1] + scount_[r - 1];
+      rdispl_[r] = rdispl_[r - 1] + rcount_[r - 1];
+    }
+    SAMPO_VERIFY(g.k_count() < (std::int64_t{1} << 31) && fine_.k_count() < (std::int64_t{1} << 31),
+                 "padding: a rank's block exceeds MPI's int counts");
+  }
+  Grid& fine() { return fine_; }
+  [[nodiscard]] const Grid& fine() const { return fine_; }
+
+  void up(const cvec& uk, cvec& fk) {  // collective
+    const double s = static_cast<double>(fine_.n()) / static_cast<double>(g_.n());
+    send_.resize(uk.size());
+    for (std::size_t j = 0; j < uk.size(); ++j) send_[j] = uk[j] * s;
+    recv_.resize(static_cast<std::size_t>(fine_.k_count() - (gap_hi_ - gap_lo_)));
+    exchange(send_, scount_, sdispl_, recv_, rcount_, rdispl_);
+    fk.assign(static_cast<std::size_t>(fine_.k_count()), cplx(0.0, 0.0));
+    const auto lo = static_cast<std::size_t>(gap_lo_), w = static_cast<std::size_t>(gap_hi_ - gap_lo_);
+    for (std::size_t j = 0; j < recv_.size(); ++j) fk[j < lo ? j : j + w] = recv_[j];
+  }
+  void down(const cvec& fk, cvec& uk) {  // collective
+    const double s = static_cast<double>(g_.n()) / static_cast<double>(fine_.n());
+    const auto lo = static_cast<std::size_t>(gap_lo_), w = static_cast<std::size_t>(gap_hi_ - gap_lo_);
+    recv_.resize(fk.size() - w);
+    for (std::size_t j = 0; j < recv_.size(); ++j) recv_[j] = fk[j < lo ? j : j + w] * s;
+    uk.resize(static_cast<std::size_t>(g_.k_count()));
+    exchange(recv_, rcount_, rdispl_, uk, scount_, sdispl_);
+  }
+
+ private:
+  void exchange(const cvec& a, const std::vector<int>& ac, const std::vector<int>& ad, cvec& b,
+                const std::vector<int>& bc, const std::vector<int>& bd) const {
+    SAMPO_MPI_CHECK(MPI_Alltoallv(a.data(), ac.data(), ad.data(), MPI_C_DOUBLE_COMPLEX, b.data(), bc.data(), bd.data(),
+                                  MPI_C_DOUBLE_COMPLEX, g_.comm().get()));
+  }
+  Grid& g_;
+  Grid fine_;
+  std::vector<int> scount_, rcount_, sdispl_, rdispl_;  // up direction (down swaps them)
+  std::int64_t gap_lo_ = 0, gap_hi_ = 0;                // local index range of the zero gap in the fine block
+  cvec send_, recv_;
+};
+
+Stepper::Stepper(Grid& grid, Model model, Method method, Dealiasing dealias)
+    : grid_(grid), model_(std::move(model)), method_(method), dealias_(dealias) {
+  if ((method_ == Method::strang || method_ == Method::yoshida4) &&
+      (dealias_.kind == Dealias::padding || dealias_.kind == Dealias::filter))
+    throw ConfigError("model.dealiasing = \"" + to_string(dealias_.kind) +
+                      "\" needs a right-hand side, but time.method = \"" + to_string(method_) +
+                      "\" uses the exact nonlinear flow; use \"none\" or \"two_thirds\", or a " +
+                      "Runge-Kutta method (erk43-ip, rk4ip, dop853, ip-dop853)");
+  if (dealias_.kind == Dealias::padding && grid.n() % 2 != 0)
+    throw ConfigError("model.dealiasing = \"padding\" needs an even grid.points (3N/2 points), got " +
+                      std::to_string(grid.n()));
+  const auto nk = static_cast<std::size_t>(grid.k_count());
+  k2_.resize(nk), sigma_.resize(nk), keep_.resize(nk);
+  for (std::int64_t j = 0; j < grid.k_count(); ++j) {
+    const auto i = static_cast<std::size_t>(j);
+    const double k = grid.k(j);
+    sigma_[i] = dealias_.sigma(k, grid.k_nyquist());
+    k2_[i] = 0.5 * model_.beta * k * k * sigma_[i];
+    const std::int64_t g = grid.k_start() + j, m = g < (grid.n() + 1) / 2 ? g : grid.n() - g;  // |mode number|
+    keep_[i] = 3 * m <= grid.n() ? 1 : 0;  // |k| ≤ (2/3) k_Nyquist
+  }
+  if (dealias_.kind == Dealias::padding) pad_ = std::make_unique<Padding>(grid);
+}
+
+Stepper::~Stepper() = default;
+
+std::int64_t Stepper::padded_fft_count() const noexcept {
+  return pad_ ? pad_->fine().fft_count() : 0;
+}
+
+const cvec& Stepper::fsal() const noexcept {
+  if (dense_output(method_)) return have_f_ ? f_ : empty_;
+  if (method_ == Method::erk43ip) return have_k5_ ? k5_ : empty_;
+  return empty_;
+}
+
+void Stepper::set_fsal(const cvec& f) {
+  SAMPO_VERIFY(f.size() == static_cast<std::size_t>(grid_.k_count()), "FSAL state has the wrong local size");
+  if (dense_output(method_)) f_ = f, have_f_ = true;
+  if (method_ == Method::erk43ip) k5_ = f, have_k5_ = true;
 }
 
 void Stepper::linear(cvec& u, double h) const {
@@ -133,15 +340,48 @@ void Stepper::linear(cvec& u, double h) const {
   }
 }
 
-void Stepper::nonlinear(const cvec& u, cvec& out, Controller& ctl) {
-  grid_.to_x(u, x_);
-  const auto n = static_cast<std::int64_t>(x_.size());
+void Stepper::pointwise(cvec& x, const Grid& g) const {
+  const auto n = static_cast<std::int64_t>(x.size());
 #pragma omp parallel for schedule(static) if (n > (1 << 15))
   for (std::int64_t j = 0; j < n; ++j) {
-    auto& v = x_[static_cast<std::size_t>(j)];
-    v *= I * (model_.g * std::norm(v) - model_.V(grid_.x(j)));
+    auto& v = x[static_cast<std::size_t>(j)];
+    v *= I * (model_.g * std::norm(v) - model_.V(g.x(j)));
   }
-  grid_.to_k(x_, out);
+}
+
+void Stepper::nonlinear(const cvec& u, cvec& out, Controller& ctl) {
+  const auto nk = static_cast<std::int64_t>(u.size());
+  const cvec* src = &u;
+  if (dealias_.kind == Dealias::filter) {  // ψ_f = F⁻¹[σψ̂]
+    filtered_.resize(u.size());
+#pragma omp parallel for schedule(static) if (nk > (1 << 15))
+    for (std::int64_t j = 0; j < nk; ++j)
+      filtered_[static_cast<std::size_t>(j)] = sigma_[static_cast<std::size_t>(j)] * u[static_cast<std::size_t>(j)];
+    src = &filtered_;
+  }
+  if (dealias_.kind == Dealias::padding) {
+    auto& fine = pad_->fine();
+    pad_->up(*src, fine_k_);
+    fine.to_x(fine_k_, x_);
+    pointwise(x_, fine);
+    fine.to_k(x_, fine_k_);
+    pad_->down(fine_k_, out);
+  } else {
+    grid_.to_x(*src, x_);
+    pointwise(x_, grid_);
+    grid_.to_k(x_, out);
+  }
+  if (dealias_.kind == Dealias::filter || dealias_.kind == Dealias::two_thirds) {
+    const bool filter = dealias_.kind == Dealias::filter;
+#pragma omp parallel for schedule(static) if (nk > (1 << 15))
+    for (std::int64_t j = 0; j < nk; ++j) {
+      const auto i = static_cast<std::size_t>(j);
+      if (filter)
+        out[i] *= sigma_[i];
+      else if (!keep_[i])
+        out[i] = 0.0;
+    }
+  }
   ++ctl.rhs;
 }
 
@@ -155,6 +395,9 @@ void Stepper::nonlinear_flow(cvec& u, double h) {
     v *= cplx(std::cos(ph), std::sin(ph));
   }
   grid_.to_k(x_, u);
+  if (dealias_.kind == Dealias::two_thirds)
+    for (std::size_t j = 0; j < u.size(); ++j)
+      if (!keep_[j]) u[j] = 0.0;
 }
 
 // One ERK4(3)-IP trial step (Balac & Mahé 2013): the 4th-order RK4IP solution and an embedded 3rd-order one
@@ -201,6 +444,9 @@ double Stepper::erk43_try(const cvec& psi, double h, cvec& out, Controller& ctl)
 double Stepper::advance(cvec& psi, double h_here, Controller& ctl) {
   const auto n = psi.size();
   switch (method_) {
+    case Method::dop853:
+    case Method::ipdop853:
+      throw InternalError(to_string(method_) + " steps with advance_to (it needs the time for scipy's minimum step)");
     case Method::strang:
       linear(psi, 0.5 * h_here);
       nonlinear_flow(psi, h_here);
@@ -244,10 +490,10 @@ double Stepper::advance(cvec& psi, double h_here, Controller& ctl) {
         if (ctl.hmax > 0) h = std::min(h, ctl.hmax);
         cvec& out = out_;
         const double err = erk43_try(psi, h, out, ctl);
-        if (!std::isfinite(err)) throw NumericalError("erk43-ip: the solution is not finite at step size " + std::to_string(h));
+        if (!std::isfinite(err))
+          throw NumericalError("erk43-ip: the solution is not finite at step size " + std::to_string(h));
         // PI controller (exponents 0.7/4 and 0.4/4, as in Hairer & Wanner for 4th-order pairs).
-        double fac = err == 0.0 ? ctl.fmax
-                                : ctl.safety * std::pow(err, -0.7 / 4.0) * std::pow(ctl.err_prev, 0.4 / 4.0);
+        double fac = err == 0.0 ? ctl.fmax : ctl.safety * std::pow(err, -0.7 / 4.0) * std::pow(ctl.err_prev, 0.4 / 4.0);
         fac = std::clamp(fac, ctl.fmin, ctl.fmax);
         if (err <= 1.0) {
           psi.swap(out);
@@ -265,6 +511,216 @@ double Stepper::advance(cvec& psi, double h_here, Controller& ctl) {
     }
   }
   return h_here;
+}
+
+// ---- DOP853 (Hairer's coefficients and scipy's RungeKutta/DOP853 controller, scipy/integrate/_ivp/rk.py) ----
+// Full: y = ψ̂, y' = Lψ̂ + N̂(ψ̂) with L = −iσβk²/2 (stiff: h ≲ 5.96/|L|max). Interaction picture: within a step from
+// t_n, v(s) = e^{−L s} ψ̂(t_n + s), v' = e^{−Ls} N̂(e^{Ls} v); the same tableau on v, so only N̂ limits h.
+
+namespace {
+constexpr double dop_safety = 0.9, dop_min_factor = 0.2, dop_max_factor = 10.0;
+constexpr double dop_error_exponent = -1.0 / 8.0;  // −1/(error_estimator_order + 1), order 7
+}  // namespace
+
+void Stepper::dop_stage(const cvec& ys, double ch, cvec& k, Controller& ctl, cvec* raw) {
+  const auto n = static_cast<std::int64_t>(ys.size());
+  if (method_ == Method::dop853) {
+    nonlinear(ys, k, ctl);
+#pragma omp parallel for schedule(static) if (n > (1 << 15))
+    for (std::int64_t j = 0; j < n; ++j) {
+      const auto i = static_cast<std::size_t>(j);
+      k[i] += cplx(0.0, -k2_[i]) * ys[i];
+    }
+    return;
+  }
+  if (ch == 0.0) {
+    nonlinear(ys, k, ctl);
+    return;
+  }
+  d_.resize(ys.size()), e_.resize(ys.size());  // d_: e^{L ch} y_s, e_: e^{−L ch}
+#pragma omp parallel for schedule(static) if (n > (1 << 15))
+  for (std::int64_t j = 0; j < n; ++j) {
+    const auto i = static_cast<std::size_t>(j);
+    const double ph = k2_[i] * ch;
+    e_[i] = cplx(std::cos(ph), std::sin(ph));
+    d_[i] = ys[i] * std::conj(e_[i]);
+  }
+  nonlinear(d_, k, ctl);
+  if (raw) *raw = k;
+#pragma omp parallel for schedule(static) if (n > (1 << 15))
+  for (std::int64_t j = 0; j < n; ++j) k[static_cast<std::size_t>(j)] *= e_[static_cast<std::size_t>(j)];
+}
+
+double Stepper::sum_norm2_scaled(const cvec& v, const cvec& y) const {
+  double s = 0;
+  const auto n = static_cast<std::int64_t>(v.size());
+#pragma omp parallel for schedule(static) reduction(+ : s) if (n > (1 << 15))
+  for (std::int64_t j = 0; j < n; ++j) {
+    const auto i = static_cast<std::size_t>(j);
+    s += std::norm(v[i] / (atol_ + rtol_ * std::abs(y[i])));
+  }
+  return grid_.comm().allreduce(s, mpi::Op::sum);
+}
+
+// scipy's select_initial_step (Hairer, Nørsett & Wanner II.4) with RMS norms over the complex components.
+double Stepper::dop_initial_step(const cvec& y0, Controller& ctl) {
+  atol_ = ctl.atol, rtol_ = ctl.rtol;
+  const double sn = std::sqrt(static_cast<double>(grid_.n()));
+  const double d0 = std::sqrt(sum_norm2_scaled(y0, y0)) / sn, d1 = std::sqrt(sum_norm2_scaled(f_, y0)) / sn;
+  const double h0 = (d0 < 1e-5 || d1 < 1e-5) ? 1e-6 : 0.01 * d0 / d1;
+  ys_.resize(y0.size());
+  for (std::size_t j = 0; j < y0.size(); ++j) ys_[j] = y0[j] + h0 * f_[j];
+  cvec f1;
+  dop_stage(ys_, h0, f1, ctl);
+  for (std::size_t j = 0; j < f1.size(); ++j) f1[j] -= f_[j];
+  const double d2 = std::sqrt(sum_norm2_scaled(f1, y0)) / sn / h0;
+  const double h1 =
+      (d1 <= 1e-15 && d2 <= 1e-15) ? std::max(1e-6, h0 * 1e-3) : std::pow(0.01 / std::max(d1, d2), 1.0 / 8.0);
+  return std::min(100.0 * h0, h1);
+}
+
+double Stepper::advance_to(cvec& y, double t, double t_bound, Controller& ctl) {
+  using namespace dop853;
+  SAMPO_VERIFY(dense_output(method_), "advance_to is for the DOP853 methods");
+  const auto n = static_cast<std::int64_t>(y.size());
+  const auto nu = y.size();
+  if (K_.size() != static_cast<std::size_t>(n_stages_extended)) K_.resize(static_cast<std::size_t>(n_stages_extended));
+  for (auto& k : K_) k.resize(nu);
+  ys_.resize(nu), y_new_.resize(nu);
+  if (!have_f_) {
+    dop_stage(y, 0.0, f_, ctl);
+    have_f_ = true;
+  }
+  if (ctl.h <= 0.0) ctl.h = dop_initial_step(y, ctl);
+  atol_ = ctl.atol, rtol_ = ctl.rtol;
+  const double min_step = 10.0 * std::abs(std::nextafter(t, std::numeric_limits<double>::infinity()) - t);
+  double h_abs = ctl.h;
+  if (ctl.hmax > 0.0 && h_abs > ctl.hmax)
+    h_abs = ctl.hmax;
+  else if (h_abs < min_step)
+    h_abs = min_step;
+  bool step_rejected = false;
+  const double nglobal = static_cast<double>(grid_.n());
+  for (;;) {
+    if (h_abs < min_step)
+      throw NumericalError(to_string(method_) + ": the step size fell below 10 ulp of t = " + std::to_string(t));
+    double t_new = t + h_abs;
+    if (t_new - t_bound > 0) t_new = t_bound;
+    const double h = t_new - t;
+    h_abs = std::abs(h);
+    K_[0] = f_;
+    for (int s = 1; s < n_stages; ++s) {
+#pragma omp parallel for schedule(static) if (n > (1 << 15))
+      for (std::int64_t jj = 0; jj < n; ++jj) {
+        const auto j = static_cast<std::size_t>(jj);
+        cplx acc(0.0, 0.0);
+        for (int i = 0; i < s; ++i) acc += A[s][i] * K_[static_cast<std::size_t>(i)][j];
+        ys_[j] = y[j] + acc * h;
+      }
+      dop_stage(ys_, C[s] * h, K_[static_cast<std::size_t>(s)], ctl);
+    }
+#pragma omp parallel for schedule(static) if (n > (1 << 15))
+    for (std::int64_t jj = 0; jj < n; ++jj) {
+      const auto j = static_cast<std::size_t>(jj);
+      cplx acc(0.0, 0.0);
+      for (int i = 0; i < n_stages; ++i) acc += B[i] * K_[static_cast<std::size_t>(i)][j];
+      y_new_[j] = y[j] + h * acc;
+    }
+    // K12 = f(t + h, y_new). In the interaction picture ψ̂(t + h) = e^{Lh} y_new and N̂ of it are kept as they are
+    // computed (d_ and the stage before its phase factor): they are the next step's state and FSAL stage.
+    dop_stage(y_new_, h, K_[n_stages], ctl, &f_next_);
+    double loc[2] = {0.0, 0.0};  // Σ|err5/scale|², Σ|err3/scale|²
+    {
+      double s5 = 0, s3 = 0;
+#pragma omp parallel for schedule(static) reduction(+ : s5, s3) if (n > (1 << 15))
+      for (std::int64_t jj = 0; jj < n; ++jj) {
+        const auto j = static_cast<std::size_t>(jj);
+        cplx e5(0.0, 0.0), e3(0.0, 0.0);
+        for (int i = 0; i <= n_stages; ++i) {
+          e5 += E5[i] * K_[static_cast<std::size_t>(i)][j];
+          e3 += E3[i] * K_[static_cast<std::size_t>(i)][j];
+        }
+        const double scale = ctl.atol + std::max(std::abs(y[j]), std::abs(y_new_[j])) * ctl.rtol;
+        s5 += std::norm(e5 / scale), s3 += std::norm(e3 / scale);
+      }
+      loc[0] = s5, loc[1] = s3;
+    }
+    grid_.comm().allreduce_inplace(std::span<double>(loc, 2), mpi::Op::sum);
+    const double err =
+        (loc[0] == 0.0 && loc[1] == 0.0) ? 0.0 : h_abs * loc[0] / std::sqrt((loc[0] + 0.01 * loc[1]) * nglobal);
+    // A non-finite error (a far too large trial step on the stiff full RHS overflows) is a rejection with the
+    // smallest factor, as in scipy, where max(MIN_FACTOR, SAFETY * nan ** e) is MIN_FACTOR; the minimum-step test
+    // above ends a run that never recovers.
+    if (err < 1.0) {
+      double factor =
+          err == 0.0 ? dop_max_factor : std::min(dop_max_factor, dop_safety * std::pow(err, dop_error_exponent));
+      if (step_rejected) factor = std::min(1.0, factor);
+      h_abs *= factor;
+      y_old_.swap(y);  // y_old_ ← ψ̂(t); y ← ψ̂(t + h)
+      if (method_ == Method::dop853) {
+        y = y_new_;
+        f_ = K_[n_stages];
+      } else {
+        y.swap(d_);        // e^{Lh} y_new
+        f_.swap(f_next_);  // N̂(ψ̂(t + h)): K12 without its e^{−Lh}, the next step's K0
+      }
+      t_old_ = t, t_new_ = t_new, h_last_ = h;
+      extra_stages_ = false, stepped_ = true;
+      ctl.h = h_abs, ctl.err_prev = err;
+      ++ctl.accepted;
+      return t_new;
+    }
+    const double shrink = dop_safety * std::pow(err, dop_error_exponent);
+    h_abs *= shrink > dop_min_factor ? shrink : dop_min_factor;  // NaN compares false: the minimum factor
+    step_rejected = true;
+    ++ctl.rejected;
+  }
+}
+
+void Stepper::dense(double t_out, cvec& out, Controller& ctl) {
+  using namespace dop853;
+  SAMPO_VERIFY(stepped_, "dense output before the first accepted step");
+  const double h = h_last_;
+  const auto n = static_cast<std::int64_t>(y_old_.size());
+  if (!extra_stages_) {  // the three extra stages of the 7th-order interpolant
+    for (int s = n_stages + 1; s < n_stages_extended; ++s) {
+#pragma omp parallel for schedule(static) if (n > (1 << 15))
+      for (std::int64_t jj = 0; jj < n; ++jj) {
+        const auto j = static_cast<std::size_t>(jj);
+        cplx acc(0.0, 0.0);
+        for (int i = 0; i < s; ++i) acc += A[s][i] * K_[static_cast<std::size_t>(i)][j];
+        ys_[j] = y_old_[j] + acc * h;
+      }
+      dop_stage(ys_, C[s] * h, K_[static_cast<std::size_t>(s)], ctl);
+    }
+    extra_stages_ = true;
+  }
+  const double x = (t_out - t_old_) / (t_new_ - t_old_);
+  out.resize(y_old_.size());
+  const bool ip = method_ == Method::ipdop853;
+#pragma omp parallel for schedule(static) if (n > (1 << 15))
+  for (std::int64_t jj = 0; jj < n; ++jj) {
+    const auto j = static_cast<std::size_t>(jj);
+    const cplx dy = y_new_[j] - y_old_[j], f_old = K_[0][j], f_new = K_[n_stages][j];
+    cplx F[interpolator_power];
+    F[0] = dy, F[1] = h * f_old - dy, F[2] = 2.0 * dy - h * (f_new + f_old);
+    for (int r = 0; r < interpolator_power - 3; ++r) {
+      cplx acc(0.0, 0.0);
+      for (int i = 0; i < n_stages_extended; ++i) acc += D[r][i] * K_[static_cast<std::size_t>(i)][j];
+      F[3 + r] = h * acc;
+    }
+    cplx v(0.0, 0.0);
+    for (int i = 0; i < interpolator_power; ++i) {
+      v += F[interpolator_power - 1 - i];
+      v *= (i % 2 == 0) ? x : 1.0 - x;
+    }
+    v += y_old_[j];
+    if (ip) {
+      const double ph = -k2_[j] * x * h;
+      v *= cplx(std::cos(ph), std::sin(ph));
+    }
+    out[j] = v;
+  }
 }
 
 }  // namespace sampo::nlse

@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
+#include <string>
 
 #include "nlse/solver.hpp"
 
@@ -16,21 +18,27 @@ struct Result {
 };
 
 // Integrates `c` to t0 + T and measures the max error against the exact solution.
-Result integrate(Method method, const Case& c, std::int64_t n, double L, double T, double dt, double rtol = 1e-10) {
+// DOP853 methods start from scipy's initial-step rule and step with advance_to.
+Result integrate(Method method, const Case& c, std::int64_t n, double L, double T, double dt, double rtol = 1e-10,
+                 Dealiasing dealias = {}) {
   auto comm = mpi::Communicator(MPI_COMM_WORLD);
   Grid grid(comm, n, -0.5 * L, L);
   Model model;
-  Stepper stepper(grid, model, method);
+  Stepper stepper(grid, model, method, dealias);
   Controller ctl;
-  ctl.h = dt, ctl.rtol = rtol, ctl.atol = rtol * 1e-2;
+  ctl.h = dense_output(method) ? 0.0 : dt, ctl.rtol = rtol, ctl.atol = rtol * 1e-2;
   cvec psi_k;
   grid.to_k(initial_state(grid, c, 1), psi_k);
   const double m0 = invariants(grid, model, psi_k).mass;
   double t = c.t0;
   const double t_end = c.t0 + T;
-  while (t < t_end - 1e-12) {
-    const double h = stepper.advance(psi_k, adaptive(method) ? t_end - t : std::min(dt, t_end - t), ctl);
-    t += h;
+  if (dense_output(method)) {
+    while (t < t_end) t = stepper.advance_to(psi_k, t, t_end, ctl);
+  } else {
+    while (t < t_end - 1e-12) {
+      const double h = stepper.advance(psi_k, adaptive(method) ? t_end - t : std::min(dt, t_end - t), ctl);
+      t += h;
+    }
   }
   cvec psi_x;
   grid.to_x(psi_k, psi_x);
@@ -52,28 +60,79 @@ Case soliton() {
 
 }  // namespace
 
-TEST(NlseMpi, SolitonAdaptiveIP) {
+// The exact-solution cases for each adaptive interaction-picture method, at the tolerance the method needs
+// (ERK4(3)-IP: rtol 1e-12; IP-DOP853: rtol 1e-11 — its 8th-order steps reach the same errors with ~6x fewer steps).
+struct AdaptiveIP {
+  Method method;
+  double rtol;
+};
+class NlseExact : public ::testing::TestWithParam<AdaptiveIP> {};
+
+TEST_P(NlseExact, Soliton) {
   // Tolerance: the issue's 1e-10 for a single soliton; N = 512 on L = 50 resolves sech(2x) to machine precision.
-  const auto r = integrate(Method::erk43ip, soliton(), 512, 50.0, 2.0, 1e-3, 1e-12);
+  const auto r = integrate(GetParam().method, soliton(), 512, 50.0, 2.0, 1e-3, GetParam().rtol);
   EXPECT_LT(r.max_error, 1e-10) << r.steps << " steps";
   EXPECT_LT(r.mass_drift, 1e-12);
 }
 
-TEST(NlseMpi, TwoSolitonHirota) {
+TEST_P(NlseExact, TwoSolitonHirota) {
   // Exact two-soliton on L = 100 through the collision (from t = 1.5 to 3.5): max error ≤ 1e-9 (issue).
   Case c;
   c.name = "two_soliton", c.t0 = 1.5;
-  const auto r = integrate(Method::erk43ip, c, 1024, 100.0, 2.0, 1e-3, 1e-12);
+  const auto r = integrate(GetParam().method, c, 1024, 100.0, 2.0, 1e-3, GetParam().rtol);
   EXPECT_LT(r.max_error, 1e-9) << r.steps << " steps";
 }
 
-TEST(NlseMpi, AkhmedievBreather) {
+TEST_P(NlseExact, AkhmedievBreather) {
   // From t0 = -6 to the peak at t = 0 on a box of 2 spatial periods: within 1e-8 (issue).
   Case c;
   c.name = "akhmediev", c.a = 0.25, c.p0 = 1.0, c.t0 = -6.0;
   const double period = 2.0 * M_PI / (2.0 * std::sqrt(1.0 - 2.0 * c.a));
-  const auto r = integrate(Method::erk43ip, c, 128, 2.0 * period, 6.0, 1e-3, 1e-12);
+  const auto r = integrate(GetParam().method, c, 128, 2.0 * period, 6.0, 1e-3, GetParam().rtol);
   EXPECT_LT(r.max_error, 1e-8) << r.steps << " steps";
+}
+
+INSTANTIATE_TEST_SUITE_P(Methods, NlseExact,
+                         ::testing::Values(AdaptiveIP{Method::erk43ip, 1e-12}, AdaptiveIP{Method::ipdop853, 1e-11}),
+                         [](const auto& p) { return p.param.method == Method::erk43ip ? "erk43ip" : "ipdop853"; });
+
+TEST(NlseMpi, Dop853FullSpectral) {
+  // Plain DOP853 on the full right-hand side: stability-limited (h ≲ 5.96/|L|max), accurate to the soliton's 1e-10.
+  const auto r = integrate(Method::dop853, soliton(), 512, 50.0, 1.0, 0.0, 1e-10);
+  EXPECT_LT(r.max_error, 1e-10) << r.steps << " steps";
+  EXPECT_LT(r.mass_drift, 1e-12);
+}
+
+TEST(NlseMpi, Dop853DenseOutput) {
+  // The 7th-order dense output between accepted steps against the exact soliton: its interpolation error is
+  // O(h^8) like the step's, so it stays within 10x of the endpoint error (here < 1e-9 at rtol 1e-10), for the full
+  // and the interaction-picture DOP853.
+  auto comm = mpi::Communicator(MPI_COMM_WORLD);
+  for (auto m : {Method::dop853, Method::ipdop853}) {
+    Grid grid(comm, 512, -25.0, 50.0);
+    Stepper st(grid, Model{}, m);
+    Controller ctl;
+    ctl.h = 0.0, ctl.rtol = 1e-10, ctl.atol = 1e-12;
+    cvec psi, mid, x;
+    grid.to_k(initial_state(grid, soliton(), 1), psi);
+    double t = 0.0, worst = 0.0;
+    int checked = 0;
+    while (t < 0.5) {
+      const double t_old = t;
+      t = st.advance_to(psi, t, 0.5, ctl);
+      for (double th : {0.3, 0.77}) {
+        const double tq = t_old + th * (t - t_old);
+        st.dense(tq, mid, ctl);
+        grid.to_x(mid, x);
+        for (std::int64_t j = 0; j < grid.x_count(); ++j)
+          worst = std::max(worst, std::abs(x[static_cast<std::size_t>(j)] - soliton().exact(grid.x(j), tq)));
+        ++checked;
+      }
+    }
+    worst = comm.allreduce(worst, mpi::Op::max);
+    EXPECT_LT(worst, 1e-9) << to_string(m) << ": " << checked << " dense outputs";
+    EXPECT_GT(ctl.accepted, 3);
+  }
 }
 
 TEST(NlseMpi, FixedStepOrders) {
@@ -89,23 +148,148 @@ TEST(NlseMpi, FixedStepOrders) {
 
 TEST(NlseMpi, SameResultOnAnyRankCount) {
   // Each rank count computes the same final field; compare a checksum-like summary against np = 1 values
-  // computed by the same code path on rank 0's communicator of size 1.
+  // computed by the same code path on rank 0's communicator of size 1. Every adaptive method, and the
+  // dealiasing options whose data move between ranks (padding's redistribution, the filter).
   auto world = mpi::Communicator(MPI_COMM_WORLD);
-  const auto full = integrate(Method::erk43ip, soliton(), 256, 50.0, 1.0, 1e-3, 1e-9);
   auto self = world.split(world.rank(), 0);  // one-rank communicators
-  Grid g1(self, 256, -25.0, 50.0);
-  Model model;
-  Stepper s1(g1, model, Method::erk43ip);
+  Dealiasing pad, filt;
+  pad.kind = Dealias::padding, filt.kind = Dealias::filter;
+  const std::vector<std::pair<Method, Dealiasing>> runs = {{Method::erk43ip, {}},
+                                                           {Method::dop853, {}},
+                                                           {Method::ipdop853, {}},
+                                                           {Method::ipdop853, pad},
+                                                           {Method::dop853, filt}};
+  for (const auto& [method, dealias] : runs) {
+    const auto full = integrate(method, soliton(), 256, 50.0, 1.0, 1e-3, 1e-9, dealias);
+    Grid g1(self, 256, -25.0, 50.0);
+    Model model;
+    Stepper s1(g1, model, method, dealias);
+    Controller ctl;
+    ctl.h = dense_output(method) ? 0.0 : 1e-3, ctl.rtol = 1e-9, ctl.atol = 1e-11;
+    cvec psi;
+    g1.to_k(initial_state(g1, soliton(), 1), psi);
+    double t = 0;
+    if (dense_output(method)) {
+      while (t < 1.0) t = s1.advance_to(psi, t, 1.0, ctl);
+    } else {
+      while (t < 1.0 - 1e-12) t += s1.advance(psi, 1.0 - t, ctl);
+    }
+    cvec x;
+    g1.to_x(psi, x);
+    double e = 0;
+    for (std::int64_t j = 0; j < g1.x_count(); ++j)
+      e = std::max(e, std::abs(x[static_cast<std::size_t>(j)] - soliton().exact(g1.x(j), 1.0)));
+    EXPECT_EQ(full.steps, ctl.accepted) << to_string(method) << " " << to_string(dealias.kind);
+    EXPECT_NEAR(full.max_error, e, 1e-12) << to_string(method) << " " << to_string(dealias.kind);
+  }
+}
+
+namespace {
+
+std::string sci(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.3e", v);
+  return b;
+}
+
+// Integrates with a DOP853 method (model with a potential) and returns max_j |ψ − exact| at T and the accepted steps.
+template <class Exact>
+std::pair<double, std::int64_t> integrate_model(Method method, const Model& model, std::int64_t n, double x0, double L,
+                                                double T, double rtol, Exact exact, double* amax = nullptr) {
+  auto comm = mpi::Communicator(MPI_COMM_WORLD);
+  Grid grid(comm, n, x0, L);
+  Stepper st(grid, model, method);
   Controller ctl;
-  ctl.h = 1e-3, ctl.rtol = 1e-9, ctl.atol = 1e-11;
-  cvec psi;
-  g1.to_k(initial_state(g1, soliton(), 1), psi);
+  ctl.h = 0.0, ctl.rtol = rtol, ctl.atol = rtol * 1e-2;
+  cvec x(static_cast<std::size_t>(grid.x_count())), psi;
+  double a = 0;
+  for (std::int64_t j = 0; j < grid.x_count(); ++j)
+    x[static_cast<std::size_t>(j)] = exact(grid.x(j), 0.0), a = std::max(a, std::abs(x[static_cast<std::size_t>(j)]));
+  if (amax) *amax = comm.allreduce(a, mpi::Op::max);
+  grid.to_k(x, psi);
   double t = 0;
-  while (t < 1.0 - 1e-12) t += s1.advance(psi, 1.0 - t, ctl);
-  cvec x;
-  g1.to_x(psi, x);
+  while (t < T) t = st.advance_to(psi, t, T, ctl);
+  grid.to_x(psi, x);
   double e = 0;
-  for (std::int64_t j = 0; j < g1.x_count(); ++j) e = std::max(e, std::abs(x[static_cast<std::size_t>(j)] - soliton().exact(g1.x(j), 1.0)));
-  EXPECT_EQ(full.steps, ctl.accepted);
-  EXPECT_NEAR(full.max_error, e, 1e-12);
+  for (std::int64_t j = 0; j < grid.x_count(); ++j)
+    e = std::max(e, std::abs(x[static_cast<std::size_t>(j)] - exact(grid.x(j), T)));
+  return {comm.allreduce(e, mpi::Op::max), ctl.accepted};
+}
+
+}  // namespace
+
+TEST(NlsePotential, HarmonicGroundStateIsStationary) {
+  // Linear (g = 0) oscillator −(β/2)ψ'' + v0 x²ψ = Eψ: ground state e^{−a x²}, a = √(v0/(2β)), E = βa, so
+  // ψ(t) = e^{−a x²} e^{−iEt} and |ψ| is constant. β = 1, v0 = 2: a = 1, E = 1. On L = 20, N = 128 the sampled
+  // Gaussian is the discrete ground state up to e^{−a(L/2)²} = e^{−100} (box) and e^{−k_N²/(4a)} = e^{−101}
+  // (aliasing), so the only error is the integrator's: at most one local error (≤ rtol·max|ψ|, atol negligible)
+  // per accepted step. Tolerance: (steps + 1)·rtol·max|ψ| — on the modulus and on the phase E t.
+  Model m;
+  m.g = 0.0, m.potential = "harmonic", m.v0 = 2.0;
+  for (auto method : {Method::ipdop853, Method::dop853}) {
+    double amax = 0;
+    const double rtol = 1e-11;
+    const auto [err, steps] = integrate_model(
+        method, m, 128, -10.0, 20.0, 2.0, rtol,
+        [](double x, double t) { return std::exp(-x * x) * std::polar(1.0, -t); }, &amax);
+    RecordProperty(to_string(method) + "_max_error", sci(err)), RecordProperty(to_string(method) + "_steps", steps);
+    EXPECT_LT(err, static_cast<double>(steps + 1) * rtol * amax) << to_string(method) << ": " << steps << " steps";
+    EXPECT_GT(steps, 5);
+  }
+}
+
+TEST(NlsePotential, LatticeStationaryState) {
+  // V = v0 cos²(k x) with g A² = v0 has the exact solution ψ = A cos(kx) e^{−iβk²t/2}: the cubic and potential
+  // terms cancel pointwise (g|ψ|² − V = 0). A = 1, g = 1, v0 = 1, k = 2 on L = 2π (two cells): the modes ±k, ±3k
+  // are exact on N = 32. Error bound as for the oscillator: (steps + 1)·rtol·A; T = 1 keeps the state's own
+  // (modulational) instability, growing from rounding, far below it. In the interaction picture the right-hand
+  // side vanishes (to rounding) and one step suffices; plain DOP853 must integrate e^{−iβk²t/2} itself.
+  Model m;
+  m.g = 1.0, m.potential = "lattice", m.v0 = 1.0, m.lattice_k = 2.0;
+  for (auto method : {Method::ipdop853, Method::dop853}) {
+    const double rtol = 1e-11;
+    const auto [err, steps] = integrate_model(method, m, 32, 0.0, 2.0 * M_PI, 1.0, rtol, [](double x, double t) {
+      return std::cos(2.0 * x) * std::polar(1.0, -2.0 * t);
+    });
+    RecordProperty(to_string(method) + "_max_error", sci(err)), RecordProperty(to_string(method) + "_steps", steps);
+    EXPECT_LT(err, static_cast<double>(steps + 1) * rtol) << to_string(method) << ": " << steps << " steps";
+  }
+}
+
+TEST(NlseMpi, ModulationInstabilityGrowthRate) {
+  // CW √P0 (1 + ε cos Kx), ε = 1e-7, sampled every 0.25 by IP-DOP853's dense output. The seeded modes grow at
+  // σ(K) = ½|β||K|√(4gP0/β − K²) once the decaying eigenmode has died out (t ≥ 3/σ: its share of the log-slope is
+  // ~2e^{−6} ≈ 0.5 %) and until nonlinearity matters (a ≤ 1e-3 √P0, where the second harmonic is ~1e-6). Within 2 %
+  // (issue). Cases: K = 1 and K = √2 (the maximum, σ = P0) for β = g = 1, and β = 2, K = 1 (σ = 1).
+  auto comm = mpi::Communicator(MPI_COMM_WORLD);
+  struct C {
+    double beta, K;
+  };
+  for (const auto& c : {C{1.0, 1.0}, C{1.0, std::sqrt(2.0)}, C{2.0, 1.0}}) {
+    const double L = 4.0 * 2.0 * M_PI / c.K;  // four periods of the seeded mode
+    Grid grid(comm, 64, -0.5 * L, L);
+    Model m;
+    m.beta = c.beta;
+    Stepper st(grid, m, Method::ipdop853);
+    Controller ctl;
+    ctl.h = 0.0, ctl.rtol = 1e-10, ctl.atol = 1e-14;
+    Case cs;
+    cs.name = "cw_mi", cs.p0 = 1.0, cs.epsilon = 1e-7, cs.mode_k = c.K;
+    cvec psi, dense;
+    grid.to_k(initial_state(grid, cs, 1), psi);
+    const double sigma = mi_growth_theory(m, cs.p0, c.K), T = 3.0 / sigma + std::log(1e-3 / 0.5e-7) / sigma + 1.0;
+    std::vector<double> ts{0.0}, as{mode_amplitude(grid, psi, c.K)};
+    double t = 0, next = 0.25;
+    while (t < T) {
+      t = st.advance_to(psi, t, T, ctl);
+      for (; next <= t; next += 0.25) {
+        st.dense(next, dense, ctl);
+        ts.push_back(next), as.push_back(mode_amplitude(grid, dense, c.K));
+      }
+    }
+    const double rate = fit_growth_rate(ts, as, 3.0 / sigma, 1e-3);
+    RecordProperty("rate_beta" + std::to_string(c.beta) + "_K" + std::to_string(c.K), sci(rate) + " vs " + sci(sigma));
+    EXPECT_NEAR(rate / sigma, 1.0, 0.02) << "beta " << c.beta << ", K " << c.K << ": measured " << rate << ", theory "
+                                         << sigma;
+  }
 }
