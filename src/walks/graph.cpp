@@ -15,7 +15,7 @@ namespace sampo::walks {
 
 namespace {
 // Substreams of purpose_graph, so the generators never share random numbers.
-enum GraphStream : std::uint32_t { ws_rewire = 1, ba_attach = 2, kron_edge = 3, relabel_perm = 4 };
+enum GraphStream : std::uint32_t { ws_rewire = 1, ba_attach = 2, kron_edge = 3 };
 }  // namespace
 
 Graph::Graph(std::vector<std::int64_t> offsets, std::vector<Vertex> adj)
@@ -23,6 +23,15 @@ Graph::Graph(std::vector<std::int64_t> offsets, std::vector<Vertex> adj)
   SAMPO_VERIFY(!offsets_.empty() && offsets_.back() == static_cast<std::int64_t>(adj_.size()),
                "CSR offsets do not match the adjacency array");
   for (Vertex v = 0; v < vertices(); ++v) max_degree_ = std::max(max_degree_, degree(v));
+}
+
+Graph Graph::degrees_only(std::vector<std::int64_t> offsets) {
+  Graph g;
+  g.offsets_ = std::move(offsets);
+  SAMPO_VERIFY(!g.offsets_.empty(), "CSR offsets need n+1 entries");
+  for (Vertex v = 0; v < g.vertices(); ++v) g.max_degree_ = std::max(g.max_degree_, g.degree(v));
+  g.rows_ = false;
+  return g;
 }
 
 bool Graph::has_edge(Vertex u, Vertex v) const {
@@ -59,10 +68,14 @@ EdgeList torus(Vertex L) {
 }
 
 EdgeList watts_strogatz(Vertex n, int k, double beta, std::uint64_t seed) {
+  return watts_strogatz_rows(n, k, beta, seed, 0, n);
+}
+
+EdgeList watts_strogatz_rows(Vertex n, int k, double beta, std::uint64_t seed, Vertex first, Vertex last) {
   SAMPO_VERIFY(k >= 2 && k % 2 == 0 && k < n, "Watts-Strogatz needs an even k with 2 <= k < n");
   EdgeList el{n, {}};
-  el.edges.reserve(static_cast<std::size_t>(n) * static_cast<std::size_t>(k / 2));
-  for (Vertex i = 0; i < n; ++i) {
+  el.edges.reserve(static_cast<std::size_t>(last - first) * static_cast<std::size_t>(k / 2));
+  for (Vertex i = first; i < last; ++i) {
     rng::Stream s(seed, rng::purpose_graph, static_cast<std::uint64_t>(i), ws_rewire);
     for (int j = 1; j <= k / 2; ++j) {
       Vertex t = (i + j) % n;
@@ -107,12 +120,19 @@ EdgeList barabasi_albert(Vertex n, int m, std::uint64_t seed) {
 
 EdgeList kronecker(int scale, int edge_factor, std::uint64_t seed, double a, double b, double c) {
   SAMPO_VERIFY(scale >= 1 && scale <= 40, "Kronecker scale must be in [1, 40]");
+  return kronecker_edges(scale, edge_factor, seed, 0, static_cast<std::int64_t>(edge_factor) << scale, a, b, c);
+}
+
+EdgeList kronecker_edges(int scale, int edge_factor, std::uint64_t seed, std::int64_t first, std::int64_t last,
+                         double a, double b, double c) {
+  SAMPO_VERIFY(scale >= 1 && scale <= 40, "Kronecker scale must be in [1, 40]");
   const Vertex n = Vertex{1} << scale;
-  const std::int64_t m = static_cast<std::int64_t>(edge_factor) * n;
-  EdgeList el{n, std::vector<std::pair<Vertex, Vertex>>(static_cast<std::size_t>(m))};
+  SAMPO_VERIFY(0 <= first && first <= last && last <= static_cast<std::int64_t>(edge_factor) * n,
+               "Kronecker edge range out of bounds");
+  EdgeList el{n, std::vector<std::pair<Vertex, Vertex>>(static_cast<std::size_t>(last - first))};
   const double ab = a + b, abc = a + b + c;
 #pragma omp parallel for schedule(static)
-  for (std::int64_t e = 0; e < m; ++e) {
+  for (std::int64_t e = first; e < last; ++e) {
     rng::Stream s(seed, rng::purpose_graph, static_cast<std::uint64_t>(e), kron_edge);
     Vertex u = 0, v = 0;
     for (int bit = 0; bit < scale; ++bit) {
@@ -122,12 +142,13 @@ EdgeList kronecker(int scale, int edge_factor, std::uint64_t seed, double a, dou
       u = (u << 1) | ubit;
       v = (v << 1) | vbit;
     }
-    el.edges[static_cast<std::size_t>(e)] = {u, v};
+    el.edges[static_cast<std::size_t>(e - first)] = {u, v};
   }
   return el;
 }
 
-EdgeList read_edge_list(const std::string& path) {
+EdgeList read_edge_list(const std::string& path, int share, int shares) {
+  SAMPO_VERIFY(shares >= 1 && share >= 0 && share < shares, "read_edge_list: share out of range");
   // zlib reads gzip-compressed and plain files alike.
   gzFile in = gzopen(path.c_str(), "rb");
   if (!in) throw InputError("cannot open edge-list file '" + path + "' (check graph.file)");
@@ -139,7 +160,7 @@ EdgeList read_edge_list(const std::string& path) {
   EdgeList el;
   std::string line;
   std::vector<char> buf(1 << 16);
-  std::int64_t lineno = 0;
+  std::int64_t lineno = 0, edges = 0;
   auto bad = [&](const std::string& why) {
     return InputError(path + ":" + std::to_string(lineno) + ": " + why + " in edge list line '" + line +
                       "' (expected '# comment' or two non-negative integer vertex ids 'u v')");
@@ -165,14 +186,14 @@ EdgeList read_edge_list(const std::string& path) {
       if (id < 0) throw bad("negative vertex id");
       p = q;
     }
-    el.edges.emplace_back(ids[0], ids[1]);
+    if (edges++ % shares == share) el.edges.emplace_back(ids[0], ids[1]);
     el.n = std::max({el.n, ids[0] + 1, ids[1] + 1});
   }
   int zerr = 0;
   const char* zmsg = gzerror(in, &zerr);
   if (zerr != Z_OK && zerr != Z_STREAM_END)
     throw InputError("error reading edge-list file '" + path + "': " + (zmsg ? zmsg : "zlib error"));
-  if (el.edges.empty()) throw InputError("edge-list file '" + path + "' has no edges");
+  if (edges == 0) throw InputError("edge-list file '" + path + "' has no edges");
   return el;
 }
 
@@ -280,7 +301,7 @@ Graph preprocess(const EdgeList& el, bool keep_lcc, bool relabel, std::uint64_t 
   if (relabel) {
     std::vector<Vertex> perm(static_cast<std::size_t>(kept));
     std::iota(perm.begin(), perm.end(), Vertex{0});
-    rng::Stream s(seed, rng::purpose_graph, 0, relabel_perm);
+    rng::Stream s(seed, rng::purpose_graph, 0, relabel_stream);
     for (Vertex i = kept - 1; i > 0; --i)
       std::swap(perm[static_cast<std::size_t>(i)], perm[s.below(static_cast<std::uint64_t>(i + 1))]);
     for (auto& id : new_id)

@@ -26,10 +26,14 @@ class Graph {
   Graph() = default;
   // Takes CSR arrays of a symmetric graph (offsets has n+1 entries; each row sorted).
   Graph(std::vector<std::int64_t> offsets, std::vector<Vertex> adj);
+  // Degrees without rows (O(|V|)): what estimators and output need of a graph whose rows are distributed
+  // (walk.partition = vertex). neighbours() must not be called on it; has_rows() is false.
+  static Graph degrees_only(std::vector<std::int64_t> offsets);
+  [[nodiscard]] bool has_rows() const noexcept { return rows_; }
 
   [[nodiscard]] Vertex vertices() const noexcept { return static_cast<Vertex>(offsets_.size()) - 1; }
   // Number of undirected edges (each stored twice).
-  [[nodiscard]] std::int64_t edges() const noexcept { return static_cast<std::int64_t>(adj_.size()) / 2; }
+  [[nodiscard]] std::int64_t edges() const noexcept { return offsets_.back() / 2; }
   [[nodiscard]] std::int64_t degree(Vertex v) const noexcept { return offsets_[v + 1] - offsets_[v]; }
   [[nodiscard]] std::span<const Vertex> neighbours(Vertex v) const noexcept {
     return {adj_.data() + offsets_[v], static_cast<std::size_t>(degree(v))};
@@ -43,6 +47,7 @@ class Graph {
   std::vector<std::int64_t> offsets_{0};
   std::vector<Vertex> adj_;
   std::int64_t max_degree_ = 0;
+  bool rows_ = true;
 };
 
 // ---- generators (edge lists; pass through `preprocess` to get a Graph) ----
@@ -53,6 +58,8 @@ EdgeList torus(Vertex L);
 // Ring of n vertices each joined to its k/2 nearest neighbours on each side (k even), each edge rewired with
 // probability beta to a uniform random endpoint.
 EdgeList watts_strogatz(Vertex n, int k, double beta, std::uint64_t seed);
+// Its edges from the rows i in [first, last) (each row has its own stream): a rank's share.
+EdgeList watts_strogatz_rows(Vertex n, int k, double beta, std::uint64_t seed, Vertex first, Vertex last);
 // Preferential attachment: a clique of m+1 vertices, then each new vertex joins m distinct existing vertices
 // chosen with probability proportional to degree.
 EdgeList barabasi_albert(Vertex n, int m, std::uint64_t seed);
@@ -60,13 +67,20 @@ EdgeList barabasi_albert(Vertex n, int m, std::uint64_t seed);
 // (a, b, c, 1-a-b-c). Edge e uses its own stream, so generation is parallel and deterministic.
 EdgeList kronecker(int scale, int edge_factor, std::uint64_t seed, double a = 0.57, double b = 0.19,
                    double c = 0.19);
+// Edges e in [first, last) of the same list.
+EdgeList kronecker_edges(int scale, int edge_factor, std::uint64_t seed, std::int64_t first, std::int64_t last,
+                         double a = 0.57, double b = 0.19, double c = 0.19);
 
 // SNAP text edge list: '#' comment lines, blank lines, "u v" per line (further columns ignored). Vertex ids are
 // non-negative integers, kept as given (n = max id + 1). Throws InputError naming file:line on a bad line.
-// gzip-compressed files are read transparently.
-EdgeList read_edge_list(const std::string& path);
+// gzip-compressed files are read transparently. With shares > 1 only the edges whose index (order in the file)
+// is share modulo shares are kept (n still covers every edge): a rank's share for the distributed graph.
+EdgeList read_edge_list(const std::string& path, int share = 0, int shares = 1);
 // Edges from a flat (M × 2) array of vertex ids, e.g. an HDF5 dataset; `where` names it in messages.
 EdgeList edges_from_array(std::span<const std::int64_t> flat, const std::string& where);
+
+// Substream of purpose_graph for the relabelling permutation (preprocess and distribute draw the same one).
+inline constexpr std::uint32_t relabel_stream = 4;
 
 struct PreprocessStats {
   Vertex input_vertices = 0;

@@ -15,15 +15,16 @@ inline constexpr double neg_inf = -std::numeric_limits<double>::infinity();
 inline constexpr double r_min = 1e-280, r_max = 1e280;  // range of cached powers (w/μ)^(−α)
 
 // Base chain draw from i (prev: NBRW memory).
-template <Chain C>
-Vertex base_draw(const BaseChain& c, Vertex i, Vertex prev, rng::Stream& s) noexcept {
+// C: BaseChain (replicated graph) or LocalChain (a rank's block of the distributed graph, owned i).
+template <Chain K, class C>
+Vertex base_draw(const C& c, Vertex i, Vertex prev, rng::Stream& s) noexcept {
   const auto& g = c.graph();
   if (c.laziness() > 0.0 && s.uniform() < c.laziness()) return i;
   const auto nb = g.neighbours(i);
   const auto d = nb.size();
-  if constexpr (C == Chain::srw) {
+  if constexpr (K == Chain::srw) {
     return nb[s.below(d)];
-  } else if constexpr (C == Chain::mhrw) {
+  } else if constexpr (K == Chain::mhrw) {
     const Vertex j = nb[s.below(d)];
     const auto dj = static_cast<std::size_t>(g.degree(j));
     if (dj <= d) return j;
@@ -38,7 +39,8 @@ Vertex base_draw(const BaseChain& c, Vertex i, Vertex prev, rng::Stream& s) noex
   }
 }
 
-inline Vertex base_draw_any(const BaseChain& c, Vertex i, Vertex prev, rng::Stream& s) noexcept {
+template <class C>
+Vertex base_draw_any(const C& c, Vertex i, Vertex prev, rng::Stream& s) noexcept {
   switch (c.chain()) {
     case Chain::srw: return base_draw<Chain::srw>(c, i, prev, s);
     case Chain::mhrw: return base_draw<Chain::mhrw>(c, i, prev, s);
@@ -47,8 +49,8 @@ inline Vertex base_draw_any(const BaseChain& c, Vertex i, Vertex prev, rng::Stre
 }
 
 // Log-domain SRRW draw; logr(j) = log(w_j/μ_j). `a` needs d_i + 1 entries.
-template <class LogR>
-Vertex srrw_log(const BaseChain& c, Vertex i, LogR&& logr, double alpha, rng::Stream& s, double* a) noexcept {
+template <class C, class LogR>
+Vertex srrw_log(const C& c, Vertex i, LogR&& logr, double alpha, rng::Stream& s, double* a) noexcept {
   const auto nb = c.graph().neighbours(i);
   const std::size_t d = nb.size();
   double mx = neg_inf;
@@ -83,8 +85,8 @@ Vertex srrw_log(const BaseChain& c, Vertex i, LogR&& logr, double alpha, rng::St
 }
 
 // The same law from cached powers r(j) = (w_j/μ_j)^(−α).
-template <class R>
-Vertex srrw_pow(const BaseChain& c, Vertex i, R&& r, rng::Stream& s, double* a) noexcept {
+template <class C, class R>
+Vertex srrw_pow(const C& c, Vertex i, R&& r, rng::Stream& s, double* a) noexcept {
   const auto& g = c.graph();
   const auto nb = g.neighbours(i);
   const std::size_t d = nb.size();
@@ -116,9 +118,110 @@ Vertex srrw_pow(const BaseChain& c, Vertex i, R&& r, rng::Stream& s, double* a) 
   return k < d ? nb[k] : i;
 }
 
+// ---- SRRW by rejection (high-degree vertices; walk.rejection_degree) ----
+// Propose j ~ P(i,·) with the base chain's O(1) draw and accept with probability r_j / R, r_j = (x_j/μ_j)^(−α),
+// R = exp(−α·lm) where lm = min_{k∈N̄(i), P_ik>0} log(x_k/μ_k) at the token's last exact scan at i. Ratios x_k/μ_k
+// only grow between scans (counts mode; in step-size mode the envelopes are reset when x is renormalised), so
+// R ≥ max_k r_k stays an envelope and the accepted draw has exactly the law K_i·[x]. After reject_tries(d_i)
+// rejections the exact O(d_i) scan draws instead (the law of the whole step stays exact:
+// P(j) = K_ij (1 − (1−A)^n) + (1−A)^n K_ij), and refreshes lm and the acceptance A = Σ_k P_ik r_k / max_k r_k; a
+// vertex whose A is below reject_min_acceptance(d_i) is scanned (lm = NaN) until a later scan finds A larger. The
+// envelope state lm is per (token, vertex): dense per token over the high-degree vertices, at the owning rank in
+// the vertex-partitioned engine, and in checkpoints.
+// Proposals before the fallback scan at a vertex of degree d: d/64 clamped to [4, 128]. A proposal costs about one
+// Philox block (two random numbers), measured at ≈ 50 scan terms on a Graph500 graph, so an envelope is trusted only
+// when its acceptance A ≥ 2/tries: right after a refresh the expected proposals are then ≤ d/128 (≈ half a scan)
+// and all tries fail with probability ≤ e^(−2).
+inline std::int64_t reject_tries(std::size_t d) noexcept {
+  return std::clamp<std::int64_t>(static_cast<std::int64_t>(d / 64), 4, 128);
+}
+inline double reject_min_acceptance(std::size_t d) noexcept { return 2.0 / static_cast<double>(reject_tries(d)); }
+
+// Exact O(d_i) draw that also returns the refreshed envelope (lm, or NaN when A < reject_min_acceptance).
+template <class C, class LogR, class R>
+Vertex srrw_scan_refresh(const C& c, Vertex i, LogR&& logr, R&& r, bool cached, double alpha, rng::Stream& s,
+                         double* a, double& lm) noexcept {
+  const auto& g = c.graph();
+  const auto nb = g.neighbours(i);
+  const std::size_t d = nb.size();
+  const bool self = c.p_self(i) > 0.0;
+  const std::size_t m = d + (self ? 1 : 0);
+  double total = 0.0, acc = 0.0;
+  if (cached) {
+    // a[k] = P_ik r_k / P_move, P_move = (1−ε)/d_i; Σ_k P_ik r_k = total · P_move.
+    double rmax = 0.0;
+    const auto di = static_cast<double>(d);
+    if (c.chain() == Chain::mhrw) {
+      for (std::size_t k = 0; k < d; ++k) {
+        const double rk = r(nb[k]);
+        const auto dk = static_cast<double>(g.degree(nb[k]));
+        rmax = std::max(rmax, rk);
+        total += (dk > di ? di / dk : 1.0) * rk;
+        a[k] = total;
+      }
+    } else {
+      for (std::size_t k = 0; k < d; ++k) {
+        const double rk = r(nb[k]);
+        rmax = std::max(rmax, rk);
+        total += rk;
+        a[k] = total;
+      }
+    }
+    if (self) {
+      const double ri = r(i);
+      rmax = std::max(rmax, ri);
+      total += c.p_self(i) * di / (1.0 - c.laziness()) * ri;
+      a[d] = total;
+    }
+    acc = total * (1.0 - c.laziness()) / di / rmax;
+    lm = alpha > 0.0 ? -std::log(rmax) / alpha : 0.0;
+  } else {
+    double mx = neg_inf, lmin = std::numeric_limits<double>::infinity();
+    for (std::size_t k = 0; k < d; ++k) {
+      const double lr = logr(nb[k]);
+      lmin = std::min(lmin, lr);
+      a[k] = c.log_p(i, nb[k]) - alpha * lr;
+      mx = std::max(mx, a[k]);
+    }
+    if (self) {
+      const double lr = logr(i);
+      lmin = std::min(lmin, lr);
+      a[d] = c.log_p_self(i) - alpha * lr;
+      mx = std::max(mx, a[d]);
+    }
+    for (std::size_t k = 0; k < m; ++k) {
+      total += std::exp(a[k] - mx);
+      a[k] = total;
+    }
+    acc = total * std::exp(mx + alpha * lmin);  // Σ P r / max r with max r = exp(−α lmin)
+    lm = lmin;
+  }
+  if (!(acc >= reject_min_acceptance(d))) lm = std::numeric_limits<double>::quiet_NaN();
+  const double u = s.uniform() * total;
+  std::size_t k = 0;
+  while (k + 1 < m && a[k] <= u) ++k;
+  return k < d ? nb[k] : i;
+}
+
+template <class C, class LogR, class R>
+Vertex srrw_reject(const C& c, Vertex i, LogR&& logr, R&& r, bool cached, double alpha, rng::Stream& s, double* a,
+                   double& lm) noexcept {
+  if (lm == lm) {  // a trusted envelope (NaN: scan)
+    const double scale = std::exp(alpha * lm);  // 1/R
+    const std::int64_t tries = reject_tries(c.graph().degree(i) > 0 ? static_cast<std::size_t>(c.graph().degree(i)) : 0);
+    for (std::int64_t t = 0; t < tries; ++t) {
+      const Vertex j = c.chain() == Chain::srw ? base_draw<Chain::srw>(c, i, -1, s)
+                                               : base_draw<Chain::mhrw>(c, i, -1, s);
+      const double p = cached ? r(j) * scale : std::exp(-alpha * (logr(j) - lm));
+      if (s.uniform() < p) return j;
+    }
+  }
+  return srrw_scan_refresh(c, i, logr, r, cached, alpha, s, a, lm);
+}
+
 // The next vertex of a token at i for any method.
-template <class LogR, class R>
-Vertex next_vertex(const BaseChain& c, Method method, Vertex i, Vertex prev, bool cached, LogR&& logr, R&& r,
+template <class C, class LogR, class R>
+Vertex next_vertex(const C& c, Method method, Vertex i, Vertex prev, bool cached, LogR&& logr, R&& r,
                    double alpha, rng::Stream& s, double* scratch) noexcept {
   switch (method) {
     case Method::base:

@@ -102,6 +102,35 @@ double Objective::total_loss(std::span<const double> mu, std::span<const double>
   return F;
 }
 
+void Objective::accumulate(Vertex lo, Vertex hi, std::span<const double> mu, const double* theta, double* F,
+                           double* grad, double* hess) const noexcept {
+  const auto d = static_cast<std::size_t>(dim_);
+  std::vector<double> dr(d);
+  for (Vertex i = lo; i < hi; ++i) {
+    const auto ii = static_cast<std::size_t>(i);
+    const double w = mu[ii];
+    *F += w * loss(i, theta);
+    drift(i, theta, dr.data());
+    for (std::size_t q = 0; q < d; ++q) grad[q] -= w * dr[q];
+    if (!hess) continue;
+    if (loss_ == Loss::quadratic) {
+      for (std::size_t q = 0; q < d; ++q) hess[q * d + q] += w * a_[ii * d + q];
+      continue;
+    }
+    const auto m = static_cast<std::size_t>(m_);
+    for (std::size_t k = 0; k < m; ++k) {
+      const double* z = z_.data() + (ii * m + k) * d;
+      double t = 0.0;
+      for (std::size_t q = 0; q < d; ++q) t += z[q] * theta[q];
+      const double s = sigmoid(t);
+      const double c = w * s * (1.0 - s) / static_cast<double>(m);
+      for (std::size_t q = 0; q < d; ++q)
+        for (std::size_t r = 0; r < d; ++r) hess[q * d + r] += c * z[q] * z[r];
+    }
+    for (std::size_t q = 0; q < d; ++q) hess[q * d + q] += w * l2_;
+  }
+}
+
 std::vector<double> Objective::solve(std::span<const double> mu, int* iterations) const {
   const auto d = static_cast<Eigen::Index>(dim_);
   const auto du = static_cast<std::size_t>(dim_);

@@ -13,28 +13,8 @@ namespace sampo::walks {
 
 namespace {
 
-void petsc_check(PetscErrorCode ierr, const char* call, int line) {
-  if (ierr == 0) return;
-  const char* text = nullptr;
-  PetscErrorMessage(ierr, &text, nullptr);
-  throw NumericalError(std::string("PETSc call ") + call + " failed (oracle.cpp:" + std::to_string(line) +
-                       "): " + (text ? text : "unknown error"));
-}
-#define SAMPO_PETSC(call) petsc_check((call), #call, __LINE__)
-
-// Owns one PETSc object and destroys it.
 template <class T, PetscErrorCode (*Destroy)(T*)>
-struct PetscObj {
-  T h = nullptr;
-  PetscObj() = default;
-  PetscObj(const PetscObj&) = delete;
-  PetscObj& operator=(const PetscObj&) = delete;
-  ~PetscObj() {
-    if (h) Destroy(&h);
-  }
-  T* out() { return &h; }
-  operator T() const { return h; }  // NOLINT: handles are passed to PETSc calls as is
-};
+using PetscObj = petsc::Handle<T, Destroy>;
 using PVec = PetscObj<Vec, VecDestroy>;
 using PMat = PetscObj<Mat, MatDestroy>;
 using PKsp = PetscObj<KSP, KSPDestroy>;
@@ -92,36 +72,13 @@ std::int64_t solve(MPI_Comm comm, Mat A, Vec b, Vec x, const OracleOptions& opt,
 
 }  // namespace
 
-PetscSession::PetscSession(const mpi::Communicator& comm, const std::vector<std::string>& args)
-    : comm_(comm.duplicate()) {
-  if (PetscInitializeCalled && !PetscFinalizeCalled) return;  // borrowed
-  // -no_signal_handler: PETSc's SIGTERM/SIGUSR handlers would replace Sampo's checkpoint-and-exit-85 handlers.
-  std::vector<std::string> words{"sampo-walks", "-no_signal_handler"};
-  words.insert(words.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& w : words) argv.push_back(w.data());
-  argv.push_back(nullptr);
-  int argc = static_cast<int>(words.size());
-  char** pargv = argv.data();
-  PETSC_COMM_WORLD = comm_.get();
-  SAMPO_PETSC(PetscInitialize(&argc, &pargv, nullptr, nullptr));
-  PetscPushErrorHandler(PetscReturnErrorHandler, nullptr);  // errors become exceptions, printed once
-  owned_ = true;
-}
-
-PetscSession::~PetscSession() {
-  if (owned_) {
-    PetscPopErrorHandler();
-    PetscFinalize();
-  }
-}
-
 OracleResult oracle_sigma2(const PetscSession& session, const BaseChain& c, std::span<const double> f,
                            std::span<const double> alphas, const OracleOptions& opt) {
   if (!c.reversible())
     throw ConfigError("the variance oracle needs a reversible base chain (walk.chain = srw or mhrw, not " +
                       to_string(c.chain()) + ")", true);
   const auto& g = c.graph();
+  SAMPO_VERIFY(g.has_rows(), "the oracle needs the graph's rows");
   const auto& comm = session.comm();
   const Vertex N = g.vertices();
   SAMPO_VERIFY(N < (Vertex{1} << 31), "the oracle uses 32-bit PETSc indices: graph too large");

@@ -12,25 +12,10 @@
 #include <vector>
 
 #include "core/mpi/communicator.hpp"
+#include "walks/petsc.hpp"
 #include "walks/walkers.hpp"
 
 namespace sampo::walks {
-
-// PETSc's lifetime, RAII. Collective: PETSc is initialised on `comm` (PETSC_COMM_WORLD is set to a private
-// duplicate) after MPI, so PETSc never owns MPI; `args` are PETSc options (the driver's words after "--").
-// If PETSc is already initialised the session only borrows it.
-class PetscSession {
- public:
-  explicit PetscSession(const mpi::Communicator& comm, const std::vector<std::string>& args = {});
-  ~PetscSession();
-  PetscSession(const PetscSession&) = delete;
-  PetscSession& operator=(const PetscSession&) = delete;
-  [[nodiscard]] const mpi::Communicator& comm() const noexcept { return comm_; }
-
- private:
-  mpi::Communicator comm_;
-  bool owned_ = false;
-};
 
 struct OracleOptions {
   double rtol = 1e-13;        // CG relative residual tolerance

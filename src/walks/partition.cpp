@@ -5,85 +5,94 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <limits>
 
 #include "core/error/error.hpp"
 #include "walks/kernels.hpp"
 
 namespace sampo::walks {
 
-Partition Partition::balanced(const Graph& g, int parts) {
-  const Vertex n = g.vertices();
-  const double total = static_cast<double>(n) + 2.0 * static_cast<double>(g.edges());
-  Partition p;
-  p.begin.assign(static_cast<std::size_t>(parts) + 1, n);
-  p.begin[0] = 0;
-  double acc = 0.0;
-  int r = 1;
-  for (Vertex v = 0; v < n && r < parts; ++v) {
-    acc += 1.0 + static_cast<double>(g.degree(v));
-    while (r < parts && acc >= total * r / parts) p.begin[static_cast<std::size_t>(r++)] = v + 1;
-  }
-  return p;
-}
-
-int Partition::owner(Vertex v) const noexcept {
-  return static_cast<int>(std::upper_bound(begin.begin(), begin.end(), v) - begin.begin()) - 1;
-}
-
 PartitionedWalkers::PartitionedWalkers(const mpi::Communicator& comm, const BaseChain& chain, WalkParams p,
                                        const TokenTask* task)
-    : comm_(comm), c_(&chain), p_(p), task_(task), dim_(task ? task->dim() : 0) {
-  SAMPO_VERIFY(p.gamma_exponent == 1.0, "the partitioned engine supports counts mode only (gamma_exponent = 1)");
-  SAMPO_VERIFY(p.method == Method::base || chain.reversible(), "SRRW and HDT need a reversible base chain");
-  const auto& g = chain.graph();
+    : comm_(comm),
+      own_graph_(std::make_unique<DistributedGraph>(DistributedGraph::from_global(chain.graph(), comm.size(),
+                                                                                  comm.rank()))),
+      g_(own_graph_.get()),
+      p_(p),
+      task_(task),
+      dim_(task ? task->dim() : 0) {
+  init();
+}
+
+PartitionedWalkers::PartitionedWalkers(const mpi::Communicator& comm, const DistributedGraph& graph, WalkParams p,
+                                       const TokenTask* task)
+    : comm_(comm), g_(&graph), p_(p), task_(task), dim_(task ? task->dim() : 0) {
+  SAMPO_VERIFY(graph.partition().parts() == comm.size(), "distributed graph built for another rank count");
+  init();
+}
+
+void PartitionedWalkers::init() {
+  SAMPO_VERIFY(p_.gamma_exponent == 1.0, "the partitioned engine supports counts mode only (gamma_exponent = 1)");
+  SAMPO_VERIFY(p_.method == Method::base || p_.chain != Chain::nbrw, "SRRW and HDT need a reversible base chain");
+  c_ = std::make_unique<LocalChain>(*g_, p_.chain, p_.laziness);
+  const auto& g = *g_;
   const auto N = static_cast<std::size_t>(g.vertices());
-  part_ = Partition::balanced(g, comm.size());
-  lo_ = part_.begin[static_cast<std::size_t>(comm.rank())];
-  hi_ = part_.begin[static_cast<std::size_t>(comm.rank()) + 1];
-  const auto lmu = chain.log_mu();
-  r0_.resize(N);
-  bool cached = p.method == Method::srrw && p.alpha_ramp == 0;
-  for (std::size_t j = 0; j < N; ++j) {
-    const double logr = std::log(1.0) - lmu[j];  // the expression of Walkers::rebuild for w = 1
-    r0_[j] = std::exp(-p.alpha * logr);
-    if (!(r0_[j] >= kernel::r_min && r0_[j] <= kernel::r_max)) cached = false;
+  part_ = g.partition();
+  lo_ = g.lo();
+  hi_ = g.hi();
+  ghosts_ = g.ghosts();
+  block_ = static_cast<std::size_t>(hi_ - lo_);
+  // Cached powers need every r_j of the pseudo-count in range, over the whole graph (as Walkers::rebuild).
+  auto r0 = [&](Vertex j) {
+    const double logr = std::log(1.0) - c_->log_mu(j);  // the expression of Walkers::rebuild for w = 1
+    return std::exp(-p_.alpha * logr);
+  };
+  std::int64_t in_range = 1;
+  r0_owned_.resize(block_);
+  for (std::size_t b = 0; b < block_; ++b) {
+    r0_owned_[b] = r0(lo_ + static_cast<Vertex>(b));
+    if (!(r0_owned_[b] >= kernel::r_min && r0_owned_[b] <= kernel::r_max)) in_range = 0;
   }
-  ghost_ranks_.resize(static_cast<std::size_t>(hi_ - lo_));
+  r0_ghost_.resize(ghosts_.size());
+  for (std::size_t q = 0; q < ghosts_.size(); ++q) r0_ghost_[q] = r0(ghosts_[q]);
+  const bool cached = p_.method == Method::srrw && p_.alpha_ramp == 0 && comm_.allreduce(in_range, mpi::Op::min) == 1;
+  ghost_ranks_.assign(block_, {});
   for (Vertex v = lo_; v < hi_; ++v) {
     auto& gr = ghost_ranks_[static_cast<std::size_t>(v - lo_)];
     for (Vertex u : g.neighbours(v)) {
       const int o = part_.owner(u);
-      if (o != comm.rank() && std::find(gr.begin(), gr.end(), o) == gr.end()) gr.push_back(o);
+      if (o != comm_.rank() && std::find(gr.begin(), gr.end(), o) == gr.end()) gr.push_back(o);
     }
     std::sort(gr.begin(), gr.end());
   }
-  for (Vertex v = lo_; v < hi_; ++v)
-    for (Vertex u : g.neighbours(v))
-      if (u < lo_ || u >= hi_) ghosts_.push_back(u);
-  std::sort(ghosts_.begin(), ghosts_.end());
-  ghosts_.erase(std::unique(ghosts_.begin(), ghosts_.end()), ghosts_.end());
-  block_ = static_cast<std::size_t>(hi_ - lo_);
-  const auto T = static_cast<std::size_t>(p.tokens);
+  if (p_.method == Method::srrw && p_.rejection_degree > 0) {
+    hub_slot_.assign(block_, -1);
+    for (std::size_t b = 0; b < block_; ++b)
+      if (g.degree(lo_ + static_cast<Vertex>(b)) >= p_.rejection_degree) hub_slot_[b] = static_cast<std::int32_t>(hubs_++);
+  }
+  hub0_ = comm_.exscan_sum(static_cast<std::int64_t>(hubs_));
+  hubs_total_ = comm_.allreduce(static_cast<std::int64_t>(hubs_), mpi::Op::sum);
+  const auto T = static_cast<std::size_t>(p_.tokens);
   reset_counts();
-  pending_ghosts_.resize(static_cast<std::size_t>(comm.size()));
+  pending_ghosts_.resize(static_cast<std::size_t>(comm_.size()));
   for (std::uint64_t k = 0; k < T; ++k) {
-    rng::Stream init(p.seed, rng::purpose_init, k);
+    rng::Stream init(p_.seed, rng::purpose_init, k);
     const auto v = static_cast<Vertex>(init.below(N));
-    if (part_.owner(v) != comm.rank()) continue;
-    Local t{k, v, -1, 0, rng::Stream(p.seed, rng::purpose_walk, k), cached, false, {}};
-    if (task) t.theta = task->initial();
+    if (part_.owner(v) != comm_.rank()) continue;
+    Local t{k, v, -1, 0, rng::Stream(p_.seed, rng::purpose_walk, k), cached, false, {}};
+    if (task_) t.theta = task_->initial();
     tokens_.push_back(std::move(t));
   }
 }
 
 void PartitionedWalkers::reset_counts() {
   const auto T = static_cast<std::size_t>(p_.tokens);
+  env_.assign(T * hubs_, std::numeric_limits<double>::quiet_NaN());
   owned_.resize(T * block_);
   ghost_.resize(T * ghosts_.size());
   for (std::size_t k = 0; k < T; ++k) {
-    for (std::size_t b = 0; b < block_; ++b) owned_[k * block_ + b] = {1.0, r0_[static_cast<std::size_t>(lo_) + b]};
-    for (std::size_t q = 0; q < ghosts_.size(); ++q)
-      ghost_[k * ghosts_.size() + q] = {1.0, r0_[static_cast<std::size_t>(ghosts_[q])]};
+    for (std::size_t b = 0; b < block_; ++b) owned_[k * block_ + b] = {1.0, r0_owned_[b]};
+    for (std::size_t q = 0; q < ghosts_.size(); ++q) ghost_[k * ghosts_.size() + q] = {1.0, r0_ghost_[q]};
   }
 }
 
@@ -92,7 +101,7 @@ void PartitionedWalkers::visit(Local& t, std::vector<std::vector<std::uint64_t>>
   Entry& e = owned(t.id, v);
   e.w += 1.0;
   if (p_.method != Method::base) {
-    const double logr = std::log(e.w) - c_->log_mu()[static_cast<std::size_t>(v)];
+    const double logr = std::log(e.w) - c_->log_mu(v);
     if (t.cached) {
       const double rv = std::exp(-p_.alpha * logr);
       if (rv >= kernel::r_min && rv <= kernel::r_max) e.r = rv;
@@ -126,9 +135,9 @@ void PartitionedWalkers::advance(std::int64_t steps) {
   target_ += steps;
   const int P = comm_.size();
   const int threads = omp_get_max_threads();
-  const std::size_t per = static_cast<std::size_t>(c_->graph().max_degree()) + 2 + static_cast<std::size_t>(dim_);
+  const std::size_t per = static_cast<std::size_t>(g_->max_degree()) + 2 + static_cast<std::size_t>(dim_);
   std::vector<double> scratch(per * static_cast<std::size_t>(threads));
-  const auto lmu = c_->log_mu();
+  const LocalChain& lc = *c_;
   for (;;) {
     // Local walking: each token until it leaves the block or reaches the target.
     std::vector<std::vector<std::vector<std::uint64_t>>> tok_out(
@@ -142,16 +151,19 @@ void PartitionedWalkers::advance(std::int64_t steps) {
       const auto th = static_cast<std::size_t>(omp_get_thread_num());
       Local& t = tokens_[static_cast<std::size_t>(k)];
       double* a = scratch.data() + per * th;
-      double* drift = a + c_->graph().max_degree() + 1;
+      double* drift = a + g_->max_degree() + 1;
       while (t.n < target_) {
         const std::uint64_t id = t.id;
-        auto logr = [&](Vertex j) { return std::log(lookup(id, j).w) - lmu[static_cast<std::size_t>(j)]; };
+        auto logr = [&](Vertex j) { return std::log(lookup(id, j).w) - lc.log_mu(j); };
         auto r = [&](Vertex j) { return lookup(id, j).r; };
         const double alpha = p_.alpha_ramp <= 0 ? p_.alpha
                                                 : p_.alpha * std::min(1.0, static_cast<double>(t.n + 1) /
                                                                                static_cast<double>(p_.alpha_ramp));
-        const Vertex next = kernel::next_vertex(*c_, p_.method, t.vertex, t.previous, t.cached, logr, r, alpha,
-                                                t.stream, a);
+        const std::int32_t hub = hub_slot_.empty() ? -1 : hub_slot_[static_cast<std::size_t>(t.vertex - lo_)];
+        const Vertex next =
+            hub >= 0 ? kernel::srrw_reject(lc, t.vertex, logr, r, t.cached, alpha, t.stream, a,
+                                           env_[id * hubs_ + static_cast<std::size_t>(hub)])
+                     : kernel::next_vertex(lc, p_.method, t.vertex, t.previous, t.cached, logr, r, alpha, t.stream, a);
         t.previous = next == t.vertex ? t.previous : t.vertex;
         t.vertex = next;
         const std::int64_t n = t.n++;
@@ -225,7 +237,7 @@ void PartitionedWalkers::advance(std::int64_t steps) {
 void PartitionedWalkers::export_to(Walkers& w) const {
   const int P = comm_.size();
   const auto T = static_cast<std::uint64_t>(p_.tokens);
-  const auto N = static_cast<std::size_t>(c_->graph().vertices());
+  const auto N = static_cast<std::size_t>(g_->vertices());
   auto shard = [&](std::uint64_t k) {  // rank holding token k in the token-sharded layout
     int r = static_cast<int>(k * static_cast<std::uint64_t>(P) / T);
     while (r + 1 < P && T * static_cast<std::uint64_t>(r + 1) / static_cast<std::uint64_t>(P) <= k) ++r;
@@ -243,8 +255,18 @@ void PartitionedWalkers::export_to(Walkers& w) const {
         out.insert(out.end(), {k, static_cast<std::uint64_t>(lo_) + b, std::bit_cast<std::uint64_t>(e.w)});
     }
   }
+  std::vector<std::vector<std::uint64_t>> esend(static_cast<std::size_t>(P));
+  for (std::uint64_t k = 0; k < T; ++k)
+    for (std::size_t h = 0; h < hubs_; ++h) {
+      const double e = env_[k * hubs_ + h];
+      if (e == e)
+        esend[static_cast<std::size_t>(shard(k))].insert(esend[static_cast<std::size_t>(shard(k))].end(),
+                                                         {k, static_cast<std::uint64_t>(hub0_) + h,
+                                                          std::bit_cast<std::uint64_t>(e)});
+    }
   const auto tin = comm_.alltoallv(tsend);
   const auto cin = comm_.alltoallv(csend);
+  const auto ein = comm_.alltoallv(esend);
   const std::uint64_t first = w.first();
   auto& toks = w.tokens();
   for (auto& t : toks) std::fill(t.w.begin(), t.w.end(), 1.0);
@@ -260,37 +282,44 @@ void PartitionedWalkers::export_to(Walkers& w) const {
   }
   for (std::size_t q = 0; q < cin.size(); q += 3)
     toks[cin[q] - first].w[cin[q + 1]] = std::bit_cast<double>(cin[q + 2]);
+  for (auto& t : toks) t.env.assign(static_cast<std::size_t>(hubs_total_), std::numeric_limits<double>::quiet_NaN());
+  for (std::size_t q = 0; q < ein.size(); q += 3)
+    toks[ein[q] - first].env[ein[q + 1]] = std::bit_cast<double>(ein[q + 2]);
   w.restore(target_);
 }
 
 void PartitionedWalkers::import_from(const Walkers& w) {
   const int me = comm_.rank();
-  const auto N = static_cast<std::size_t>(c_->graph().vertices());
+  const auto N = static_cast<std::size_t>(g_->vertices());
   target_ = w.step();
   // Every rank gets every token's state (restart only): scalars and dense counts, in token order.
-  std::vector<std::uint64_t> mine, dense;
+  std::vector<std::uint64_t> mine, dense, envs;
   for (const auto& t : w.tokens()) {
     Local l{t.id, t.vertex, t.previous, target_, t.stream, t.cached, false, t.theta};
     pack(l, mine);
     for (double x : t.w) dense.push_back(std::bit_cast<std::uint64_t>(x));
+    SAMPO_VERIFY(static_cast<std::int64_t>(t.env.size()) == hubs_total_, "import: envelope count differs");
+    for (double x : t.env) envs.push_back(std::bit_cast<std::uint64_t>(x));
   }
   const auto all = comm_.allgatherv<std::uint64_t>(mine);
   const auto counts = comm_.allgatherv<std::uint64_t>(dense);
+  const auto all_env = comm_.allgatherv<std::uint64_t>(envs);
   tokens_.clear();
   reset_counts();
-  const auto lmu = c_->log_mu();
   for (std::size_t k = 0; k < static_cast<std::size_t>(p_.tokens); ++k) {
     Local l = unpack(all.data() + k * record_words());
     const std::uint64_t* wk = counts.data() + k * N;
     auto entry = [&](Vertex j) {
       const double wj = std::bit_cast<double>(wk[j]);
-      const double r = std::exp(-p_.alpha * (std::log(wj) - lmu[static_cast<std::size_t>(j)]));
+      const double r = std::exp(-p_.alpha * (std::log(wj) - c_->log_mu(j)));
       return Entry{wj, r};
     };
     for (Vertex v = lo_; v < hi_; ++v)
       if (std::bit_cast<double>(wk[v]) != 1.0) owned(k, v) = entry(v);
     for (Vertex u : ghosts_)
       if (std::bit_cast<double>(wk[u]) != 1.0) ghost(k, u) = entry(u);
+    for (std::size_t h = 0; h < hubs_; ++h)
+      env_[k * hubs_ + h] = std::bit_cast<double>(all_env[k * static_cast<std::size_t>(hubs_total_) + static_cast<std::size_t>(hub0_) + h]);
     if (part_.owner(l.vertex) == me) tokens_.push_back(std::move(l));
   }
   for (auto& b : pending_ghosts_) b.clear();

@@ -9,23 +9,18 @@
 // refreshed from the owners in the same superstep exchange (an owner sends (token, vertex, count) to every rank
 // ghosting the vertex). A token can only reach a rank after the exchange that carries those updates, so every
 // kernel evaluation sees exact counts, and paths are bitwise those of the replicated engine (Walkers).
-// The read-only graph is still replicated; counts mode only (walk.gamma_exponent = 1).
+// The engine reads only its block of a DistributedGraph (rows of owned vertices, degrees of ghosts) through a
+// LocalChain; counts mode only (walk.gamma_exponent = 1).
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "core/mpi/communicator.hpp"
+#include "walks/distributed.hpp"
 #include "walks/walkers.hpp"
 
 namespace sampo::walks {
-
-struct Partition {
-  std::vector<Vertex> begin;  // P + 1 block boundaries
-  // Balances Σ_{i in block} (1 + d_i) across `parts` blocks.
-  static Partition balanced(const Graph& g, int parts);
-  [[nodiscard]] int owner(Vertex v) const noexcept;
-  [[nodiscard]] int parts() const noexcept { return static_cast<int>(begin.size()) - 1; }
-};
 
 class PartitionedWalkers {
  public:
@@ -36,8 +31,12 @@ class PartitionedWalkers {
     std::uint64_t bytes_sent = 0;
   };
 
-  // Collective. Tokens start where Walkers puts them (same streams, same start vertices).
+  // Collective. Tokens start where Walkers puts them (same streams, same start vertices). This one cuts the
+  // engine's DistributedGraph out of the chain's replicated graph (DistributedGraph::from_global).
   PartitionedWalkers(const mpi::Communicator& comm, const BaseChain& chain, WalkParams p,
+                     const TokenTask* task = nullptr);
+  // Collective. On a distributed graph (kept by the caller, built with the same rank count as comm).
+  PartitionedWalkers(const mpi::Communicator& comm, const DistributedGraph& graph, WalkParams p,
                      const TokenTask* task = nullptr);
 
   // Collective: every token advances `steps` steps (supersteps until all are done and no update is in flight).
@@ -47,6 +46,7 @@ class PartitionedWalkers {
   [[nodiscard]] const Stats& stats() const noexcept { return stats_; }
   [[nodiscard]] const Partition& partition() const noexcept { return part_; }
   [[nodiscard]] std::size_t local_tokens() const noexcept { return tokens_.size(); }
+  [[nodiscard]] const DistributedGraph& graph() const noexcept { return *g_; }
 
   // Collective: writes the dense token-sharded state into `w` (a Walkers holding tokens [T r/P, T(r+1)/P) on this
   // rank, as built by the driver) for estimators and checkpoints.
@@ -68,6 +68,7 @@ class PartitionedWalkers {
     bool pending;  // the visit of `vertex` is still to be counted (it arrived from another rank)
     std::vector<double> theta;
   };
+  void init();
   void visit(Local& t, std::vector<std::vector<std::uint64_t>>& ghost_out);
   [[nodiscard]] const Entry& lookup(std::uint64_t id, Vertex j) const noexcept {
     if (j >= lo_ && j < hi_) return owned_[id * block_ + static_cast<std::size_t>(j - lo_)];
@@ -87,19 +88,27 @@ class PartitionedWalkers {
   [[nodiscard]] std::size_t record_words() const noexcept { return 8 + static_cast<std::size_t>(dim_); }
 
   mpi::Communicator comm_;
-  const BaseChain* c_;
+  std::unique_ptr<DistributedGraph> own_graph_;  // when built from a replicated graph
+  const DistributedGraph* g_;
+  std::unique_ptr<LocalChain> c_;
   WalkParams p_;
   const TokenTask* task_;
   int dim_ = 0;
   Partition part_;
   Vertex lo_ = 0, hi_ = 0;
-  std::vector<double> r0_;                                   // (1/μ_j)^(−α): powers of the pseudo-count
+  std::vector<double> r0_owned_, r0_ghost_;                  // (1/μ_j)^(−α): powers of the pseudo-count
   std::vector<std::vector<int>> ghost_ranks_;                // per owned vertex: ranks ghosting it
   std::size_t block_ = 0;                                    // hi − lo
   std::vector<Vertex> ghosts_;                               // sorted non-owned neighbours of the block
   std::vector<Entry> owned_;                                 // tokens × block: counts (and powers) at the owner
   std::vector<Entry> ghost_;                                 // tokens × ghosts: copies from the owners
   std::vector<Local> tokens_;
+  // Rejection envelopes (kernels.hpp) of owned high-degree vertices: slot per owned vertex (−1: scan), tokens ×
+  // owned hubs; the global slot of local hub h is hub0_ + h (the numbering of rejection_slots).
+  std::vector<std::int32_t> hub_slot_;
+  std::size_t hubs_ = 0;
+  std::int64_t hub0_ = 0, hubs_total_ = 0;
+  std::vector<double> env_;
   std::vector<std::vector<std::uint64_t>> pending_ghosts_;   // per destination rank, for the next exchange
   std::int64_t target_ = 0;
   Stats stats_;

@@ -10,6 +10,7 @@
 #include "core/io/hdf5.hpp"
 #include "walks/estimators.hpp"
 #include "walks/optimise.hpp"
+#include "walks/distributed.hpp"
 #include "walks/partition.hpp"
 #include "walks/oracle.hpp"
 
@@ -48,6 +49,9 @@ config::Schema Params::schema() {
   s.integer("walk.snapshot_every", 0, "store the token-averaged empirical measure x_n every this many steps (a "
             "multiple of walk.output_every; 0: at the end only)", 0, 1e15);
   s.integer("walk.chunk_steps", 10000, "steps between checks for checkpoints and signals", 1, 1e12);
+  s.integer("walk.rejection_degree", 256, "srrw: at vertices of at least this degree draw by rejection from the base "
+            "chain with per-(token, vertex) envelopes (the same law, O(1) expected cost when accepted; other paths than "
+            "the exact O(degree) scan); 0: always the exact scan", 0, 1e12);
   s.integer("walk.trajectory_tokens", 0, "record the vertex of the first K tokens at every output time", 0, 1e6);
 
   s.string("walk.partition", "replicated", "replicated: tokens sharded by id, every rank holds all their counts; "
@@ -70,6 +74,10 @@ config::Schema Params::schema() {
   s.real("sa.l2", 0.01, "logistic: L2 regularisation lambda", 0.0, 1e6);
   s.real("sa.beta_exponent", 0.7, "beta_n = beta_scale (n+1)^-b, b in (0.5, 1]", 0.5, 1.0);
   s.real("sa.beta_scale", 1.0, "beta_n prefactor", 1e-12, 1e6);
+  s.string("sa.theta_solver", "nls", "PETSc TAO type for theta* = argmin sum_i mu_i f_i (options prefix theta_, "
+           "e.g. -- -theta_tao_monitor)", {"nls", "ntr", "lmvm", "blmvm", "cg"});
+  s.real("sa.theta_gatol", 1e-12, "theta*: stop when |grad F| <= this (an error if TAO stops above it)", 1e-16, 1e-4);
+  s.integer("sa.theta_max_iterations", 500, "theta*: TAO iteration limit", 1, 1e6);
   return s;
 }
 
@@ -104,6 +112,7 @@ Params Params::from(const config::Config& c) {
   w.laziness = c.get_real("walk.laziness");
   w.gamma_exponent = c.get_real("walk.gamma_exponent");
   w.tokens = c.get_int("walk.tokens");
+  w.rejection_degree = c.get_int("walk.rejection_degree");
   w.seed = static_cast<std::uint64_t>(c.get_int("run.seed"));
   w.beta_exponent = c.get_real("sa.beta_exponent");
   w.beta_scale = c.get_real("sa.beta_scale");
@@ -125,6 +134,9 @@ Params Params::from(const config::Config& c) {
   p.sa_dim = c.get_int("sa.dim");
   p.sa_samples = c.get_int("sa.samples");
   p.sa_l2 = c.get_real("sa.l2");
+  p.theta_solver = c.get_string("sa.theta_solver");
+  p.theta_gatol = c.get_real("sa.theta_gatol");
+  p.theta_max_iterations = c.get_int("sa.theta_max_iterations");
 
   // Cross-key checks: identical on every rank (the config is), so the ConfigError is collective.
   if (g.kind == "ws" && (g.degree % 2 != 0 || g.degree >= g.vertices))
@@ -200,6 +212,65 @@ Graph build_graph(const mpi::Communicator& comm, const GraphParams& p, std::uint
   return g;
 }
 
+DistributedGraph build_distributed_graph(const mpi::Communicator& comm, const GraphParams& p, std::uint64_t seed,
+                                         log::Logger* log) {
+  const int P = comm.size(), r = comm.rank();
+  EdgeList share;
+  if (p.kind == "file") {
+    mpi::all_or_throw(comm, [&] { share = read_edge_list(p.file, r, P); });
+  } else if (p.kind == "hdf5") {
+    std::vector<std::int64_t> flat;
+    mpi::all_or_throw(comm, [&] {
+      try {
+        auto f = io::File::open(comm, p.file);
+        const auto sh = f.root().shape(p.dataset);
+        if (sh.size() != 2 || sh[1] != 2)
+          throw InputError(p.file + ":" + p.dataset + " must be an M x 2 array of vertex ids (graph.dataset)");
+        const auto M = sh[0], P64 = static_cast<std::uint64_t>(P), r64 = static_cast<std::uint64_t>(r);
+        flat = f.root().read_part<std::int64_t>(p.dataset, M * r64 / P64, M * (r64 + 1) / P64 - M * r64 / P64);
+        if (M == 0) throw InputError(p.file + ":" + p.dataset + ": no edges");
+      } catch (const IoError& e) {
+        throw InputError(std::string(e.what()) + " (check graph.file and graph.dataset)");
+      }
+    });
+    mpi::all_or_throw(comm, [&] {
+      if (!flat.empty()) share = edges_from_array(flat, p.file + ":" + p.dataset);
+    });
+  } else {
+    const GeneratorSpec spec{p.kind, p.vertices, p.side, static_cast<int>(p.degree), static_cast<int>(p.attach),
+                             static_cast<int>(p.scale), static_cast<int>(p.edge_factor), p.rewire};
+    mpi::all_or_throw(comm, [&] { share = generate_share(spec, seed, r, P); });
+  }
+  PreprocessStats st;
+  DistributedGraph g = distribute(comm, std::move(share), p.largest_component, p.relabel, seed, &st);
+  mpi::all_or_throw(comm, [&] {
+    if (g.vertices() < 2) throw InputError("graph has fewer than 2 vertices after preprocessing");
+    if (!p.largest_component)
+      for (Vertex v = g.lo(); v < g.hi(); ++v)
+        if (g.degree(v) == 0)
+          throw InputError("vertex " + std::to_string(v) + " is isolated: set graph.largest_component = true");
+  });
+  const auto bytes = comm.allgather(static_cast<std::int64_t>(g.bytes()));
+  if (log)
+    log->info("graph " + p.kind + " (distributed over " + std::to_string(P) + " ranks): " +
+              std::to_string(st.input_vertices) + " vertices, " + std::to_string(st.input_edges) + " input edges (" +
+              std::to_string(st.self_loops) + " self-loops, " + std::to_string(st.duplicates) +
+              " duplicate copies dropped) -> " + std::to_string(g.vertices()) + " vertices, " +
+              std::to_string(g.edges()) + " edges, max degree " + std::to_string(g.global_max_degree()) +
+              "; rows and ghosts " + std::to_string(*std::max_element(bytes.begin(), bytes.end())) +
+              " bytes on the largest rank");
+  return g;
+}
+
+Graph degrees_view(const mpi::Communicator& comm, const DistributedGraph& g) {
+  std::vector<std::int64_t> mine;
+  for (Vertex v = g.lo(); v < g.hi(); ++v) mine.push_back(g.degree(v));
+  const auto deg = comm.allgatherv<std::int64_t>(mine);  // blocks are contiguous and in rank order
+  std::vector<std::int64_t> off(deg.size() + 1, 0);
+  for (std::size_t i = 0; i < deg.size(); ++i) off[i + 1] = off[i] + deg[i];
+  return Graph::degrees_only(std::move(off));
+}
+
 namespace {
 
 // Everything recorded at output times, replicated on every rank (and in checkpoints).
@@ -259,11 +330,19 @@ int run(app::Context& ctx) {
     if (g.kind == "complete") per_vertex = V;
     if (g.kind == "cycle") per_vertex = 2;
     const double tokens_here = std::ceil(static_cast<double>(p.walk.tokens) / comm.size());
-    app::require_memory(ctx, V * (8.0 + 96.0 * per_vertex) + tokens_here * V * 8.0,
+    // walk.partition = vertex: the rows are distributed (edge shares and rows: the same per edge, over P ranks)
+    // and O(V) arrays (degrees, relabelling permutation, the degrees-only view) stay on every rank.
+    const double graph_bytes = p.partitioned ? V * (8.0 + 96.0 * per_vertex) / comm.size() + 32.0 * V
+                                             : V * (8.0 + 96.0 * per_vertex);
+    app::require_memory(ctx, graph_bytes + tokens_here * V * 8.0,
                         "graph (" + g.kind + ", " + std::to_string(static_cast<long long>(V)) + " vertices) with walk.tokens = " +
                             std::to_string(p.walk.tokens));
   }
-  const Graph graph = build_graph(comm, p.graph, seed, &ctx.log);
+  // Vertex-partitioned engine: the rows are distributed (each rank its block plus ghost degrees); estimators and
+  // output use a degrees-only view. Replicated: the whole graph on every rank.
+  std::unique_ptr<DistributedGraph> dgraph;
+  if (p.partitioned) dgraph = std::make_unique<DistributedGraph>(build_distributed_graph(comm, p.graph, seed, &ctx.log));
+  const Graph graph = dgraph ? degrees_view(comm, *dgraph) : build_graph(comm, p.graph, seed, &ctx.log);
   if (p.graph.kind == "torus" && p.graph.side % 2 == 0 && p.walk.laziness == 0.0 && p.walk.chain == Chain::srw)
     ctx.log.warn("an even torus is bipartite: the simple random walk is periodic (use an odd graph.side or "
                  "walk.laziness > 0)");
@@ -275,15 +354,25 @@ int run(app::Context& ctx) {
   }
   const std::size_t nf = functions.size();
 
+  // PETSc (TAO for theta*, KSP for the oracle), started once on the run's communicator when first needed.
+  std::unique_ptr<PetscSession> petsc;
+  auto petsc_session = [&] {
+    if (!petsc) petsc = std::make_unique<PetscSession>(comm, ctx.extra_args);
+  };
   std::unique_ptr<Objective> objective;
   std::vector<double> theta_star;
+  ThetaStar theta_info;
   if (p.sa) {
     objective = std::make_unique<Objective>(graph.vertices(), loss_from(p.loss), static_cast<int>(p.sa_dim),
                                             static_cast<int>(p.sa_samples), p.sa_l2, seed);
-    int its = 0;
-    theta_star = objective->solve(chain.mu_norm(), &its);
-    ctx.log.info("SA-SRRW: theta* by Newton in " + std::to_string(its) + " iterations, F(theta*) = " +
-                 std::to_string(objective->total_loss(chain.mu_norm(), theta_star)));
+    petsc_session();
+    const auto star = solve_tao(*petsc, *objective, chain.mu_norm(),
+                                TaoOptions{p.theta_solver, p.theta_gatol, p.theta_max_iterations});
+    theta_star = star.theta;
+    theta_info = star;
+    ctx.log.info("SA-SRRW: theta* by TAO " + star.type + " in " + std::to_string(star.iterations) +
+                 " iterations (" + star.reason + "), F(theta*) = " + std::to_string(star.value) + ", |grad F| = " +
+                 std::to_string(star.gradient_norm));
   }
 
   // Oracle: σ² for α = 0 (base chain) and the run's α, per function.
@@ -292,10 +381,18 @@ int run(app::Context& ctx) {
   bool have_oracle = false;
   if (p.oracle && chain.reversible() && graph.vertices() <= p.oracle_max_vertices) {
     if (p.walk.alpha > 0.0 && p.walk.method == Method::srrw) oracle_alphas.push_back(p.walk.alpha);
-    PetscSession petsc(comm, ctx.extra_args);
+    petsc_session();
     OracleOptions oo{p.oracle_rtol, p.oracle_max_iterations};
+    // The oracle needs the rows: with a distributed graph, the (small: oracle.max_vertices) global graph once.
+    std::unique_ptr<Graph> rows;
+    std::unique_ptr<BaseChain> rows_chain;
+    if (!graph.has_rows()) {
+      rows = std::make_unique<Graph>(build_graph(comm, p.graph, seed, nullptr));
+      rows_chain = std::make_unique<BaseChain>(*rows, p.walk.chain, p.walk.laziness);
+    }
+    const BaseChain& ochain = rows_chain ? *rows_chain : chain;
     for (const auto& f : functions) {
-      const auto r = oracle_sigma2(petsc, chain, f.values, oracle_alphas, oo);
+      const auto r = oracle_sigma2(*petsc, ochain, f.values, oracle_alphas, oo);
       oracle_sigma.insert(oracle_sigma.end(), r.sigma2.begin(), r.sigma2.end());
     }
     for (std::size_t q = 0; q < nf; ++q) {
@@ -321,7 +418,7 @@ int run(app::Context& ctx) {
   const std::size_t dim = objective ? static_cast<std::size_t>(objective->dim()) : 0;
   // Vertex-partitioned engine: `walkers` is then the token-sharded view used by estimators and checkpoints.
   std::unique_ptr<PartitionedWalkers> engine;
-  if (p.partitioned) engine = std::make_unique<PartitionedWalkers>(comm, chain, p.walk, objective.get());
+  if (p.partitioned) engine = std::make_unique<PartitionedWalkers>(comm, *dgraph, p.walk, objective.get());
 
   checkpoint::Manager ckpt(comm, checkpoint::Params::from(ctx.config, ctx.output_dir), "walks", schema_version);
   History hist;
@@ -339,6 +436,7 @@ int run(app::Context& ctx) {
                               std::to_string(T) + " and a graph of " + std::to_string(N) +
                               " vertices (restart with the same deck)");
       if (r.attr_int("graph_edges") != graph.edges() || r.attr_string("method") != to_string(p.walk.method) ||
+          r.attr_int("rejection_vertices") != walkers.rejection_vertices() ||
           r.attr_string("chain") != to_string(p.walk.chain) || r.attr_int("sa_dim") != static_cast<std::int64_t>(dim))
         throw CheckpointError("checkpoint " + found.path + " was written with a different graph, chain, method or "
                               "SA setting (restart with the same deck)");
@@ -351,8 +449,10 @@ int run(app::Context& ctx) {
     const auto scale = r.read_part<double>("scale", first, count);
     const auto cached = r.read_part<std::int64_t>("cached", first, count);
     const auto w = r.read_part<double>("w", first, count);
-    std::vector<double> theta;
+    std::vector<double> theta, env;
     if (dim > 0) theta = r.read_part<double>("theta", first, count);
+    const auto H = static_cast<std::size_t>(walkers.rejection_vertices());
+    if (H > 0) env = r.read_part<double>("envelope", first, count);
     auto& toks = walkers.tokens();
     for (std::size_t k = 0; k < count; ++k) {
       toks[k].vertex = vertex[k];
@@ -362,6 +462,7 @@ int run(app::Context& ctx) {
       toks[k].cached = cached[k] != 0;
       std::copy_n(w.begin() + static_cast<std::ptrdiff_t>(k * N), N, toks[k].w.begin());
       if (dim > 0) std::copy_n(theta.begin() + static_cast<std::ptrdiff_t>(k * dim), dim, toks[k].theta.begin());
+      if (H > 0) std::copy_n(env.begin() + static_cast<std::ptrdiff_t>(k * H), H, toks[k].env.begin());
     }
     walkers.restore(step);
     if (engine) engine->import_from(walkers);
@@ -375,8 +476,9 @@ int run(app::Context& ctx) {
       const auto& toks = walkers.tokens();
       std::vector<std::int64_t> vertex, previous, cached;
       std::vector<std::uint64_t> block, used;
-      std::vector<double> scale, w, theta;
+      std::vector<double> scale, w, theta, env;
       for (const auto& t : toks) {
+        env.insert(env.end(), t.env.begin(), t.env.end());
         vertex.push_back(t.vertex);
         previous.push_back(t.previous);
         cached.push_back(t.cached ? 1 : 0);
@@ -390,6 +492,7 @@ int run(app::Context& ctx) {
       g.set_attr("method", to_string(p.walk.method));
       g.set_attr("chain", to_string(p.walk.chain));
       g.set_attr("sa_dim", static_cast<std::int64_t>(dim));
+      g.set_attr("rejection_vertices", walkers.rejection_vertices());
       g.write_distributed<std::int64_t>("vertex", vertex, o);
       g.write_distributed<std::int64_t>("previous", previous, o);
       g.write_distributed<std::int64_t>("cached", cached, o);
@@ -398,6 +501,8 @@ int run(app::Context& ctx) {
       g.write_distributed<double>("scale", scale, o);
       g.write_rows<double>("w", w, N, o);
       if (dim > 0) g.write_rows<double>("theta", theta, dim, o);
+      if (walkers.rejection_vertices() > 0)
+        g.write_rows<double>("envelope", env, static_cast<std::size_t>(walkers.rejection_vertices()), o);
       write_history(g.create_group("history"), hist, nf, N, K, o);
     });
   };
@@ -475,6 +580,11 @@ int run(app::Context& ctx) {
       g.set_attr("vertices", static_cast<std::int64_t>(graph.vertices()));
       g.set_attr("edges", static_cast<std::int64_t>(graph.edges()));
       g.set_attr("max_degree", static_cast<std::int64_t>(graph.max_degree()));
+      g.set_attr("partition", p.partitioned ? "vertex" : "replicated");
+      if (dgraph) {
+        const auto bytes = comm.allgather(static_cast<std::int64_t>(dgraph->bytes()));
+        g.set_attr("rows_bytes_max_rank", *std::max_element(bytes.begin(), bytes.end()));
+      }
       std::vector<std::int64_t> deg(N);
       for (std::size_t i = 0; i < N; ++i) deg[i] = graph.degree(static_cast<Vertex>(i));
       g.write_replicated<std::int64_t>("degree", deg, {}, desc("1", "vertex degrees after preprocessing"));
@@ -520,10 +630,17 @@ int run(app::Context& ctx) {
       if (dim > 0) {
         g.write_rows<double>("theta", theta, dim, desc("1", "final SA-SRRW parameter of each token"));
         g.write_replicated<double>("theta_star", theta_star, {}, desc("1", "minimiser of sum_i mu_i f_i"));
+        g.set_attr("theta_star_solver", "PETSc TAO " + theta_info.type);
+        g.set_attr("theta_star_gradient_norm", theta_info.gradient_norm);
+        g.set_attr("theta_star_iterations", static_cast<std::int64_t>(theta_info.iterations));
       }
     }
     const double steps_done = static_cast<double>(step - step0) * static_cast<double>(T);
     r.set_attr("steps_per_second", seconds > 0 ? steps_done / seconds : 0.0);
+    r.set_attr("srrw_sampler", walkers.rejection_vertices() > 0
+                                   ? "rejection at degree >= " + std::to_string(p.walk.rejection_degree) + ", scan below"
+                                   : std::string("exact scan"));
+    r.set_attr("rejection_vertices", walkers.rejection_vertices());
     if (engine) {
       const auto bytes = comm.allreduce(static_cast<double>(engine->stats().bytes_sent), mpi::Op::sum);
       const auto migr = comm.allreduce(static_cast<double>(engine->stats().migrations), mpi::Op::sum);

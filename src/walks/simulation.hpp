@@ -1,13 +1,15 @@
 #pragma once
 // The `walks` workload: many random-walk tokens on a replicated graph (tokens sharded over ranks, OpenMP over
-// tokens inside a rank), estimators against the exact μ, the PETSc variance oracle, optional SA-SRRW, HDF5 output
-// and bitwise checkpoint/restart. Deck keys: Params::schema(); output schema: docs/walks.md.
+// tokens inside a rank) or on a distributed graph (walk.partition = vertex: tokens migrate to the owners of their
+// vertices), estimators against the exact μ, the PETSc variance oracle, optional SA-SRRW with θ* by PETSc TAO, HDF5
+// output and bitwise checkpoint/restart. Deck keys: Params::schema(); output schema: docs/walks.md.
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "core/app/driver.hpp"
 #include "core/config/config.hpp"
+#include "walks/distributed.hpp"
 #include "walks/graph.hpp"
 #include "walks/walkers.hpp"
 
@@ -51,6 +53,9 @@ struct Params {
   std::int64_t sa_dim = 5;
   std::int64_t sa_samples = 10;
   double sa_l2 = 0.01;
+  std::string theta_solver = "nls";
+  double theta_gatol = 1e-12;
+  std::int64_t theta_max_iterations = 500;
 
   static config::Schema schema();
   // Reads and cross-checks the deck (throws ConfigError naming key, value, allowed values and the fix).
@@ -59,6 +64,13 @@ struct Params {
 
 // Collective: builds the (replicated) graph the deck describes; every rank gets the same graph.
 Graph build_graph(const mpi::Communicator& comm, const GraphParams& p, std::uint64_t seed, log::Logger* log);
+
+// Collective: the same graph distributed over comm's ranks (walk.partition = vertex): each rank generates or reads
+// only its share of the edges (Barabasi-Albert: the whole list, transiently), then distribute().
+DistributedGraph build_distributed_graph(const mpi::Communicator& comm, const GraphParams& p, std::uint64_t seed,
+                                         log::Logger* log);
+// Collective: the degrees of every vertex (O(|V|) on every rank) as a Graph without rows.
+Graph degrees_view(const mpi::Communicator& comm, const DistributedGraph& g);
 
 // Runs the workload (collective). Returns the exit code.
 int run(app::Context& ctx);

@@ -3,6 +3,7 @@
 #include <omp.h>
 
 #include <cmath>
+#include <limits>
 
 #include "core/error/error.hpp"
 #include "walks/kernels.hpp"
@@ -47,7 +48,9 @@ BaseChain::BaseChain(const Graph& g, Chain chain, double laziness)
   for (std::size_t i = 0; i < n; ++i) {
     const auto v = static_cast<Vertex>(i);
     double ps = laziness;
-    if (chain == Chain::mhrw) {
+    if (chain == Chain::mhrw && !g.has_rows()) {
+      ps = std::numeric_limits<double>::quiet_NaN();  // needs the rows: only estimators use a degrees-only chain
+    } else if (chain == Chain::mhrw) {
       // MH rejection mass: 1 − Σ_j min(1/d_i, 1/d_j), accumulated as Σ_j (1/d_i − min(..)) to stay exact for
       // regular neighbourhoods.
       double rej = 0.0;
@@ -86,8 +89,22 @@ Vertex srrw_draw_cached(const BaseChain& c, Vertex i, const double* r, rng::Stre
 using kernel::r_max;
 using kernel::r_min;
 
+std::vector<std::int32_t> rejection_slots(const Graph& g, const WalkParams& p, std::int64_t* count) {
+  std::vector<std::int32_t> slot;
+  std::int64_t h = 0;
+  if (p.method == Method::srrw && p.rejection_degree > 0) {
+    slot.assign(static_cast<std::size_t>(g.vertices()), -1);
+    for (Vertex v = 0; v < g.vertices(); ++v)
+      if (g.degree(v) >= p.rejection_degree) slot[static_cast<std::size_t>(v)] = static_cast<std::int32_t>(h++);
+    if (h == 0) slot.clear();
+  }
+  if (count) *count = h;
+  return slot;
+}
+
 Walkers::Walkers(const BaseChain& chain, WalkParams p, std::uint64_t first, std::uint64_t count, const TokenTask* task)
     : c_(&chain), p_(p), first_(first), task_(task) {
+  slot_ = rejection_slots(chain.graph(), p, &hubs_);
   SAMPO_VERIFY(p.method == Method::base || chain.reversible(),
                "SRRW and HDT need a reversible base chain (srw or mhrw)");
   const auto& g = chain.graph();
@@ -104,6 +121,7 @@ Walkers::Walkers(const BaseChain& chain, WalkParams p, std::uint64_t first, std:
     t.cached = cache_allowed();
     t.scale = 1.0 / static_cast<double>(n);
     if (task) t.theta = task->initial();
+    t.env.assign(static_cast<std::size_t>(hubs_), std::numeric_limits<double>::quiet_NaN());
   }
   restore(0);
 }
@@ -146,6 +164,8 @@ void Walkers::visit(Token& t, Vertex v, std::int64_t n) const noexcept {
     if (t.scale < min_scale) {
       for (auto& wj : t.w) wj *= t.scale;
       t.scale = 1.0;
+      // Every ratio x_j/μ_j just shrank: the rejection envelopes are no longer upper bounds.
+      std::fill(t.env.begin(), t.env.end(), std::numeric_limits<double>::quiet_NaN());
       if (!t.logr.empty()) rebuild(t);
       return;
     }
@@ -170,9 +190,14 @@ void Walkers::advance_token(Token& t, std::int64_t n0, std::int64_t steps, doubl
   for (std::int64_t n = n0; n < n0 + steps; ++n) {
     const double* lr = t.logr.data();
     const double* rr = t.r.data();
-    const Vertex next = kernel::next_vertex(
-        *c_, p_.method, t.vertex, t.previous, t.cached, [lr](Vertex j) { return lr[j]; },
-        [rr](Vertex j) { return rr[j]; }, alpha_at(n), t.stream, scratch);
+    auto logr = [lr](Vertex j) { return lr[j]; };
+    auto r = [rr](Vertex j) { return rr[j]; };
+    const std::int32_t hub = slot_.empty() ? -1 : slot_[static_cast<std::size_t>(t.vertex)];
+    const Vertex next =
+        hub >= 0 ? kernel::srrw_reject(*c_, t.vertex, logr, r, t.cached, alpha_at(n), t.stream, scratch,
+                                       t.env[static_cast<std::size_t>(hub)])
+                 : kernel::next_vertex(*c_, p_.method, t.vertex, t.previous, t.cached, logr, r, alpha_at(n),
+                                       t.stream, scratch);
     t.previous = next == t.vertex ? t.previous : t.vertex;
     t.vertex = next;
     visit(t, next, n);

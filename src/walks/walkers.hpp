@@ -71,7 +71,14 @@ struct WalkParams {
   double beta_scale = 1.0;
   std::int64_t tokens = 1;
   std::uint64_t seed = 1;
+  // SRRW at vertices of degree >= rejection_degree: rejection sampling from P(i,·) with per-(token, vertex)
+  // envelopes (kernels.hpp); 0: the exact O(d_i) scan everywhere. The same law; other paths than the scan.
+  std::int64_t rejection_degree = 0;
 };
+
+// Vertices that use the rejection sampler (degree >= p.rejection_degree, SRRW only), numbered in vertex order:
+// slot[v] (−1 for others) and their count. Empty when rejection is off.
+std::vector<std::int32_t> rejection_slots(const Graph& g, const WalkParams& p, std::int64_t* count);
 
 // What a token does at each visit besides walking (SA-SRRW): θ ← θ + β H(θ, X).
 class TokenTask {
@@ -97,6 +104,8 @@ struct Token {
   bool cached = false;
   std::vector<double> r;
   std::vector<double> theta;  // SA-SRRW parameter (empty without a task)
+  // Rejection envelopes lm per high-degree vertex (rejection_slots; NaN: scan next time). Restart state.
+  std::vector<double> env;
 
   [[nodiscard]] double x(Vertex i) const noexcept { return w[static_cast<std::size_t>(i)] * scale; }
 };
@@ -125,6 +134,7 @@ class Walkers {
   [[nodiscard]] const BaseChain& chain() const noexcept { return *c_; }
   [[nodiscard]] double alpha_at(std::int64_t n) const noexcept;
   [[nodiscard]] bool counts_mode() const noexcept { return p_.gamma_exponent == 1.0; }
+  [[nodiscard]] std::int64_t rejection_vertices() const noexcept { return hubs_; }
 
   // Restart: sets the step and rebuilds caches (logr, and r for tokens with `cached` set) from each token's w.
   void restore(std::int64_t step);
@@ -143,6 +153,8 @@ class Walkers {
   const TokenTask* task_;
   std::vector<Token> tokens_;
   std::int64_t step_ = 0;
+  std::vector<std::int32_t> slot_;  // rejection_slots
+  std::int64_t hubs_ = 0;
 };
 
 }  // namespace sampo::walks

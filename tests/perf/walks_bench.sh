@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Walk throughput: steps per second per core of sampo-walks for SRW, MHRW, NBRW, SRRW (alpha 0, 1, 5) and HDT on a
 # Graph500 Kronecker graph and on Watts-Strogatz / Barabasi-Albert graphs, then weak scaling 1 -> 2 ranks.
-# Not a test: prints a table. Usage:
+# Then the SRRW sampler at Graph500 hubs (exact O(d) scan vs rejection sampling) at scales SCALE..SCALE+2, and the
+# distributed graph's bytes per rank at P = 1, 2, 4. Not a test: prints tables. Usage:
 #   tests/perf/walks_bench.sh [BUILD_DIR] [KRONECKER_SCALE] [STEPS]
+#   WALKS_BENCH_ONLY=rejection|memory tests/perf/walks_bench.sh ...   (one section only)
 # Defaults: build-walks, scale 16, 200000 steps per token, 8 tokens per rank, 1 OpenMP thread per rank.
 # Replicated engine: tokens sharded by id, so the walk itself exchanges no bytes per step (0 B/step); the only
 # communication is the estimator gather at output times. The vertex-partitioned engine (walk.partition = vertex)
@@ -41,6 +43,8 @@ walks=("SRW walk.chain=srw walk.method=base"
        "SRRW(a=5) walk.chain=srw walk.method=srrw walk.alpha=5"
        "MH-SRRW(a=5) walk.chain=mhrw walk.method=srrw walk.alpha=5"
        "HDT(a=5) walk.chain=srw walk.method=hdt walk.alpha=5")
+ONLY=${WALKS_BENCH_ONLY:-}
+if [ -z "$ONLY" ]; then
 printf '%-16s' "steps/s/core"
 for w in "${walks[@]}"; do printf '%14s' "${w%% *}"; done
 printf '\n'
@@ -74,3 +78,37 @@ for g in "ws(N=1e5,k=10) graph.kind=ws graph.vertices=100000 graph.degree=10 gra
     printf '  %-16s %d rank(s): %10.3g steps/s/core, %8.3g migrations/step, %8.3g bytes/step\n' "${g%% *}" "$np" "$r" "$mig" "$bytes"
   done
 done
+fi
+
+if [ -z "$ONLY" ] || [ "$ONLY" = rejection ]; then
+echo
+echo "SRRW sampler on Graph500 hubs ($TOKENS tokens, $STEPS steps, 1 rank; steps/s/core): scan = walk.rejection_degree=0"
+echo "(the exact O(d) scan at every vertex), rejection = walk.rejection_degree=256 (the default)"
+printf '%-12s %12s %12s %12s %12s %12s %8s %8s\n' graph SRW "a=1 scan" "a=1 rej" "a=5 scan" "a=5 rej" "a=1 x" "a=5 x"
+for sc in "$SCALE" $((SCALE + 1)) $((SCALE + 2)); do
+  G="graph.kind=kronecker graph.scale=$sc graph.relabel=true walk.chain=srw"
+  # shellcheck disable=SC2086
+  srw=$(rate 1 $G walk.method=base)
+  # shellcheck disable=SC2086
+  s1=$(rate 1 $G walk.method=srrw walk.alpha=1 walk.rejection_degree=0)
+  # shellcheck disable=SC2086
+  r1=$(rate 1 $G walk.method=srrw walk.alpha=1 walk.rejection_degree=256)
+  # shellcheck disable=SC2086
+  s5=$(rate 1 $G walk.method=srrw walk.alpha=5 walk.rejection_degree=0)
+  # shellcheck disable=SC2086
+  r5=$(rate 1 $G walk.method=srrw walk.alpha=5 walk.rejection_degree=256)
+  printf '%-12s %12.3g %12.3g %12.3g %12.3g %12.3g %8.2f %8.2f\n' "g500(s=$sc)" "$srw" "$s1" "$r1" "$s5" "$r5" \
+    "$(echo "$r1 / $s1" | bc -l)" "$(echo "$r5 / $s5" | bc -l)"
+done
+fi
+
+if [ -z "$ONLY" ] || [ "$ONLY" = memory ]; then
+echo
+echo "distributed graph (walk.partition=vertex), Graph500 scale $SCALE: bytes of rows + ghost degrees on the largest rank"
+for np in 1 2 4; do
+  rate "$np" graph.kind=kronecker graph.scale="$SCALE" graph.relabel=true walk.partition=vertex walk.steps=10 \
+    walk.output_every=10 walk.chunk_steps=10 > /dev/null
+  b=$(sed -n 's/.*rows and ghosts \([0-9]*\) bytes on the largest rank.*/\1/p' "$WORK/last.log")
+  printf '  P = %d: %12d bytes (%.1f MiB)\n' "$np" "$b" "$(echo "$b / 1048576" | bc -l)"
+done
+fi

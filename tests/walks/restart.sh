@@ -2,7 +2,9 @@
 # Restart equality: a run stopped at step 1300 by a checkpoint (walk.stop_at, exit 85) and restarted with
 # --restart latest (on 2 ranks, and on 3 ranks) ends in the same state, bit for bit, as the uninterrupted run on 2
 # ranks: token vertices, RNG positions, visit weights, theta, and every recorded series. Then the same with the
-# vertex-partitioned engine (counts mode): stopped on 2 ranks, restarted on 3, compared with a replicated run.
+# vertex-partitioned engine (counts mode): stopped on 2 ranks, restarted on 3, compared with a replicated run. Last,
+# both engines with the SRRW rejection sampler at every vertex (walk.rejection_degree = 1: the per-(token, vertex)
+# envelopes are restart state) and the oracle off.
 set -euo pipefail
 BUILD=${SAMPO_BUILD:?}; SRC=${SAMPO_SOURCE:?}; MPIEXEC=${MPIEXEC:-mpiexec}
 EXE=$BUILD/drivers/sampo-walks
@@ -94,3 +96,29 @@ set -e
 run 3 psplit3 walk.partition=vertex --restart latest
 compare pfull psplit3
 echo "restart equality (partitioned engine, 2 -> 3 ranks, vs replicated): OK"
+
+# Rejection sampler at every vertex (envelopes in the checkpoint), replicated and partitioned.
+sed -i 's/^chain = "mhrw"$/chain = "srw"/; s/^laziness = 0.1$/laziness = 0.0/' "$WORK/deck.toml"
+R="walk.rejection_degree=1 oracle.enabled=false"
+# shellcheck disable=SC2086
+run 2 rfull $R
+set +e
+# shellcheck disable=SC2086
+run 2 rsplit3 $R walk.stop_at=1300; rc1=$?
+# shellcheck disable=SC2086
+run 2 rpsplit3 $R walk.partition=vertex walk.stop_at=1300; rc2=$?
+set -e
+[ "$rc1" -eq 85 ] && [ "$rc2" -eq 85 ] || { echo "FAIL: stopped rejection runs exited $rc1 $rc2, expected 85"; exit 1; }
+# shellcheck disable=SC2086
+run 3 rsplit3 $R --restart latest
+# shellcheck disable=SC2086
+run 3 rpsplit3 $R walk.partition=vertex --restart latest
+$PY - "$WORK" <<'PYEOF'
+import sys, h5py, glob, numpy as np
+ck = sorted(glob.glob(f"{sys.argv[1]}/rfull/checkpoints/ckpt-*.h5"))[-1]
+env = h5py.File(ck)["envelope"][()]
+print(f"envelopes in the checkpoint: {env.shape}, {np.isfinite(env).sum()} trusted")
+sys.exit(0 if np.isfinite(env).sum() > 0 else 1)
+PYEOF
+compare rfull rsplit3 rpsplit3
+echo "restart equality (rejection sampler, both engines, 2 -> 3 ranks): OK"

@@ -3,9 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
+#include <limits>
 
 #include "walks/estimators.hpp"
 #include "walks/graph.hpp"
+#include "walks/kernels.hpp"
 #include "walks/walkers.hpp"
 
 using namespace sampo;
@@ -125,6 +128,104 @@ TEST(WalksKernel, SrrwEmpiricalLawChiSquare) {
         EXPECT_LT(chi2, chi2_quantile(std::max(cells - 1, 3), 4.0))
             << "case " << case_id << " vertex " << i << " cells " << cells << " cached " << cached;
       }
+    }
+    ++case_id;
+  }
+}
+
+// The rejection sampler of high-degree vertices (kernels.hpp: propose from P(i,·), accept r_j/R, fall back to the
+// exact scan after a bounded number of rejections) draws exactly K_i·[x]: χ² against the exact row at hubs of
+// degree 80–150, both base chains, with and without laziness, cached powers and log domain, (a) with a stale
+// envelope from earlier, smaller counts (reset before every draw, so every draw goes through the proposals) and
+// (b) with the envelope evolving as the sampler refreshes it. Acceptance ranges from ≈1 to 0.006 (case 2: most
+// draws fall back to the scan after 16 rejections), so both branches of the mixture are covered.
+TEST(WalksKernel, SrrwRejectionLawChiSquare) {
+  struct Case {
+    Graph g;
+    Chain chain;
+    double laziness, alpha, wmax;
+  };
+  std::vector<Case> cases;
+  cases.push_back({preprocess(complete(151), true, false, 1), Chain::srw, 0.0, 2.0, 5});
+  cases.push_back({preprocess(barabasi_albert(2000, 3, 5), true, false, 5), Chain::mhrw, 0.0, 1.0, 4});
+  cases.push_back({preprocess(barabasi_albert(2000, 3, 5), true, false, 5), Chain::srw, 0.2, 5.0, 30});
+  cases.push_back({preprocess(barabasi_albert(2000, 3, 5), true, false, 5), Chain::mhrw, 0.1, 3.0, 3});
+  cases.push_back({preprocess(complete(151), true, false, 1), Chain::srw, 0.3, 1.0, 1e6});
+  const std::int64_t draws = 200000;
+  int case_id = 0;
+  for (const auto& kc : cases) {
+    const auto& g = kc.g;
+    BaseChain c(g, kc.chain, kc.laziness);
+    Vertex i = 0;
+    for (Vertex v = 0; v < g.vertices(); ++v)
+      if (g.degree(v) > g.degree(i)) i = v;
+    ASSERT_GE(g.degree(i), 80);
+    rng::Stream ws(98, rng::purpose_test, static_cast<std::uint64_t>(case_id), 1);
+    const auto n = static_cast<std::size_t>(g.vertices());
+    std::vector<double> w(n), logr(n), r(n), logr_old(n);
+    for (std::size_t j = 0; j < n; ++j) {
+      w[j] = std::floor(std::exp(ws.uniform(0.0, std::log(kc.wmax))));
+      const double w_old = std::max(1.0, std::floor(w[j] * ws.uniform()));  // counts only grow: w_old <= w
+      logr[j] = std::log(w[j]) - c.log_mu()[j];
+      logr_old[j] = std::log(w_old) - c.log_mu()[j];
+      r[j] = std::exp(-kc.alpha * logr[j]);
+    }
+    double stale = logr_old[static_cast<std::size_t>(i)];
+    for (Vertex j : g.neighbours(i)) stale = std::min(stale, logr_old[static_cast<std::size_t>(j)]);
+    const auto row = exact_row(c, i, w, kc.alpha);
+    const auto nb = g.neighbours(i);
+    std::vector<double> scratch(static_cast<std::size_t>(g.max_degree()) + 1);
+    auto lr = [&](Vertex j) { return logr[static_cast<std::size_t>(j)]; };
+    auto rr = [&](Vertex j) { return r[static_cast<std::size_t>(j)]; };
+    for (int cached = 0; cached <= 1; ++cached)
+      for (int evolve = 0; evolve <= 1; ++evolve) {
+        std::vector<double> count(row.size(), 0.0);
+        rng::Stream s(8, rng::purpose_test, static_cast<std::uint64_t>(case_id * 10 + cached * 2 + evolve));
+        double lm = evolve ? std::numeric_limits<double>::quiet_NaN() : stale;
+        for (std::int64_t k = 0; k < draws; ++k) {
+          if (!evolve) lm = stale;
+          const Vertex j = kernel::srrw_reject(c, i, lr, rr, cached == 1, kc.alpha, s, scratch.data(), lm);
+          const auto pos = j == i ? nb.size() : static_cast<std::size_t>(std::lower_bound(nb.begin(), nb.end(), j) - nb.begin());
+          ASSERT_LT(pos, row.size());
+          count[pos] += 1.0;
+        }
+        double chi2 = 0.0, pooled_o = 0.0, pooled_e = 0.0;
+        int cells = 0;
+        for (std::size_t k = 0; k < row.size(); ++k) {
+          const double e = static_cast<double>(row[k]) * static_cast<double>(draws);
+          if (row[k] == 0) {
+            EXPECT_EQ(count[k], 0.0);
+          }
+          if (e >= 5.0) {
+            chi2 += (count[k] - e) * (count[k] - e) / e;
+            ++cells;
+          } else {
+            pooled_o += count[k];
+            pooled_e += e;
+          }
+        }
+        if (pooled_e >= 5.0) {
+          chi2 += (pooled_o - pooled_e) * (pooled_o - pooled_e) / pooled_e;
+          ++cells;
+        }
+        ASSERT_GE(cells, 2);
+        EXPECT_LT(chi2, chi2_quantile(std::max(cells - 1, 3), 4.0))
+            << "rejection case " << case_id << " cells " << cells << " cached " << cached << " evolve " << evolve;
+      }
+    // The refresh: lm is the smallest log ratio over N̄(i) when the acceptance is at least 4/tries, NaN otherwise.
+    double lm = 0.0;
+    rng::Stream s(9, rng::purpose_test, static_cast<std::uint64_t>(case_id));
+    kernel::srrw_scan_refresh(c, i, lr, rr, false, kc.alpha, s, scratch.data(), lm);
+    double lmin = c.p_self(i) > 0 ? logr[static_cast<std::size_t>(i)] : INFINITY, acc = 0.0;
+    for (Vertex j : nb) lmin = std::min(lmin, logr[static_cast<std::size_t>(j)]);
+    for (Vertex j : nb) acc += c.p(i, j) * std::exp(-kc.alpha * (logr[static_cast<std::size_t>(j)] - lmin));
+    acc += c.p_self(i) * std::exp(-kc.alpha * (logr[static_cast<std::size_t>(i)] - lmin));
+    std::printf("  rejection case %d: degree %lld, acceptance %.3g\n", case_id, static_cast<long long>(g.degree(i)), acc);
+    if (acc >= kernel::reject_min_acceptance(nb.size()) * 1.001) {
+      EXPECT_EQ(lm, lmin);
+    }
+    if (acc <= kernel::reject_min_acceptance(nb.size()) * 0.999) {
+      EXPECT_TRUE(std::isnan(lm));
     }
     ++case_id;
   }

@@ -1,0 +1,43 @@
+#include "walks/petsc.hpp"
+
+#include <filesystem>
+
+#include "core/error/error.hpp"
+
+namespace sampo::walks {
+
+namespace petsc {
+void check(PetscErrorCode ierr, const char* call, const char* file, int line) {
+  if (ierr == 0) return;
+  const char* text = nullptr;
+  PetscErrorMessage(ierr, &text, nullptr);
+  throw NumericalError(std::string("PETSc call ") + call + " failed (" +
+                       std::filesystem::path(file).filename().string() + ":" + std::to_string(line) +
+                       "): " + (text ? text : "unknown error"));
+}
+}  // namespace petsc
+
+PetscSession::PetscSession(const mpi::Communicator& comm, const std::vector<std::string>& args)
+    : comm_(comm.duplicate()) {
+  if (PetscInitializeCalled && !PetscFinalizeCalled) return;  // borrowed
+  std::vector<std::string> words{"sampo-walks", "-no_signal_handler"};
+  words.insert(words.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& w : words) argv.push_back(w.data());
+  argv.push_back(nullptr);
+  int argc = static_cast<int>(words.size());
+  char** pargv = argv.data();
+  PETSC_COMM_WORLD = comm_.get();
+  SAMPO_PETSC(PetscInitialize(&argc, &pargv, nullptr, nullptr));
+  PetscPushErrorHandler(PetscReturnErrorHandler, nullptr);  // errors become exceptions, printed once
+  owned_ = true;
+}
+
+PetscSession::~PetscSession() {
+  if (owned_) {
+    PetscPopErrorHandler();
+    PetscFinalize();
+  }
+}
+
+}  // namespace sampo::walks
