@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "walks/petsc.hpp"
+#include "core/petsc/session.hpp"
 #include "walks/walkers.hpp"
 
 namespace sampo::walks {
@@ -70,7 +70,7 @@ struct ThetaStar {
 // into a fixed number of chunks (independent of the rank count) shared out over the ranks; the chunk partial sums
 // are gathered and added in chunk order, and θ lives on rank 0 of the TAO vector, so θ* is bitwise the same on every
 // rank and for every rank count. Throws NumericalError when TAO stops without reaching ‖∇F‖ ≤ gatol.
-ThetaStar solve_tao(const PetscSession& session, const Objective& obj, std::span<const double> mu,
+ThetaStar solve_tao(const petsc::Session& session, const Objective& obj, std::span<const double> mu,
                     const TaoOptions& opt = {});
 
 }  // namespace sampo::walks

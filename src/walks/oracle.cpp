@@ -72,7 +72,7 @@ std::int64_t solve(MPI_Comm comm, Mat A, Vec b, Vec x, const OracleOptions& opt,
 
 }  // namespace
 
-OracleResult oracle_sigma2(const PetscSession& session, const BaseChain& c, std::span<const double> f,
+OracleResult oracle_sigma2(const petsc::Session& session, const BaseChain& c, std::span<const double> f,
                            std::span<const double> alphas, const OracleOptions& opt) {
   if (!c.reversible())
     throw ConfigError("the variance oracle needs a reversible base chain (walk.chain = srw or mhrw, not " +

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "core/mpi/communicator.hpp"
-#include "walks/petsc.hpp"
+#include "core/petsc/session.hpp"
 #include "walks/walkers.hpp"
 
 namespace sampo::walks {
@@ -30,7 +30,7 @@ struct OracleResult {
 
 // Collective over session.comm(): σ²_α(f) for each α (one g solve, one h solve per α > 0). Throws ConfigError for
 // a non-reversible chain; NumericalError when CG does not converge.
-OracleResult oracle_sigma2(const PetscSession& session, const BaseChain& c, std::span<const double> f,
+OracleResult oracle_sigma2(const petsc::Session& session, const BaseChain& c, std::span<const double> f,
                            std::span<const double> alphas, const OracleOptions& opt = {});
 
 // Serial cross-check by a dense symmetric eigen-solve (Eigen): V(α) = Σ_{i≥2} (1+λ_i)/((1−λ_i)(2α(1+λ_i)+1)) ⟨f,u_i⟩²_μ.

@@ -355,9 +355,9 @@ int run(app::Context& ctx) {
   const std::size_t nf = functions.size();
 
   // PETSc (TAO for theta*, KSP for the oracle), started once on the run's communicator when first needed.
-  std::unique_ptr<PetscSession> petsc;
+  std::unique_ptr<petsc::Session> petsc;
   auto petsc_session = [&] {
-    if (!petsc) petsc = std::make_unique<PetscSession>(comm, ctx.extra_args);
+    if (!petsc) petsc = std::make_unique<petsc::Session>(comm, ctx.extra_args);
   };
   std::unique_ptr<Objective> objective;
   std::vector<double> theta_star;

@@ -90,7 +90,7 @@ PetscErrorCode hessian(Tao, Vec x, Mat H, Mat, void* ctx) {
 
 }  // namespace
 
-ThetaStar solve_tao(const PetscSession& session, const Objective& obj, std::span<const double> mu,
+ThetaStar solve_tao(const petsc::Session& session, const Objective& obj, std::span<const double> mu,
                     const TaoOptions& opt) {
   const auto& comm = session.comm();
   const int d = obj.dim();

@@ -29,7 +29,7 @@ const std::vector<double> alphas = {0.0, 1.0, 5.0, 10.0};
 
 TEST(WalksOracle, ClosedFormsAndDense) {
   auto world = mpi::Communicator(MPI_COMM_WORLD);
-  PetscSession petsc(world);
+  petsc::Session petsc(world);
   {
     auto g = preprocess(complete(9), true, false, 1);
     BaseChain c(g, Chain::srw, 0.0);
@@ -73,7 +73,7 @@ TEST(WalksOracle, ClosedFormsAndDense) {
 
 TEST(WalksOracle, NonReversibleChainRejected) {
   auto world = mpi::Communicator(MPI_COMM_WORLD);
-  PetscSession petsc(world);  // a second session in the same process: PETSc is initialised again
+  petsc::Session petsc(world);  // a second session in the same process: PETSc is initialised again
   auto g = preprocess(cycle(9), true, false, 1);
   BaseChain c(g, Chain::nbrw, 0.0);
   std::vector<double> f(9, 1.0);
@@ -83,7 +83,7 @@ TEST(WalksOracle, NonReversibleChainRejected) {
 TEST(WalksOracle, MonteCarloVarianceAcrossTokens) {
   // R tokens of n steps each on a 40-vertex Watts–Strogatz graph: n·Var_k[(1/n) Σ f(X_i)] → σ²_α(f).
   auto world = mpi::Communicator(MPI_COMM_WORLD);
-  PetscSession petsc(world);
+  petsc::Session petsc(world);
   const auto P = static_cast<std::uint64_t>(world.size()), rk = static_cast<std::uint64_t>(world.rank());
   auto g = preprocess(watts_strogatz(40, 4, 0.3, 21), true, false, 21);
   const std::int64_t R = 500, n = 20000;

@@ -19,7 +19,7 @@ using namespace sampo::walks;
 // one-rank sub-communicator gives the same bits), since restarts on other rank counts compare it bit for bit.
 TEST(WalksTao, ThetaStarMatchesNewtonAndClosedForm) {
   auto world = mpi::Communicator(MPI_COMM_WORLD);
-  PetscSession petsc(world);
+  petsc::Session petsc(world);
   auto g = preprocess(barabasi_albert(300, 3, 12), true, false, 12);
   for (Chain chain : {Chain::srw, Chain::mhrw}) {
     BaseChain c(g, chain, 0.0);
@@ -58,7 +58,7 @@ TEST(WalksTao, ThetaStarMatchesNewtonAndClosedForm) {
             EXPECT_EQ(std::bit_cast<std::uint64_t>(all[r * d + q]), std::bit_cast<std::uint64_t>(all[q]));
         // And on a one-rank communicator.
         auto self = world.split(world.rank(), 0);
-        PetscSession sub(self);  // borrows the running PETSc
+        petsc::Session sub(self);  // borrows the running PETSc
         const auto alone = solve_tao(sub, obj, mu, opt);
         for (int q = 0; q < d; ++q)
           EXPECT_EQ(std::bit_cast<std::uint64_t>(alone.theta[q]), std::bit_cast<std::uint64_t>(star.theta[q])) << what;

@@ -1,7 +1,8 @@
 #pragma once
-// PETSc glue for the walks workload (internal to src/walks): the session (PETSc's lifetime on the run's
+// PETSc glue for the workloads that use PETSc (library sampo::petsc): the session (PETSc's lifetime on the run's
 // communicator), error-code checking that turns PETSc errors into exceptions, and an RAII handle for PETSc objects.
-// Shared by the variance oracle (KSP, prefix `oracle_`) and θ* by TAO (prefix `theta_`).
+// Used by walks (the variance oracle's KSP, prefix `oracle_`; θ* by TAO, prefix `theta_`), nlse (PETSc TS) and mcmc
+// (MAP by TAO). Each solver sets its own options prefix, so options after "--" on the command line reach it.
 #include <petscsys.h>
 
 #include <string>
@@ -9,18 +10,18 @@
 
 #include "core/mpi/communicator.hpp"
 
-namespace sampo::walks {
+namespace sampo::petsc {
 
 // PETSc's lifetime, RAII. Collective: PETSc is initialised on `comm` (PETSC_COMM_WORLD is set to a private
 // duplicate) after MPI, so PETSc never owns MPI; `args` are PETSc options (the driver's words after "--").
 // -no_signal_handler is always passed: PETSc's handlers would replace Sampo's checkpoint-and-exit-85 handlers.
 // If PETSc is already initialised the session only borrows it.
-class PetscSession {
+class Session {
  public:
-  explicit PetscSession(const mpi::Communicator& comm, const std::vector<std::string>& args = {});
-  ~PetscSession();
-  PetscSession(const PetscSession&) = delete;
-  PetscSession& operator=(const PetscSession&) = delete;
+  explicit Session(const mpi::Communicator& comm, const std::vector<std::string>& args = {});
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
   [[nodiscard]] const mpi::Communicator& comm() const noexcept { return comm_; }
 
  private:
@@ -28,7 +29,6 @@ class PetscSession {
   bool owned_ = false;
 };
 
-namespace petsc {
 
 // Throws NumericalError naming the call and where it was made when ierr != 0.
 void check(PetscErrorCode ierr, const char* call, const char* file, int line);
@@ -47,7 +47,6 @@ struct Handle {
   operator T() const { return h; }  // NOLINT: handles are passed to PETSc calls as is
 };
 
-}  // namespace petsc
-}  // namespace sampo::walks
+}  // namespace sampo::petsc
 
-#define SAMPO_PETSC(call) ::sampo::walks::petsc::check((call), #call, __FILE__, __LINE__)
+#define SAMPO_PETSC(call) ::sampo::petsc::check((call), #call, __FILE__, __LINE__)

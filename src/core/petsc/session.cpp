@@ -1,12 +1,11 @@
-#include "walks/petsc.hpp"
+#include "core/petsc/session.hpp"
 
 #include <filesystem>
 
 #include "core/error/error.hpp"
 
-namespace sampo::walks {
+namespace sampo::petsc {
 
-namespace petsc {
 void check(PetscErrorCode ierr, const char* call, const char* file, int line) {
   if (ierr == 0) return;
   const char* text = nullptr;
@@ -15,12 +14,11 @@ void check(PetscErrorCode ierr, const char* call, const char* file, int line) {
                        std::filesystem::path(file).filename().string() + ":" + std::to_string(line) +
                        "): " + (text ? text : "unknown error"));
 }
-}  // namespace petsc
 
-PetscSession::PetscSession(const mpi::Communicator& comm, const std::vector<std::string>& args)
+Session::Session(const mpi::Communicator& comm, const std::vector<std::string>& args)
     : comm_(comm.duplicate()) {
   if (PetscInitializeCalled && !PetscFinalizeCalled) return;  // borrowed
-  std::vector<std::string> words{"sampo-walks", "-no_signal_handler"};
+  std::vector<std::string> words{"sampo", "-no_signal_handler"};
   words.insert(words.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (auto& w : words) argv.push_back(w.data());
@@ -33,11 +31,11 @@ PetscSession::PetscSession(const mpi::Communicator& comm, const std::vector<std:
   owned_ = true;
 }
 
-PetscSession::~PetscSession() {
+Session::~Session() {
   if (owned_) {
     PetscPopErrorHandler();
     PetscFinalize();
   }
 }
 
-}  // namespace sampo::walks
+}  // namespace sampo::petsc
