@@ -1,6 +1,7 @@
 #include "smc/app.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <memory>
 #include <numeric>
@@ -66,6 +67,12 @@ config::Schema Params::schema() {
            "backward sampler: rejection (accept-reject with the bound, exact fallback), mh (independent MH from the "
            "ancestor), exact (O(N) per draw)",
            {"rejection", "mh", "exact"});
+  s.string("smoothing.exchange", "allgather",
+           "PaRIS over MPI: allgather (every rank receives all of (xi_t, W_t, tau_t) each step: O(N) memory and "
+           "traffic per rank) or requests (batched all-to-all requests for the proposed ancestors only: O(N/P) "
+           "memory; rejection sampler, exact fallback after max_tries)",
+           {"allgather", "requests"});
+  s.integer("smoothing.request_batch", 4, "requests: accept-reject tries per particle and request round", 1, 1024);
   s.integer("smoothing.draws", 2, "backward draws K̃ per particle (2 is typical; 1 degenerates)", 1, 64);
   s.integer("smoothing.max_tries", 0, "accept-reject tries before the exact draw (0: N)", 0, 1e12);
   s.integer("smoothing.mh_steps", 1, "independent-MH steps per backward draw", 1, 1000);
@@ -111,6 +118,18 @@ Params Params::from(const config::Config& c, const Model& m, int ranks) {
   f.max_tries = c.get_int("smoothing.max_tries");
   f.mh_steps = static_cast<int>(c.get_int("smoothing.mh_steps"));
   f.mh_fallback = c.get_string("smoothing.fallback") == "mh";
+  f.remote_requests = c.get_string("smoothing.exchange") == "requests";
+  f.request_batch = static_cast<int>(c.get_int("smoothing.request_batch"));
+  if (f.remote_requests && f.backward != Backward::rejection)
+    throw ConfigError("smoothing.exchange = \"requests\" draws by accept-reject: set smoothing.backward = "
+                      "\"rejection\" (it is \"" + to_string(f.backward) + "\"), or use smoothing.exchange = "
+                      "\"allgather\"");
+  if (f.remote_requests && f.mh_fallback)
+    throw ConfigError("smoothing.exchange = \"requests\" falls back to the exact draw (computed by all ranks "
+                      "together); remove smoothing.fallback = \"mh\" or use smoothing.exchange = \"allgather\"");
+  if (f.remote_requests && !std::isfinite(m.log_transition_bound(1)))
+    throw ConfigError("smoothing.exchange = \"requests\" needs a bound on the transition density; model '" +
+                      m.name() + "' has none (use smoothing.exchange = \"allgather\")");
   f.seed = static_cast<std::uint64_t>(c.get_int("run.seed"));
   p.functionals = split_list(c.get_string("smoothing.functionals"));
   for (const auto& name : p.functionals) {

@@ -295,6 +295,203 @@ void ParticleFilter::island_resample(int t, std::vector<double>& px, std::vector
   rec.resampled = flags | comm_.allreduce(inside, mpi::Op::max);
 }
 
+void ParticleFilter::paris_by_requests(int t, const std::vector<double>& xn, std::vector<double>& taun,
+                                       std::vector<std::uint64_t>& backward, StepRecord& rec) const {
+  const int tn = t + 1, K = opt_.backward_draws, B = opt_.request_batch, P = comm_.size();
+  const auto d = static_cast<std::size_t>(d_), m = static_cast<std::size_t>(m_);
+  const std::uint64_t N = opt_.particles;
+  const double lbound = model_.log_transition_bound(tn);
+  if (!std::isfinite(lbound))
+    throw ConfigError("smoothing.exchange = \"requests\" needs the rejection sampler and a model with a transition "
+                      "bound; model '" + model_.name() + "' has none (use smoothing.exchange = \"allgather\")");
+  // Exact fixed-point weights of time t: the global cumulative sum is the same on any layout.
+  const auto fw = fixed_weights(comm_, logw_, N);
+  std::vector<std::uint64_t> cum(n_loc_ + 1, 0);  // exclusive local prefix sums
+  for (std::uint64_t l = 0; l < n_loc_; ++l) cum[l + 1] = cum[l] + fw.w[l];
+  const std::int64_t cap = opt_.max_tries > 0 ? opt_.max_tries : static_cast<std::int64_t>(N);
+  taun.assign(n_loc_ * m, 0.0);
+  if (opt_.keep_history) backward.assign(n_loc_ * static_cast<std::size_t>(K), 0);
+  std::vector<rng::Stream> streams;
+  streams.reserve(n_loc_);
+  for (std::uint64_t j = 0; j < n_loc_; ++j)
+    streams.emplace_back(opt_.backward_seed ? opt_.backward_seed : opt_.seed, rng::purpose_backward, first_ + j,
+                         static_cast<std::uint32_t>(tn));
+  const std::size_t width = 1 + d + m;  // an answer: (J, ξ_t^J, τ_t^J)
+  std::vector<int> done(n_loc_, 0), nb(n_loc_, B);
+  std::vector<std::int64_t> tries(n_loc_, 0);
+  std::vector<std::size_t> active;
+  for (std::uint64_t j = 0; j < n_loc_; ++j)
+    if (K > 0) active.push_back(j);
+  std::vector<double> hbuf(m);
+  std::vector<std::size_t> fallback;
+  std::int64_t rounds = 0, fallbacks = 0;
+  while (comm_.allreduce(static_cast<long long>(active.size()), mpi::Op::sum) > 0) {
+    ++rounds;
+    // Requests: B tries per active particle, in particle order; each remembers where its answer will be.
+    struct Try {
+      int dest;
+      std::size_t slot;
+      double log_u;
+    };
+    std::vector<std::size_t> first_try(active.size() + 1, 0);
+    for (std::size_t a = 0; a < active.size(); ++a) first_try[a + 1] = first_try[a] + static_cast<std::size_t>(nb[active[a]]);
+    std::vector<Try> batch(first_try.back());
+    std::vector<std::vector<std::uint64_t>> send(static_cast<std::size_t>(P));
+    for (std::size_t a = 0; a < active.size(); ++a) {
+      auto& s = streams[active[a]];
+      for (int b = 0; b < nb[active[a]]; ++b) {
+        const std::uint64_t p = s.below(fw.total);
+        const double log_u = std::log(s.uniform());
+        const auto r = static_cast<int>(
+            std::upper_bound(fw.rank_offsets.begin(), fw.rank_offsets.end(), p) - fw.rank_offsets.begin() - 1);
+        batch[first_try[a] + static_cast<std::size_t>(b)] = {r, send[static_cast<std::size_t>(r)].size(), log_u};
+        send[static_cast<std::size_t>(r)].push_back(p);
+      }
+    }
+    std::vector<int> rcounts;
+    const auto points = comm_.alltoallv<std::uint64_t>(send, &rcounts);
+    // Answers: (J, ξ_t^J, τ_t^J) per point, in the order received.
+    std::vector<std::vector<double>> reply(static_cast<std::size_t>(P));
+    std::size_t pos = 0;
+    for (int r = 0; r < P; ++r)
+      for (int c = 0; c < rcounts[static_cast<std::size_t>(r)]; ++c, ++pos) {
+        const std::uint64_t local = points[pos] - fw.offset;
+        const auto l = static_cast<std::size_t>(std::upper_bound(cum.begin(), cum.end(), local) - cum.begin() - 1);
+        auto& out = reply[static_cast<std::size_t>(r)];
+        out.push_back(static_cast<double>(first_ + l));  // exact: ids < 2^53
+        out.insert(out.end(), x_.begin() + static_cast<std::ptrdiff_t>(l * d), x_.begin() + static_cast<std::ptrdiff_t>((l + 1) * d));
+        out.insert(out.end(), tau_.begin() + static_cast<std::ptrdiff_t>(l * m), tau_.begin() + static_cast<std::ptrdiff_t>((l + 1) * m));
+      }
+    std::vector<int> acounts;
+    const auto answers = comm_.alltoallv<double>(reply, &acounts);
+    std::vector<std::size_t> base(static_cast<std::size_t>(P) + 1, 0);
+    for (int r = 0; r < P; ++r) base[static_cast<std::size_t>(r) + 1] = base[static_cast<std::size_t>(r)] + static_cast<std::size_t>(acounts[static_cast<std::size_t>(r)]);
+    // Accept–reject in particle order; the first accepted try of a batch is the draw.
+    std::vector<std::size_t> still;
+    for (std::size_t a = 0; a < active.size(); ++a) {
+      const std::size_t j = active[a];
+      const double* x = xn.data() + j * d;
+      bool accepted = false;
+      for (int b = 0; b < nb[j] && !accepted; ++b) {
+        const auto& tr = batch[first_try[a] + static_cast<std::size_t>(b)];
+        const double* ans = answers.data() + base[static_cast<std::size_t>(tr.dest)] + tr.slot * width;
+        if (tr.log_u < model_.log_transition(tn, ans + 1, x) - lbound) {
+          accepted = true;
+          const auto J = static_cast<std::uint64_t>(ans[0]);
+          if (!backward.empty()) backward[j * static_cast<std::size_t>(K) + static_cast<std::size_t>(done[j])] = J;
+          h_->increment(t, ans + 1, x, hbuf.data());
+          double* tau = taun.data() + j * m;
+          for (std::size_t c = 0; c < m; ++c) tau[c] += ans[1 + d + c] + hbuf[c];
+        }
+      }
+      tries[j] += nb[j];
+      // A particle that keeps failing doubles its batch (its own history only, so the same on any layout): a
+      // draw needs O(log(max_tries / batch)) rounds, not max_tries / batch.
+      nb[j] = accepted ? B : static_cast<int>(std::min<std::int64_t>(2 * static_cast<std::int64_t>(nb[j]), std::max<std::int64_t>(1, cap - tries[j])));
+      if (accepted) {
+        tries[j] = 0;
+        if (++done[j] == K) {
+          for (std::size_t c = 0; c < m; ++c) taun[j * m + c] /= static_cast<double>(K);
+          continue;
+        }
+      } else if (tries[j] >= cap) {
+        fallback.push_back(j);
+        continue;
+      }
+      still.push_back(j);
+    }
+    // Collective: exact draws for the particles that used up max_tries, J ∝ W_t^ℓ m(ξ_t^ℓ, x) over all ℓ — each
+    // rank maps its terms to fixed point against the global maximum, so the cumulative sums (and J) are the same
+    // on any layout; the point comes from the particle's own stream.
+    {
+      std::vector<double> mine;  // (global id, x) of this rank's fallback particles
+      for (auto j : fallback) {
+        mine.push_back(static_cast<double>(first_ + j));
+        mine.insert(mine.end(), xn.begin() + static_cast<std::ptrdiff_t>(j * d), xn.begin() + static_cast<std::ptrdiff_t>((j + 1) * d));
+      }
+      const auto all = comm_.allgatherv<double>(mine);
+      const std::size_t nf = all.size() / (1 + d);
+      if (nf > 0) {
+        std::vector<double> lv(nf * n_loc_), mx(nf, -std::numeric_limits<double>::infinity());
+        for (std::size_t f = 0; f < nf; ++f)
+          for (std::uint64_t l = 0; l < n_loc_; ++l) {
+            const double v = logw_[l] + model_.log_transition(tn, x_.data() + l * d, all.data() + f * (1 + d) + 1);
+            lv[f * n_loc_ + l] = v;
+            mx[f] = std::max(mx[f], v);
+          }
+        for (auto& v : mx) v = comm_.allreduce(v, mpi::Op::max);
+        const int shift = fixed_shift(N);
+        std::vector<unsigned long long> sums(nf, 0);
+        std::vector<std::uint64_t> fixed(nf * n_loc_);
+        for (std::size_t f = 0; f < nf; ++f)
+          for (std::uint64_t l = 0; l < n_loc_; ++l) sums[f] += fixed[f * n_loc_ + l] = to_fixed(lv[f * n_loc_ + l], mx[f], shift);
+        const auto rank_sums = comm_.allgatherv<unsigned long long>(sums);  // [rank][f]
+        // Requests: the owner of each fallback point; index of f in the global list is known from `all`.
+        std::vector<std::vector<std::uint64_t>> fsend(static_cast<std::size_t>(P));
+        std::vector<std::pair<std::size_t, int>> where;  // (fallback j, destination) in order
+        std::size_t f0 = 0;  // this rank's first entry in the global list
+        {
+          std::vector<int> counts = comm_.allgather(static_cast<int>(fallback.size()));
+          for (int r = 0; r < comm_.rank(); ++r) f0 += static_cast<std::size_t>(counts[static_cast<std::size_t>(r)]);
+        }
+        for (std::size_t a = 0; a < fallback.size(); ++a) {
+          const std::size_t f = f0 + a;
+          unsigned long long total = 0;
+          for (int r = 0; r < P; ++r) total += rank_sums[static_cast<std::size_t>(r) * nf + f];
+          const std::uint64_t p = streams[fallback[a]].below(total);
+          unsigned long long acc = 0;
+          int r = 0;
+          while (r + 1 < P && acc + rank_sums[static_cast<std::size_t>(r) * nf + f] <= p) acc += rank_sums[static_cast<std::size_t>(r++) * nf + f];
+          fsend[static_cast<std::size_t>(r)].push_back(f);
+          fsend[static_cast<std::size_t>(r)].push_back(p - acc);
+          where.emplace_back(fallback[a], r);
+        }
+        std::vector<int> fcounts;
+        const auto freq = comm_.alltoallv<std::uint64_t>(fsend, &fcounts);
+        std::vector<std::vector<double>> frep(static_cast<std::size_t>(P));
+        std::size_t q = 0;
+        for (int r = 0; r < P; ++r)
+          for (int c = 0; c < fcounts[static_cast<std::size_t>(r)]; c += 2, q += 2) {
+            const std::size_t f = freq[q];
+            std::uint64_t left = freq[q + 1];
+            std::uint64_t l = 0;
+            while (l + 1 < n_loc_ && left >= fixed[f * n_loc_ + l]) left -= fixed[f * n_loc_ + l++];
+            auto& out = frep[static_cast<std::size_t>(r)];
+            out.push_back(static_cast<double>(first_ + l));
+            out.insert(out.end(), x_.begin() + static_cast<std::ptrdiff_t>(l * d), x_.begin() + static_cast<std::ptrdiff_t>((l + 1) * d));
+            out.insert(out.end(), tau_.begin() + static_cast<std::ptrdiff_t>(l * m), tau_.begin() + static_cast<std::ptrdiff_t>((l + 1) * m));
+          }
+        std::vector<int> rc;
+        const auto fans = comm_.alltoallv<double>(frep, &rc);
+        std::vector<std::size_t> next(static_cast<std::size_t>(P) + 1, 0);
+        for (int r = 0; r < P; ++r) next[static_cast<std::size_t>(r) + 1] = next[static_cast<std::size_t>(r)] + static_cast<std::size_t>(rc[static_cast<std::size_t>(r)]);
+        for (const auto& [j, r] : where) {  // answers from rank r arrive in the order they were asked
+          const double* ans = fans.data() + next[static_cast<std::size_t>(r)];
+          next[static_cast<std::size_t>(r)] += width;
+          const double* x = xn.data() + j * d;
+          if (!backward.empty()) backward[j * static_cast<std::size_t>(K) + static_cast<std::size_t>(done[j])] = static_cast<std::uint64_t>(ans[0]);
+          h_->increment(t, ans + 1, x, hbuf.data());
+          double* tau = taun.data() + j * m;
+          for (std::size_t c = 0; c < m; ++c) tau[c] += ans[1 + d + c] + hbuf[c];
+          tries[j] = 0;
+          nb[j] = B;
+          ++fallbacks;
+          if (++done[j] == K) {
+            for (std::size_t c = 0; c < m; ++c) tau[c] /= static_cast<double>(K);
+          } else {
+            still.push_back(j);
+          }
+        }
+      }
+    }
+    fallback.clear();
+    std::sort(still.begin(), still.end());
+    active = std::move(still);
+  }
+  rec.fallbacks = comm_.allreduce(static_cast<long long>(fallbacks), mpi::Op::sum);
+  (void)rounds;
+}
+
 void ParticleFilter::start() {
   t_ = 0;
   loglik_ = 0.0;
@@ -350,7 +547,7 @@ void ParticleFilter::step() {
   // Global view of time t for the backward draws (an Allgather; the local arrays when P = 1).
   std::vector<double> gx_buf, glw_buf, gtau_buf;
   const double *gx = x_.data(), *glw = logw_.data(), *gtau = tau_.data();
-  if (h_ && P > 1) {
+  if (h_ && P > 1 && !opt_.remote_requests) {
     gx_buf = gather(comm_, x_);
     glw_buf = gather(comm_, logw_);
     gtau_buf = gather(comm_, tau_);
@@ -416,7 +613,9 @@ void ParticleFilter::step() {
   // PaRIS backward draws.
   std::vector<double> taun;
   std::vector<std::uint64_t> backward;
-  if (h_) {
+  if (h_ && opt_.remote_requests) {
+    paris_by_requests(t, xn, taun, backward, rec);
+  } else if (h_) {
     const int K = opt_.backward_draws;
     taun.assign(n_loc_ * m, 0.0);
     if (opt_.keep_history) backward.assign(n_loc_ * static_cast<std::size_t>(K), 0);

@@ -13,6 +13,16 @@
 // τ_{t+1}^i = (1/K̃) Σ_j [τ_t^J + h̃_t(ξ_t^J, ξ_{t+1}^i)]. Over MPI the backward draws use an Allgather of
 // (ξ_t, W_t, τ_t): O(N) memory and traffic per rank and step, fine for moderate N (≲ 10^6 particles · dims).
 //
+// PaRIS by requests (opt.remote_requests; rejection sampler only): no rank holds the global (ξ_t, W_t, τ_t). A
+// proposal J ~ Cat(W_t) is an integer point p = below(T) on the exact fixed-point cumulative weights (resample.hpp):
+// its owner is found from the P+1 rank offsets and the index by a search in the owner's prefix sums, so J is the
+// same for any layout. Each round, every particle still drawing sends `request_batch` points (its tries, drawn in
+// order from its own stream) to their owners in one all-to-all, gets (J, ξ_t^J, τ_t^J) back in another, and takes
+// its first accepted try (a particle's batch doubles after each failed round, so a draw takes O(log) rounds). After
+// max_tries (0: N) failed tries the draw is exact: all ranks evaluate W_t^ℓ m(ξ_t^ℓ, x) for the few such particles
+// in fixed point against the global maximum, so the cumulative sums and the index are layout-free. Memory O(N/P) per rank; traffic O(batch · (d + m)) per particle and round; results
+// bitwise identical for any rank and thread count (they differ from the Allgather mode's, which uses an alias table).
+//
 // Island mode (opt.islands = I > 0; Vergé, Dubarry, Del Moral & Moulines 2015, the "double bootstrap"): the
 // population is I islands of S = N/I consecutive global ids, each a particle filter that resamples on its own when its
 // ESS < ess_threshold·S (island mass kept), and the islands are resampled as wholes by their masses when the
@@ -58,6 +68,8 @@ struct FilterOptions {
   bool keep_history = false;          // keep global ξ_t and backward indices (conditional SMC path selection)
   std::uint64_t seed = 1;
   std::uint64_t backward_seed = 0;    // key of the backward draws (0: seed); tests vary it alone
+  bool remote_requests = false;       // PaRIS over MPI by batched requests instead of the Allgather (rejection)
+  int request_batch = 4;              // accept–reject tries per request round and particle (requests mode)
   std::uint64_t islands = 0;          // island mode with this many islands (0: one population)
   double island_ess_threshold = 0.5;  // resample islands when the island ESS < threshold · islands
 };
@@ -113,6 +125,9 @@ class ParticleFilter {
   void normalise(std::vector<double>& lw, StepRecord& rec);
   void moments(StepRecord& rec) const;
   void remember(const std::vector<std::uint64_t>& backward);
+  // Collective: PaRIS backward draws by batched requests (opt.remote_requests), for this step's new particles xn.
+  void paris_by_requests(int t, const std::vector<double>& xn, std::vector<double>& taun,
+                         std::vector<std::uint64_t>& backward, StepRecord& rec) const;
   // Collective: island mode's resampling; fills the parents of this step's propagation (always) and rec.resampled.
   void island_resample(int t, std::vector<double>& px, std::vector<double>& plw, std::vector<std::uint64_t>& anc,
                        StepRecord& rec) const;

@@ -48,12 +48,14 @@ TEST(Filter, BitwiseIdenticalAcrossRanksAndThreads) {
     Backward b;
     double ess;
     bool mh_fallback = false;
+    bool requests = false;  // PaRIS by batched requests instead of the Allgather
   };
   for (const auto& c : {Case{Scheme::systematic, false, Backward::rejection, 0.5},
                         Case{Scheme::multinomial, false, Backward::mh, 1.0},
                         Case{Scheme::stratified, true, Backward::rejection, 0.7},
                         Case{Scheme::residual, false, Backward::exact, 1.0},
-                        Case{Scheme::systematic, false, Backward::rejection, 1.0, true}}) {
+                        Case{Scheme::systematic, false, Backward::rejection, 1.0, true},
+                        Case{Scheme::stratified, false, Backward::rejection, 0.6, false, true}}) {
     FilterOptions o;
     o.particles = 61;
     o.scheme = c.s;
@@ -62,6 +64,8 @@ TEST(Filter, BitwiseIdenticalAcrossRanksAndThreads) {
     o.ess_threshold = c.ess;
     o.max_tries = 3;  // exercise the fallback too
     o.mh_fallback = c.mh_fallback;
+    o.remote_requests = c.requests;
+    if (c.requests) o.max_tries = 8;  // (a multiple of the request batch: exercises the exact fallback too)
     o.seed = 17;
     const auto dist = run(world, o, m, y, h);
     omp_set_num_threads(1);
@@ -69,7 +73,8 @@ TEST(Filter, BitwiseIdenticalAcrossRanksAndThreads) {
     omp_set_num_threads(3);
     const auto three = run(self, o, m, y, h);
     omp_set_num_threads(1);
-    const std::string what = to_string(c.s) + (c.guided ? " guided " : " bootstrap ") + to_string(c.b);
+    const std::string what =
+        to_string(c.s) + (c.guided ? " guided " : " bootstrap ") + to_string(c.b) + (c.requests ? " requests" : "");
     expect_same(dist, one, what + " (ranks)");
     expect_same(three, one, what + " (threads)");
   }

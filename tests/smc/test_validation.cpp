@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <numeric>
+#include <tuple>
 
 #include "smc/filter.hpp"
 #include "smc/kalman.hpp"
@@ -177,11 +178,14 @@ TEST(Validation, BackwardSamplerLawChiSquare) {
   const auto y = simulate(m, 1, 8);
   SumCross h(1);
   const std::uint64_t N = 6;
-  for (auto [b, tries] : {std::pair{Backward::rejection, 2}, std::pair{Backward::rejection, 60},
-                          std::pair{Backward::mh, 0}, std::pair{Backward::exact, 0}}) {
+  for (auto [b, tries, requests] :
+       {std::tuple{Backward::rejection, 2, false}, std::tuple{Backward::rejection, 60, false},
+        std::tuple{Backward::mh, 0, false}, std::tuple{Backward::exact, 0, false},
+        std::tuple{Backward::rejection, 12, true}}) {  // last: PaRIS by requests (rejection + exact fallback)
     std::vector<std::vector<double>> counts(N, std::vector<double>(N, 0.0));
     std::vector<double> x0, lw0, x1;
     std::vector<std::uint64_t> anc;
+    std::int64_t fallbacks = 0;
     for (int r = 0; r < 300; ++r) {
       FilterOptions o;
       o.particles = N;
@@ -189,6 +193,7 @@ TEST(Validation, BackwardSamplerLawChiSquare) {
       o.backward_draws = 20;
       o.mh_steps = 3;  // not yet stationary: the law of the chain from the ancestor is computed exactly below
       o.max_tries = tries;  // 2: frequent exact fallbacks; 60: mostly accept–reject
+      o.remote_requests = requests;
       o.keep_history = true;
       o.seed = 5;
       o.backward_seed = 100 + static_cast<std::uint64_t>(r);
@@ -198,6 +203,7 @@ TEST(Validation, BackwardSamplerLawChiSquare) {
       f.step();
       x1 = f.states();
       anc = f.ancestors();
+      fallbacks += f.records().back().fallbacks;
       const auto& J = f.backward_indices(1);
       for (std::uint64_t i = 0; i < N; ++i)
         for (int k = 0; k < 20; ++k) counts[i][J[i * 20 + static_cast<std::uint64_t>(k)]] += 1;
@@ -234,8 +240,13 @@ TEST(Validation, BackwardSamplerLawChiSquare) {
       const auto [c, k] = chi2(counts[i], p);
       c2 += c, dof += k;
     }
-    EXPECT_LT(c2, chi2_threshold(dof)) << to_string(b) << ": χ² = " << c2 << " with " << dof << " dof";
-    std::printf("backward %s (tries %d): chi2 = %.1f, dof = %d (threshold %.1f)\n", to_string(b).c_str(), tries, c2, dof,
+    if (b == Backward::rejection) {
+      EXPECT_GT(fallbacks, 0) << "the exact fallback must be exercised too";
+    }
+    EXPECT_LT(c2, chi2_threshold(dof)) << to_string(b) << (requests ? " by requests" : "") << ": χ² = " << c2
+                                       << " with " << dof << " dof";
+    std::printf("backward %s%s (tries %d, %lld fallbacks): chi2 = %.1f, dof = %d (threshold %.1f)\n",
+                to_string(b).c_str(), requests ? " by requests" : "", tries, static_cast<long long>(fallbacks), c2, dof,
                 chi2_threshold(dof));
   }
 }
