@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <mutex>
 #include <numbers>
 
@@ -24,7 +25,7 @@ void init_fftw_once() {
 }  // namespace
 
 Grid::Grid(const mpi::Communicator& comm, std::int64_t n, double x0, double length, unsigned planner)
-    : comm_(comm), n_(n), x0_(x0), length_(length) {
+    : comm_(comm), n_(n), x0_(x0), length_(length), planner_(planner) {
   init_fftw_once();
   // Threads only pay off for large local transforms (measured: at N = 512 two threads were 8x slower).
   fftw_plan_with_nthreads(n / comm_.size() >= (1 << 16) ? omp_get_max_threads() : 1);
@@ -38,8 +39,41 @@ Grid::Grid(const mpi::Communicator& comm, std::int64_t n, double x0, double leng
   bx_ = fftw_alloc_complex(static_cast<std::size_t>(std::max<std::int64_t>(alloc_, 1)));
   bk_ = fftw_alloc_complex(static_cast<std::size_t>(std::max<std::int64_t>(alloc_, 1)));
   if (!bx_ || !bk_) throw NumericalError("cannot allocate FFT buffers for N = " + std::to_string(n));
-  fwd_ = fftw_mpi_plan_dft_1d(n, bx_, bk_, comm_.get(), FFTW_FORWARD, planner);
-  bwd_ = fftw_mpi_plan_dft_1d(n, bk_, bx_, comm_.get(), FFTW_BACKWARD, planner);
+  // Wisdom first (every rank holds the same broadcast wisdom, so all succeed or all fail; the allreduce makes sure).
+  fwd_ = fftw_mpi_plan_dft_1d(n, bx_, bk_, comm_.get(), FFTW_FORWARD, planner | FFTW_WISDOM_ONLY);
+  bwd_ = fftw_mpi_plan_dft_1d(n, bk_, bx_, comm_.get(), FFTW_BACKWARD, planner | FFTW_WISDOM_ONLY);  // on every rank
+  from_wisdom_ = comm_.allreduce(static_cast<int>(fwd_ && bwd_), mpi::Op::min) == 1;
+  auto drop = [&] {
+    if (fwd_) fftw_destroy_plan(fwd_);
+    if (bwd_) fftw_destroy_plan(bwd_);
+    fwd_ = bwd_ = nullptr;
+  };
+  if (!from_wisdom_) {
+    drop();
+    fwd_ = fftw_mpi_plan_dft_1d(n, bx_, bk_, comm_.get(), FFTW_FORWARD, planner);
+    bwd_ = fftw_mpi_plan_dft_1d(n, bk_, bx_, comm_.get(), FFTW_BACKWARD, planner);
+    if (planner != FFTW_ESTIMATE && fwd_ && bwd_) {
+      // Measured plans may differ between ranks in their local sub-plans, and a later run that imports rank 0's
+      // gathered wisdom gets rank 0's. Use exactly that wisdom now too (all ranks forget theirs and take rank 0's
+      // merged copy), so this run and every run from its wisdom file execute the same plans: the same bits.
+      fftw_mpi_gather_wisdom(comm_.get());
+      char* text = comm_.is_root() ? fftw_export_wisdom_to_string() : nullptr;
+      fftw_forget_wisdom();
+      if (text) {
+        fftw_import_wisdom_from_string(text);
+        fftw_free(text);
+      }
+      fftw_mpi_broadcast_wisdom(comm_.get());
+      drop();
+      fwd_ = fftw_mpi_plan_dft_1d(n, bx_, bk_, comm_.get(), FFTW_FORWARD, planner | FFTW_WISDOM_ONLY);
+      bwd_ = fftw_mpi_plan_dft_1d(n, bk_, bx_, comm_.get(), FFTW_BACKWARD, planner | FFTW_WISDOM_ONLY);
+      if (comm_.allreduce(static_cast<int>(fwd_ && bwd_), mpi::Op::min) != 1) {  // not expected: plan afresh
+        drop();
+        fwd_ = fftw_mpi_plan_dft_1d(n, bx_, bk_, comm_.get(), FFTW_FORWARD, planner);
+        bwd_ = fftw_mpi_plan_dft_1d(n, bk_, bx_, comm_.get(), FFTW_BACKWARD, planner);
+      }
+    }
+  }
   if (!fwd_ || !bwd_)
     throw NumericalError("FFTW-MPI could not plan a 1-D transform of N = " + std::to_string(n) + " on " +
                          std::to_string(comm_.size()) + " ranks (try a power of two, or a rank count dividing N)");
@@ -50,6 +84,38 @@ Grid::~Grid() {
   if (bwd_) fftw_destroy_plan(bwd_);
   fftw_free(bx_);
   fftw_free(bk_);
+}
+
+unsigned planner_from(const std::string& name) {
+  if (name == "estimate") return FFTW_ESTIMATE;
+  if (name == "measure") return FFTW_MEASURE;
+  if (name == "patient") return FFTW_PATIENT;
+  throw ConfigError("fft.planner = \"" + name + "\": use estimate, measure or patient");
+}
+
+bool import_wisdom(const mpi::Communicator& comm, const std::string& path) {
+  init_fftw_once();
+  int ok = 0;
+  if (comm.is_root()) ok = std::filesystem::exists(path) && fftw_import_wisdom_from_filename(path.c_str()) ? 1 : 0;
+  ok = comm.broadcast_value(ok);
+  if (ok) fftw_mpi_broadcast_wisdom(comm.get());
+  return ok == 1;
+}
+
+bool export_wisdom(const mpi::Communicator& comm, const std::string& path) {
+  init_fftw_once();
+  fftw_mpi_gather_wisdom(comm.get());
+  int ok = 1;
+  if (comm.is_root()) {
+    const std::string tmp = path + ".tmp";
+    ok = fftw_export_wisdom_to_filename(tmp.c_str()) ? 1 : 0;
+    if (ok) {
+      std::error_code ec;
+      std::filesystem::rename(tmp, path, ec);
+      ok = ec ? 0 : 1;
+    }
+  }
+  return comm.broadcast_value(ok) == 1;
 }
 
 double Grid::k(std::int64_t local) const noexcept {

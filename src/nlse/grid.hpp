@@ -6,6 +6,7 @@
 
 #include <complex>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "core/mpi/communicator.hpp"
@@ -17,7 +18,9 @@ using cvec = std::vector<cplx>;
 
 class Grid {
  public:
-  // Collective. planner: FFTW_ESTIMATE or FFTW_MEASURE.
+  // Collective. planner: FFTW_ESTIMATE, FFTW_MEASURE or FFTW_PATIENT. The plans are first looked up in FFTW's
+  // wisdom (FFTW_WISDOM_ONLY: no planning cost, the same plans as the run that made the wisdom) and made afresh only
+  // when the wisdom lacks them; from_wisdom() says which.
   Grid(const mpi::Communicator& comm, std::int64_t n, double x0, double length, unsigned planner = FFTW_ESTIMATE);
   ~Grid();
   Grid(const Grid&) = delete;
@@ -41,6 +44,8 @@ class Grid {
   void to_k(const cvec& ux, cvec& uk);
   void to_x(const cvec& uk, cvec& ux);
   [[nodiscard]] std::int64_t fft_count() const noexcept { return ffts_; }
+  [[nodiscard]] unsigned planner() const noexcept { return planner_; }
+  [[nodiscard]] bool from_wisdom() const noexcept { return from_wisdom_; }
 
  private:
   mpi::Communicator comm_;
@@ -51,6 +56,18 @@ class Grid {
   fftw_complex* bk_ = nullptr;
   fftw_plan fwd_ = nullptr, bwd_ = nullptr;
   std::int64_t ffts_ = 0;
+  unsigned planner_ = FFTW_ESTIMATE;
+  bool from_wisdom_ = false;
 };
+
+// FFTW wisdom files. FFTW keeps wisdom in process-wide library state (not ours to wrap): import before the grids
+// are planned, export after. Collective: rank 0 reads the file and broadcasts the wisdom
+// (fftw_mpi_broadcast_wisdom); export gathers every rank's wisdom to rank 0 (fftw_mpi_gather_wisdom), which writes
+// it to a temporary name and renames it. import_wisdom returns false (on every rank) when the file is missing or
+// unreadable, export_wisdom when it cannot be written (wisdom only saves planning time: callers warn and go on).
+bool import_wisdom(const mpi::Communicator& comm, const std::string& path);
+bool export_wisdom(const mpi::Communicator& comm, const std::string& path);
+// FFTW planner flag of a deck value: estimate, measure, patient.
+unsigned planner_from(const std::string& name);
 
 }  // namespace sampo::nlse

@@ -157,6 +157,7 @@ Method method_from(const std::string& name) {
   if (name == "yoshida4") return Method::yoshida4;
   if (name == "dop853") return Method::dop853;
   if (name == "ip-dop853") return Method::ipdop853;
+  if (name == "petsc-ts") return Method::petscts;
   throw ConfigError("unknown integrator '" + name + "'");
 }
 std::string to_string(Method m) {
@@ -173,11 +174,13 @@ std::string to_string(Method m) {
       return "dop853";
     case Method::ipdop853:
       return "ip-dop853";
+    case Method::petscts:
+      return "petsc-ts";
   }
   return "?";
 }
 bool adaptive(Method m) {
-  return m == Method::erk43ip || dense_output(m);
+  return m == Method::erk43ip || m == Method::petscts || dense_output(m);
 }
 bool dense_output(Method m) {
   return m == Method::dop853 || m == Method::ipdop853;
@@ -215,7 +218,7 @@ double Dealiasing::sigma(double k, double k_nyquist) const noexcept {
 // (to_x normalises by the grid's own size).
 class Padding {
  public:
-  explicit Padding(Grid& g) : g_(g), fine_(g.comm(), 3 * g.n() / 2, g.x0(), g.length()) {
+  explicit Padding(Grid& g) : g_(g), fine_(g.comm(), 3 * g.n() / 2, g.x0(), g.length(), g.planner()) {
     const auto p = static_cast<std::size_t>(g.comm().size());
     const std::int64_t n = g.n(), m = fine_.n(), half = (n + 1) / 2, gap = m - n;
     // Owners of global indices: ranks with a non-empty block, by block start (FFTW may leave ranks empty).
@@ -315,6 +318,10 @@ Stepper::Stepper(Grid& grid, Model model, Method method, Dealiasing dealias)
 
 Stepper::~Stepper() = default;
 
+bool Stepper::padded_from_wisdom() const noexcept {
+  return pad_ ? pad_->fine().from_wisdom() : true;
+}
+
 std::int64_t Stepper::padded_fft_count() const noexcept {
   return pad_ ? pad_->fine().fft_count() : 0;
 }
@@ -333,11 +340,19 @@ void Stepper::set_fsal(const cvec& f) {
 
 void Stepper::linear(cvec& u, double h) const {
   const auto n = static_cast<std::int64_t>(u.size());
+  // e^{Lh} is cached for the last h: the IP Runge-Kutta steps apply e^{Lh/2} three times per step, so one sincos
+  // per mode per step instead of three (the same values, so the same bits).
+  if (h != lin_h_ || lin_phase_.size() != u.size()) {
+    lin_phase_.resize(u.size());
 #pragma omp parallel for schedule(static) if (n > (1 << 15))
-  for (std::int64_t j = 0; j < n; ++j) {
-    const double ph = -k2_[static_cast<std::size_t>(j)] * h;
-    u[static_cast<std::size_t>(j)] *= cplx(std::cos(ph), std::sin(ph));
+    for (std::int64_t j = 0; j < n; ++j) {
+      const double ph = -k2_[static_cast<std::size_t>(j)] * h;
+      lin_phase_[static_cast<std::size_t>(j)] = cplx(std::cos(ph), std::sin(ph));
+    }
+    lin_h_ = h;
   }
+#pragma omp parallel for schedule(static) if (n > (1 << 15))
+  for (std::int64_t j = 0; j < n; ++j) u[static_cast<std::size_t>(j)] *= lin_phase_[static_cast<std::size_t>(j)];
 }
 
 void Stepper::pointwise(cvec& x, const Grid& g) const {
@@ -447,6 +462,8 @@ double Stepper::advance(cvec& psi, double h_here, Controller& ctl) {
     case Method::dop853:
     case Method::ipdop853:
       throw InternalError(to_string(method_) + " steps with advance_to (it needs the time for scipy's minimum step)");
+    case Method::petscts:
+      throw InternalError("petsc-ts steps with PetscTs::advance");
     case Method::strang:
       linear(psi, 0.5 * h_here);
       nonlinear_flow(psi, h_here);

@@ -3,6 +3,7 @@
 // The state is ψ̂ (k-space block of this rank). Linear part L(k) = −iβk²/2 (exact in the interaction-picture and
 // split-step methods); nonlinear part N(ψ) = i(g|ψ|² − V)ψ evaluated in x-space.
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <string>
 
@@ -55,7 +56,7 @@ struct Case {
 cvec initial_state(const Grid& grid, const Case& c, std::uint64_t seed);
 
 // Integrators. `step` advances ψ̂ by h (adaptive methods may reject and shrink h; they return the step taken).
-enum class Method { rk4ip, erk43ip, strang, yoshida4, dop853, ipdop853 };
+enum class Method { rk4ip, erk43ip, strang, yoshida4, dop853, ipdop853, petscts };
 Method method_from(const std::string& name);
 std::string to_string(Method m);
 [[nodiscard]] bool adaptive(Method m);
@@ -113,6 +114,10 @@ class Stepper {
   void nonlinear(const cvec& u_k, cvec& out_k, Controller& ctl);
   // FFTs of the 3N/2 grid (padding), which the N grid's fft_count() does not see.
   [[nodiscard]] std::int64_t padded_fft_count() const noexcept;
+  // The padded grid's plans came from FFTW wisdom (true without padding).
+  [[nodiscard]] bool padded_from_wisdom() const noexcept;
+  // σβk²/2 per local mode: the linear operator is L = −i·rate (e^{Ls} = e^{−i·rate·s}).
+  [[nodiscard]] const std::vector<double>& linear_phase_rate() const noexcept { return k2_; }
   // σ(k) per local mode (all ones without the filter).
   [[nodiscard]] const std::vector<double>& sigma() const noexcept { return sigma_; }
 
@@ -143,6 +148,8 @@ class Stepper {
   double t_old_ = 0, t_new_ = 0, h_last_ = 0, atol_ = 0, rtol_ = 0;
   bool have_f_ = false, extra_stages_ = false, stepped_ = false;
   std::unique_ptr<Padding> pad_;
+  mutable cvec lin_phase_;  // e^{L lin_h_} (linear()'s cache)
+  mutable double lin_h_ = std::numeric_limits<double>::quiet_NaN();
 };
 
 }  // namespace sampo::nlse
