@@ -16,11 +16,13 @@ packages=(
   python3-xarray python3-h5netcdf python3-netcdf4   # ArviZ-style reading of mcmc output (tests)
   clang libclang-rt-14-dev rsync   # fuzz targets (tests/fuzz)
 )
-# Extra groups: `install-deps.sh slurm` adds what the Slurm tests need.
+# Extra groups: `install-deps.sh slurm` adds what the Slurm tests need; `bench` the peers the benchmark scripts run
+# side by side (emcee for tests/perf/mcmc_bench.sh).
 for group in "$@"; do
   case "$group" in
     slurm) packages+=(munge slurmctld slurmd slurm-client libpmix-dev) ;;
-    *) echo "install-deps.sh: unknown group '$group' (known: slurm)" >&2; exit 2 ;;
+    bench) packages+=(python3-emcee) ;;
+    *) echo "install-deps.sh: unknown group '$group' (known: slurm, bench)" >&2; exit 2 ;;
   esac
 done
 

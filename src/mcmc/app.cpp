@@ -5,6 +5,7 @@
 #include <cmath>
 #include <filesystem>
 #include <functional>
+#include <optional>
 
 #include "core/checkpoint/checkpoint.hpp"
 #include "core/error/error.hpp"
@@ -13,6 +14,8 @@
 #include "mcmc/diagnostics.hpp"
 #include "mcmc/ensemble.hpp"
 #include "mcmc/models.hpp"
+#include "mcmc/optimize.hpp"
+#include "mcmc/output.hpp"
 #include "mcmc/tempering.hpp"
 
 namespace sampo::mcmc {
@@ -54,6 +57,28 @@ config::Schema Params::schema() {
          0.0, 0.999);
   s.integer("mcmc.max_depth", 10, "NUTS maximum tree depth", 1, 20);
   s.integer("mcmc.hmc_steps", 16, "leapfrog steps of static HMC", 1, 100000);
+  s.string("mcmc.mode", "sample",
+           "sample: MCMC chains; optimize: MAP / penalised MLE by PETSc TAO (L-BFGS), like CmdStan's optimize "
+           "(group optimize/ in the output; solver options after -- with prefix map_, e.g. -map_tao_monitor)",
+           {"sample", "optimize"});
+  s.string("mcmc.init", "random",
+           "initial points of the chains: random (uniform(-2, 2) unconstrained, per chain) or map (every chain starts "
+           "at the optimum of mcmc.mode = \"optimize\"; the optimize/ group is written too)",
+           {"random", "map"});
+  s.real("optimize.gatol", 1e-8, "stop when |gradient| (unconstrained) <= gatol", 0.0, 1e10);
+  s.real("optimize.grtol", 1e-8,
+         "or when |gradient| / |lp| <= grtol (relative; large data sets, where rounding of lp stops the line search)",
+         0.0, 1.0);
+  s.integer("optimize.iterations", 2000, "maximum TAO iterations", 1, 1e9);
+  s.boolean("optimize.jacobian", false,
+            "include the log Jacobian of the constraining transforms (false: MAP / penalised MLE as CmdStan's "
+            "default; true: the mode of the sampling density in unconstrained space)");
+  s.integer("mcmc.flush_every", 100,
+            "append the new draws to the output file (<run.output>.part while running) every this many iterations "
+            "(also at every checkpoint); 0: only at checkpoints and the end", 0, 1e12);
+  s.boolean("mcmc.save_warmup", false,
+            "also write the warm-up iterations to groups warmup_posterior and warmup_sample_stats (not with "
+            "tempering)");
   s.boolean("mcmc.dense", false, "dense metric (NUTS/HMC/MALA; RWM always adapts a dense covariance)");
   return s;
 }
@@ -95,6 +120,21 @@ Params Params::from(const config::Config& c) {
   p.sampler.max_depth = static_cast<int>(c.get_int("mcmc.max_depth"));
   p.sampler.hmc_steps = static_cast<int>(c.get_int("mcmc.hmc_steps"));
   p.sampler.dense = c.get_bool("mcmc.dense");
+  p.mode = c.get_string("mcmc.mode");
+  p.init = c.get_string("mcmc.init");
+  p.map_gatol = c.get_real("optimize.gatol");
+  p.map_grtol = c.get_real("optimize.grtol");
+  p.map_iterations = c.get_int("optimize.iterations");
+  p.map_jacobian = c.get_bool("optimize.jacobian");
+  if (p.replicas > 0 && (p.mode != "sample" || p.init != "random"))
+    throw ConfigError("tempering.replicas = " + std::to_string(p.replicas) + " needs mcmc.mode = \"sample\" and "
+                      "mcmc.init = \"random\" (got \"" + p.mode + "\", \"" + p.init + "\"); set tempering.replicas = 0 "
+                      "to optimise or to start chains at the MAP");
+  p.flush_every = c.get_int("mcmc.flush_every");
+  p.save_warmup = c.get_bool("mcmc.save_warmup");
+  if (p.replicas > 0 && p.save_warmup)
+    throw ConfigError("mcmc.save_warmup = true with tempering.replicas = " + std::to_string(p.replicas) +
+                      ": the tempering warm-up tunes the ladder and keeps no draws; set mcmc.save_warmup = false");
   if (p.replicas > 0 && p.sampler.algorithm != Algorithm::nuts)
     throw ConfigError("tempering.replicas > 0 moves every replica with NUTS; set mcmc.sampler = \"nuts\"");
   if (p.sampler.draws < 4)
@@ -110,7 +150,6 @@ Params Params::from(const config::Config& c) {
 namespace {
 
 constexpr int n_scalar = 11;  // per-chain scalar state entries
-constexpr int n_stats = 8;    // lp, accept, step_size, energy, tree_depth, n_steps, divergent, warmup
 
 std::vector<double> pack(const ChainState& s) {
   std::vector<double> v = {static_cast<double>(s.iteration),
@@ -157,14 +196,6 @@ void unpack(ChainState& s, const double* v) {
   take(s.inv_metric);
 }
 
-std::vector<double> pack_stats(const std::vector<DrawStats>& st) {
-  std::vector<double> v;
-  for (const auto& s : st)
-    v.insert(v.end(), {s.lp, s.accept, s.step_size, s.energy, static_cast<double>(s.tree_depth),
-                       static_cast<double>(s.n_steps), s.divergent ? 1.0 : 0.0, s.warmup ? 1.0 : 0.0});
-  return v;
-}
-
 std::vector<DrawStats> unpack_stats(const std::vector<double>& v) {
   std::vector<DrawStats> out(v.size() / n_stats);
   for (std::size_t i = 0; i < out.size(); ++i) {
@@ -174,32 +205,111 @@ std::vector<DrawStats> unpack_stats(const std::vector<double>& v) {
   return out;
 }
 
-template <class T>
-void write_cd(const io::Group& g, const std::string& name, const std::vector<T>& data, std::uint64_t C, std::uint64_t N,
-              const std::string& desc, std::vector<std::uint64_t> extra = {}) {
-  std::vector<std::uint64_t> shape = {C, N};
-  shape.insert(shape.end(), extra.begin(), extra.end());
-  g.write_replicated<T>(name, data, shape, {"", desc, false, 0});
-  io::attach_dimension_scale(g, name, "chain", 0);
-  io::attach_dimension_scale(g, name, "draw", 1);
-}
-
-void write_dims(const io::Group& g, std::uint64_t C, std::uint64_t N) {
-  std::vector<std::int64_t> c(C), d(N);
-  for (std::uint64_t i = 0; i < C; ++i) c[i] = static_cast<std::int64_t>(i);
-  for (std::uint64_t i = 0; i < N; ++i) d[i] = static_cast<std::int64_t>(i);
-  g.write_replicated<std::int64_t>("chain", c);
-  g.write_replicated<std::int64_t>("draw", d);
-  io::make_dimension_scale(g, "chain", "chain");
-  io::make_dimension_scale(g, "draw", "draw");
-}
-
 }  // namespace
 
-// Collective: diagnostics, the summary table and warnings, then the ArviZ-readable output file. draws[c] and
-// stats[c] hold chain c's N post-warm-up draws (cd constrained values each) and n_stats statistics; `add_groups` adds
-// groups to the output root (tempering).
-int report_and_write(app::Context& ctx, const Params& p, const Target& target, std::uint64_t C, std::uint64_t N,
+// Collective: MAP / penalised MLE by TAO from a random initial point (Stream(seed, purpose_init, 0, 1): not a
+// chain's), with the result logged as a table; a warning names TAO's reason when it did not converge.
+MapResult run_map(app::Context& ctx, const Params& p, const Target& target, std::uint64_t seed) {
+  petsc::Session session(ctx.comm, ctx.extra_args);
+  rng::Stream r(seed, rng::purpose_init, 0, 1);
+  Vec start;
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    start = target.initial_point(r);
+    Vec g(target.dim());
+    const double lp = target.log_density_gradient(start, g, p.map_jacobian);
+    if (std::isfinite(lp) && g.allFinite()) break;
+    if (attempt == 99)
+      throw NumericalError("optimize: no finite log density at 100 random initial points of " + target.name());
+  }
+  MapOptions opt;
+  opt.gatol = p.map_gatol;
+  opt.grtol = p.map_grtol;
+  opt.max_it = p.map_iterations;
+  opt.jacobian = p.map_jacobian;
+  const auto t0 = std::chrono::steady_clock::now();
+  auto res = find_map(session, target, start, opt);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  char buf[512];
+  std::snprintf(buf, sizeof buf,
+                "optimize (%s, jacobian = %s) by TAO %s: %s after %lld iterations (%lld evaluations, %.3f s), "
+                "lp = %.10g, |grad| = %.3g",
+                p.map_jacobian ? "mode of the sampling density" : "MAP / penalised MLE",
+                p.map_jacobian ? "true" : "false", res.type.c_str(), res.reason.c_str(),
+                static_cast<long long>(res.iterations), static_cast<long long>(res.evaluations), seconds, res.lp,
+                res.gradient_norm);
+  std::string table = std::string(buf) + "\n";
+  const auto names = target.param_names();
+  const Vec x = target.constrain(res.q);
+  const std::size_t shown = std::min<std::size_t>(names.size(), 40);
+  for (std::size_t k = 0; k < shown; ++k) {
+    std::snprintf(buf, sizeof buf, "%20s %16.8g\n", names[k].c_str(), x[static_cast<Eigen::Index>(k)]);
+    table += buf;
+  }
+  if (shown < names.size())
+    table += "... " + std::to_string(names.size() - shown) + " more parameters (all in the output file)\n";
+  ctx.log.info(table);
+  if (!res.converged)
+    ctx.log.warn("optimize: TAO did not converge (" + res.reason + " after " + std::to_string(res.iterations) +
+                 " iterations, |grad| = " + std::to_string(res.gradient_norm) +
+                 "): the point is not the optimum; raise optimize.iterations, loosen optimize.gatol, or see "
+                 "-- -map_tao_monitor (a density unbounded above, e.g. a centred hierarchical model without the "
+                 "Jacobian, has no MAP)");
+  return res;
+}
+
+// Collective: group optimize/ of the output: the optimum's constrained values by variable, the unconstrained
+// point, lp, and how TAO stopped.
+void write_map(const io::Group& root, const Target& target, const MapResult& m, const Params& p) {
+  auto g = root.create_group("optimize");
+  const Vec x = target.constrain(m.q);
+  std::size_t off = 0;
+  for (const auto& v : target.variables()) {
+    const auto n = static_cast<std::size_t>(v.size());
+    std::vector<std::uint64_t> shape(v.shape.begin(), v.shape.end());
+    if (shape.empty()) shape = {1};
+    g.write_replicated<double>(v.name, std::span<const double>(x.data() + off, n), shape,
+                               {"", "value at the optimum (constrained)", false, 0});
+    off += n;
+  }
+  g.write_replicated<double>("unconstrained", std::span<const double>(m.q.data(), m.q.size()), {},
+                             {"", "the optimum in unconstrained space", false, 0});
+  const double lp = m.lp, gn = m.gradient_norm;
+  g.write_replicated<double>("lp", std::span<const double>(&lp, 1), {},
+                             {"", p.map_jacobian ? "log density with the Jacobian" : "log density without the Jacobian",
+                              false, 0});
+  g.write_replicated<double>("gradient_norm", std::span<const double>(&gn, 1), {}, {"", "|grad lp| there", false, 0});
+  const std::int64_t its = m.iterations;
+  g.write_replicated<std::int64_t>("iterations", std::span<const std::int64_t>(&its, 1), {},
+                                   {"", "TAO iterations", false, 0});
+  g.set_attr("reason", m.reason);
+  g.set_attr("tao_type", m.type);
+  g.set_attr("converged", static_cast<std::int64_t>(m.converged ? 1 : 0));
+  g.set_attr("jacobian", static_cast<std::int64_t>(p.map_jacobian ? 1 : 0));
+  g.set_attr("evaluations", m.evaluations);
+}
+
+// Collective: the output file (<name>.part until complete) with its root attributes and the groups that receive the
+// draws as they are sampled.
+DrawGroups open_output(app::Output& output, const Params& p, const Target& target, std::uint64_t C) {
+  const auto& root = output.root();
+  root.set_attr("created_at", io::utc_now());
+  root.set_attr("inference_library", "sampo");
+  root.set_attr("inference_library_version", io::sampo_version());
+  root.set_attr("sampler", to_string(p.sampler.algorithm));
+  root.set_attr("target", target.name());
+  return DrawGroups(root, target, C, p.save_warmup);
+}
+
+// Collective: makes what was appended visible to readers of the .part file.
+void flush_output(const app::Output& output) {
+  io::detail::check(H5Fflush(output.root().id(), H5F_SCOPE_GLOBAL), "flushing " + output.path() + ".part");
+}
+
+// Collective: diagnostics, the summary table and warnings, then completes the ArviZ-readable output file (whose
+// draws were appended during the run). draws[c] and stats[c] hold chain c's N post-warm-up draws (cd constrained
+// values each) and n_stats statistics; `add_groups` adds groups to the output root (tempering).
+int report_and_write(app::Context& ctx, app::Output& output, DrawGroups& groups, const Target& target,
+                     std::uint64_t C, std::uint64_t N,
                      const std::vector<std::vector<double>>& draws, const std::vector<std::vector<double>>& stats,
                      double seconds, double all_grads, const std::function<void(const io::Group&)>& add_groups) {
   const int cd = target.constrained_dim();
@@ -255,63 +365,12 @@ int report_and_write(app::Context& ctx, const Params& p, const Target& target, s
       break;
     }
 
-  // ArviZ/xarray-readable output, written under a temporary name and renamed when complete.
-  app::Output output(ctx, schema_version);
-  const std::string out = output.path();
-  {
-    const auto& root = output.root();
-    root.set_attr("created_at", io::utc_now());
-    root.set_attr("inference_library", "sampo");
-    root.set_attr("inference_library_version", io::sampo_version());
-    root.set_attr("sampler", to_string(p.sampler.algorithm));
-    root.set_attr("target", target.name());
-    auto post = root.create_group("posterior");
-    write_dims(post, C, N);
-    std::size_t offset = 0;
-    for (const auto& v : target.variables()) {
-      const auto size = static_cast<std::size_t>(v.size());
-      std::vector<double> data;
-      for (std::uint64_t c = 0; c < C; ++c)
-        for (std::uint64_t i = 0; i < N; ++i)
-          data.insert(data.end(), draws[c].begin() + static_cast<std::ptrdiff_t>(i * cd + offset),
-                      draws[c].begin() + static_cast<std::ptrdiff_t>(i * cd + offset + size));
-      std::vector<std::uint64_t> extra;
-      for (std::size_t k = 0; k < v.shape.size(); ++k) {
-        const std::string dim = v.name + "_dim_" + std::to_string(k);
-        std::vector<std::int64_t> idx(static_cast<std::size_t>(v.shape[k]));
-        for (std::size_t j = 0; j < idx.size(); ++j) idx[j] = static_cast<std::int64_t>(j);
-        post.write_replicated<std::int64_t>(dim, idx);
-        io::make_dimension_scale(post, dim, dim);
-        extra.push_back(static_cast<std::uint64_t>(v.shape[k]));
-      }
-      write_cd<double>(post, v.name, data, C, N, "posterior draws (constrained)", extra);
-      for (std::size_t k = 0; k < v.shape.size(); ++k)
-        io::attach_dimension_scale(post, v.name, v.name + "_dim_" + std::to_string(k), static_cast<unsigned>(2 + k));
-      offset += size;
-    }
-    auto ss = root.create_group("sample_stats");
-    write_dims(ss, C, N);
-    auto column = [&](int j) {
-      std::vector<double> v;
-      for (std::uint64_t c = 0; c < C; ++c)
-        for (std::uint64_t i = 0; i < N; ++i) v.push_back(stats[c][i * n_stats + static_cast<std::uint64_t>(j)]);
-      return v;
-    };
-    auto as_int = [](const std::vector<double>& v) { return std::vector<std::int64_t>(v.begin(), v.end()); };
-    write_cd<double>(ss, "lp", column(0), C, N, "log density (unconstrained, with Jacobian)");
-    write_cd<double>(ss, "acceptance_rate", column(1), C, N, "mean Metropolis acceptance of the transition");
-    write_cd<double>(ss, "step_size", column(2), C, N, "step size");
-    write_cd<double>(ss, "energy", column(3), C, N, "Hamiltonian at the draw");
-    write_cd<std::int64_t>(ss, "tree_depth", as_int(column(4)), C, N, "NUTS tree depth");
-    write_cd<std::int64_t>(ss, "n_steps", as_int(column(5)), C, N, "leapfrog steps (gradient evaluations)");
-    const auto dv = column(6);
-    write_cd<std::int8_t>(ss, "diverging", std::vector<std::int8_t>(dv.begin(), dv.end()), C, N,
-                          "divergent transition");
-    ss.set_attr("dtype", "bool", "diverging");
-    if (add_groups) add_groups(root);
-  }
+  // The draws are already in the output file (appended as they were sampled): close their groups, add the
+  // workload's extra groups, mark it complete and rename it.
+  groups.close();
+  if (add_groups) add_groups(output.root());
   output.finish();
-  ctx.log.info("output " + out);
+  ctx.log.info("output " + output.path());
   return 0;
 }
 
@@ -386,6 +445,21 @@ int run_tempering(app::Context& ctx, const Params& p, const Target& target, std:
       g.write_replicated<double>("ladders", ladders, {}, o);
     });
   };
+  // The output file, its draws rebuilt from the checkpoint on a restart and appended every mcmc.flush_every rounds
+  // and at every checkpoint (rank 0 writes the one chain: the draws are replicated).
+  app::Output output(ctx, schema_version);
+  auto groups = open_output(output, p, target, 1);
+  auto flush = [&] {
+    const auto done = groups.size(false), have = static_cast<std::uint64_t>(draws.size()) / static_cast<std::uint64_t>(cd);
+    std::vector<const double*> dp, sp;
+    if (comm.is_root()) {
+      dp.push_back(draws.data() + done * static_cast<std::uint64_t>(cd));
+      sp.push_back(stats.data() + done * n_stats);
+    }
+    groups.append(false, 0, dp, sp, have - done);
+    flush_output(output);
+  };
+  flush();
   ctx.log.info("mcmc: parallel tempering, " + std::to_string(K) + " replicas of NUTS on " + target.name() + " (" +
                std::to_string(target.dim()) + " unconstrained parameters) over " + std::to_string(comm.size()) +
                " ranks, " + std::to_string(W) + " warm-up + " + std::to_string(N) + " rounds");
@@ -427,6 +501,7 @@ int run_tempering(app::Context& ctx, const Params& p, const Target& target, std:
     }
     progress.update(static_cast<double>(s.round));
     const auto reason = ckpt.due(s.round);
+    if (reason != checkpoint::Reason::none || (p.flush_every > 0 && s.round % p.flush_every == 0)) flush();
     if (reason != checkpoint::Reason::none) {
       const auto path = write_checkpoint();
       ctx.log.info("checkpoint (" + checkpoint::to_string(reason) + ") at round " + std::to_string(s.round) + ": " + path);
@@ -440,6 +515,7 @@ int run_tempering(app::Context& ctx, const Params& p, const Target& target, std:
   const double seconds =
       comm.allreduce(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), mpi::Op::max);
   if (ckpt.params().at_end) write_checkpoint();
+  flush();
   all_grads = 0;
   for (std::size_t i = 5; i < stats.size(); i += n_stats) all_grads += stats[i];  // β = 1 transitions only
   std::vector<double> rates(static_cast<std::size_t>(K - 1));
@@ -467,7 +543,7 @@ int run_tempering(app::Context& ctx, const Params& p, const Target& target, std:
                                {"1", "every ladder used: the initial one, then one per tuning phase", false, 0});
   };
   std::vector<std::vector<double>> d1 = {draws}, s1 = {stats};
-  return report_and_write(ctx, p, target, 1, static_cast<std::uint64_t>(N), d1, s1, seconds, all_grads, add);
+  return report_and_write(ctx, output, groups, target, 1, static_cast<std::uint64_t>(N), d1, s1, seconds, all_grads, add);
 }
 
 int run(app::Context& ctx) {
@@ -484,6 +560,20 @@ int run(app::Context& ctx) {
                                       static_cast<std::uint64_t>(p.data_seed)},
                            "mcmc.target");
   });
+  std::optional<MapResult> map;
+  if (p.mode == "optimize" || p.init == "map") map = run_map(ctx, p, *target, seed);
+  if (p.mode == "optimize") {
+    app::Output output(ctx, schema_version);
+    const auto& root = output.root();
+    root.set_attr("created_at", io::utc_now());
+    root.set_attr("inference_library", "sampo");
+    root.set_attr("inference_library_version", io::sampo_version());
+    root.set_attr("target", target->name());
+    write_map(root, *target, *map, p);
+    output.finish();
+    ctx.log.info("output " + output.path());
+    return 0;
+  }
   if (p.replicas > 0) return run_tempering(ctx, p, *target, seed);
   const auto C = static_cast<std::uint64_t>(p.chains);
   const std::int64_t total = p.sampler.warmup + p.sampler.draws;
@@ -504,7 +594,8 @@ int run(app::Context& ctx) {
   std::vector<ChainState> states;
   std::vector<Record> recs(mine.size());
   std::int64_t step = 0;
-  for (auto c : mine) states.push_back(sampler.init(c));  // shapes (and a fresh start)
+  for (auto c : mine)  // shapes (and a fresh start: at the MAP with mcmc.init = "map")
+    states.push_back(sampler.init(c, map && ctx.restart.empty() ? &map->q : nullptr));
   const auto state_len =
       static_cast<std::uint64_t>(states.empty() ? pack(sampler.init(0)).size() : pack(states[0]).size());
   if (!ctx.restart.empty()) {
@@ -550,6 +641,32 @@ int run(app::Context& ctx) {
     });
   };
 
+  // The output file: its draws rebuilt from the checkpoint on a restart, then appended every mcmc.flush_every
+  // iterations and at every checkpoint (warm-up iterations to warmup_* when mcmc.save_warmup). Each rank writes
+  // its own chains.
+  app::Output output(ctx, schema_version);
+  auto groups = open_output(output, p, *target, C);
+  const auto W = static_cast<std::uint64_t>(p.sampler.warmup);
+  std::uint64_t flushed = 0;  // iterations in the file
+  auto flush = [&] {          // collective
+    const auto now = static_cast<std::uint64_t>(step);
+    auto part = [&](bool warmup, std::uint64_t from, std::uint64_t to) {
+      if (from >= to) return;
+      std::vector<std::vector<double>> packed;
+      std::vector<const double*> dp, sp;
+      for (const auto& r : recs) {
+        packed.push_back(pack_stats(std::span<const DrawStats>(r.stats).subspan(from, to - from)));
+        dp.push_back(r.draws.data() + from * static_cast<std::uint64_t>(cd));
+      }
+      for (const auto& v : packed) sp.push_back(v.data());
+      groups.append(warmup, first, dp, sp, to - from);
+    };
+    part(true, flushed, std::min(now, W));
+    part(false, std::max(flushed, W), now);
+    flushed = now;
+    flush_output(output);
+  };
+  flush();
   ctx.log.info("mcmc: " + to_string(p.sampler.algorithm) + " on " + target->name() + " (" + std::to_string(d) +
                " unconstrained parameters), " + std::to_string(C) + " chains on " + std::to_string(comm.size()) +
                " ranks, " + std::to_string(p.sampler.warmup) + " warm-up + " + std::to_string(p.sampler.draws) +
@@ -561,6 +678,7 @@ int run(app::Context& ctx) {
     ++step;
     progress.update(static_cast<double>(step));
     const auto reason = ckpt.due(step);
+    if (reason != checkpoint::Reason::none || (p.flush_every > 0 && step % p.flush_every == 0)) flush();
     if (reason != checkpoint::Reason::none) {
       const auto path = write_checkpoint();
       ctx.log.info("checkpoint (" + checkpoint::to_string(reason) + ") at iteration " + std::to_string(step) + ": " +
@@ -575,9 +693,9 @@ int run(app::Context& ctx) {
   const double seconds =
       comm.allreduce(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), mpi::Op::max);
   if (ckpt.params().at_end) write_checkpoint();
+  flush();
 
   // Gather post-warm-up draws and stats in [chain][draw] order.
-  const auto W = static_cast<std::size_t>(p.sampler.warmup);
   const auto N = static_cast<std::uint64_t>(p.sampler.draws);
   std::vector<std::vector<double>> local_draws, local_stats;
   for (const auto& r : recs) {
@@ -592,7 +710,9 @@ int run(app::Context& ctx) {
   for (const auto& r : recs)
     for (const auto& st : r.stats) all_grads += st.n_steps;
   all_grads = comm.allreduce(all_grads, mpi::Op::sum);
-  return report_and_write(ctx, p, *target, C, N, draws, stats, seconds, all_grads, nullptr);
+  std::function<void(const io::Group&)> add;
+  if (map) add = [&](const io::Group& root) { write_map(root, *target, *map, p); };
+  return report_and_write(ctx, output, groups, *target, C, N, draws, stats, seconds, all_grads, add);
 }
 
 }  // namespace sampo::mcmc

@@ -23,6 +23,13 @@ struct Params {
   int replicas = 0;                       // parallel tempering with this many replicas (0: independent chains)
   double beta_min = 0.01, temper_step = 0.25;
   bool adapt_ladder = true;
+  std::int64_t flush_every = 100;         // append draws to the output every this many iterations (0: checkpoints)
+  bool save_warmup = false;               // warm-up iterations to warmup_posterior / warmup_sample_stats
+  std::string mode = "sample";            // "sample" or "optimize" (MAP / penalised MLE by TAO)
+  std::string init = "random";            // chains start at "random" points or at the "map"
+  double map_gatol = 1e-8, map_grtol = 1e-8;
+  std::int64_t map_iterations = 2000;
+  bool map_jacobian = false;
   SamplerParams sampler;
 
   static config::Schema schema();

@@ -155,16 +155,27 @@ BridgeStanTarget::~BridgeStanTarget() {
   if (model_) api_->destruct(model_);
 }
 
-double BridgeStanTarget::log_density_gradient(const Vec& q, Vec& grad) const {
+double BridgeStanTarget::log_density_gradient(const Vec& q, Vec& grad) const { return call(q, grad, true); }
+
+double BridgeStanTarget::log_density_gradient_nojac(const Vec& q, Vec& grad) const { return call(q, grad, false); }
+
+double BridgeStanTarget::log_jacobian(const Vec& q, Vec& grad) const {
+  Vec g0(dim_);
+  const double with = call(q, grad, true), without = call(q, g0, false);
+  grad -= g0;
+  return with - without;
+}
+
+double BridgeStanTarget::call(const Vec& q, Vec& grad, bool jacobian) const {
   grad.resize(dim_);
   double val = 0.0;
   char* err = nullptr;
   int rc = 0;
   if (thread_safe_) {
-    rc = api_->gradient(model_, true, true, q.data(), &val, grad.data(), &err);
+    rc = api_->gradient(model_, true, jacobian, q.data(), &val, grad.data(), &err);
   } else {
     const std::lock_guard<std::mutex> lock(mutex_);
-    rc = api_->gradient(model_, true, true, q.data(), &val, grad.data(), &err);
+    rc = api_->gradient(model_, true, jacobian, q.data(), &val, grad.data(), &err);
   }
   take_error(err, api_->free_error);
   if (rc != 0 || !std::isfinite(val) || !grad.allFinite()) {  // Stan: an exception rejects the point

@@ -32,11 +32,15 @@ class BridgeStanTarget final : public Target {
   [[nodiscard]] std::string name() const override { return name_; }
   [[nodiscard]] int dim() const override { return dim_; }
   double log_density_gradient(const Vec& q, Vec& grad) const override;
+  // bs_log_density_gradient(propto = true, jacobian = false): MAP's objective.
+  double log_density_gradient_nojac(const Vec& q, Vec& grad) const override;
+  double log_jacobian(const Vec& q, Vec& grad) const override;  // the difference of the two
   [[nodiscard]] std::vector<Variable> variables() const override { return vars_; }
   [[nodiscard]] Vec constrain(const Vec& q) const override;
   [[nodiscard]] bool thread_safe() const noexcept { return thread_safe_; }
 
  private:
+  double call(const Vec& q, Vec& grad, bool jacobian) const;  // bs_log_density_gradient(propto = true, jacobian)
   struct Api;
   std::unique_ptr<Api> api_;
   bs_model* model_ = nullptr;

@@ -223,6 +223,12 @@ HierarchicalRegression HierarchicalRegression::simulate(int J, std::int64_t n, s
   return {std::move(g), std::move(x), std::move(y), J};
 }
 
+double HierarchicalRegression::log_jacobian(const Vec& q, Vec& grad) const {
+  grad.setZero(4 + J_);
+  grad[1] = grad[3] = 1.0;
+  return q[1] + q[3];
+}
+
 double HierarchicalRegression::log_density_gradient(const Vec& q, Vec& grad) const {
   grad.setZero(4 + J_);
   const double mu = q[0], ltau = q[1], tau = std::exp(ltau), beta = q[2], lsig = q[3], sig = std::exp(lsig);

@@ -63,6 +63,7 @@ class HierarchicalRegression final : public Target {
   std::string name() const override { return "hierarchical_regression"; }
   int dim() const override { return 4 + J_; }
   double log_density_gradient(const Vec& q, Vec& grad) const override;
+  double log_jacobian(const Vec& q, Vec& grad) const override;  // log tau + log sigma_y = q[1] + q[3]
   std::vector<Variable> variables() const override;
   Vec constrain(const Vec& q) const override;
 

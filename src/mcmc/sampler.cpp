@@ -103,12 +103,19 @@ void Sampler::refresh(ChainState& s) const {
   if (dense()) s.chol = Eigen::LLT<Eigen::MatrixXd>(s.inv_metric).matrixL();
 }
 
-ChainState Sampler::init(std::uint64_t chain_id) const {
+ChainState Sampler::init(std::uint64_t chain_id, const Vec* start) const {
   const int d = target_.dim();
   ChainState s;
   s.id = chain_id;
   rng::Stream r(seed_, rng::purpose_init, chain_id);
-  for (int attempt = 0; attempt < 100; ++attempt) {
+  if (start) {
+    s.q = *start;
+    s.lp = target_.log_density_gradient(s.q, s.grad);
+    if (!std::isfinite(s.lp) || !s.grad.allFinite())
+      throw NumericalError("the start point of chain " + std::to_string(chain_id) +
+                           " (mcmc.init = \"map\") has no finite log density");
+  }
+  for (int attempt = 0; !start && attempt < 100; ++attempt) {
     s.q = target_.initial_point(r);
     s.lp = target_.log_density_gradient(s.q, s.grad);
     if (std::isfinite(s.lp) && s.grad.allFinite()) break;

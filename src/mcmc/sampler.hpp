@@ -76,7 +76,8 @@ class Sampler {
  public:
   Sampler(const Target& target, SamplerParams p, std::uint64_t seed);
   // A fresh chain: initial point (up to 100 tries for a finite density), metric = identity, step size heuristic.
-  [[nodiscard]] ChainState init(std::uint64_t chain_id) const;
+  // With `start` (e.g. the MAP): that point instead of the random initial point.
+  [[nodiscard]] ChainState init(std::uint64_t chain_id, const Vec* start = nullptr) const;
   // One iteration (warm-up while state.iteration < warmup): transition plus adaptation.
   DrawStats iterate(ChainState& s) const;
   [[nodiscard]] const SamplerParams& params() const { return p_; }

@@ -84,6 +84,12 @@ double Mixture::log_density_gradient(const Vec& q, Vec& grad) const {
   return lp;
 }
 
+double EightSchools::log_jacobian(const Vec& q, Vec& grad) const {
+  grad.setZero(10);
+  grad[1] = 1.0;
+  return q[1];
+}
+
 double EightSchools::log_density_gradient(const Vec& q, Vec& grad) const {
   grad.setZero(10);
   const double mu = q[0], ltau = q[1], tau = std::exp(ltau);

@@ -81,6 +81,27 @@ class Target {
   // Log density (up to a constant) at unconstrained q including the log Jacobian; fills grad (size dim()).
   // Thread-safe (const, no shared scratch).
   virtual double log_density_gradient(const Vec& q, Vec& grad) const = 0;
+  // The log Jacobian of constrain() at q (the part of log_density_gradient() it includes); its gradient is written
+  // to grad (size dim()). Unconstrained targets: 0.
+  virtual double log_jacobian(const Vec& q, Vec& grad) const {
+    (void)q;
+    grad.setZero(dim());
+    return 0.0;
+  }
+  // With (jacobian = true: the sampling density, log_density_gradient(q, grad)) or without the log Jacobian: the
+  // objective of MAP / penalised MLE, as CmdStan's optimize with jacobian = false. Targets with a direct form
+  // override log_density_gradient_nojac (BridgeStan passes the flag to the model); the default subtracts
+  // log_jacobian().
+  double log_density_gradient(const Vec& q, Vec& grad, bool jacobian) const {
+    return jacobian ? log_density_gradient(q, grad) : log_density_gradient_nojac(q, grad);
+  }
+  virtual double log_density_gradient_nojac(const Vec& q, Vec& grad) const {
+    Vec jg(dim());
+    const double lp = log_density_gradient(q, grad);
+    const double lj = log_jacobian(q, jg);
+    grad -= jg;
+    return lp - lj;
+  }
   [[nodiscard]] double log_density(const Vec& q) const {
     Vec g(dim());
     return log_density_gradient(q, g);
@@ -149,6 +170,7 @@ class EightSchools final : public Target {
   std::string name() const override { return centred_ ? "eight_schools_centred" : "eight_schools_noncentred"; }
   int dim() const override { return 10; }
   double log_density_gradient(const Vec& q, Vec& grad) const override;
+  double log_jacobian(const Vec& q, Vec& grad) const override;  // log tau = q[1]
   std::vector<Variable> variables() const override;
   Vec constrain(const Vec& q) const override;
   static constexpr double y[8] = {28, 8, -3, 7, -1, 1, 18, 12};

@@ -14,5 +14,8 @@ expect_exit2 "rho out of range" "mcmc.rho" mcmc.rho=1.5
 expect_exit2 "too few draws" "mcmc.draws" mcmc.draws=2
 expect_exit2 "dense metric too large" "mcmc.dense" mcmc.dense=true mcmc.dim=5000
 expect_exit2 "memory" "needs about" mcmc.draws=1000000000000
+expect_exit2 "warm-up groups with tempering" "mcmc.save_warmup" mcmc.save_warmup=true tempering.replicas=4 mcmc.chains=1
+expect_exit2 "optimize with tempering" "tempering.replicas" mcmc.mode=\"optimize\" tempering.replicas=4 mcmc.chains=1
+expect_exit2 "unknown mode" "mcmc.mode" mcmc.mode=\"map\"
 expect_exit2 "missing checkpoint" "checkpoint" --restart "$W/no_such_checkpoint.h5"
 exit $fail

@@ -12,7 +12,8 @@ BIN="$SAMPO_BUILD/drivers/sampo-mcmc"
 MPI="${MPIEXEC:-mpiexec} --oversubscribe --bind-to none"
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
-$MPI -n 2 "$BIN" "$SAMPO_SOURCE/inputs/mcmc/eight_schools.toml" run.output_dir="$W" mcmc.warmup=200 mcmc.draws=100 --quiet
+$MPI -n 2 "$BIN" "$SAMPO_SOURCE/inputs/mcmc/eight_schools.toml" run.output_dir="$W" mcmc.warmup=200 mcmc.draws=100 \
+    mcmc.save_warmup=true mcmc.flush_every=30 --quiet
 "$PY" - "$W/eight_schools.h5" <<'PYEOF'
 import sys, xarray as xr
 p = xr.open_dataset(sys.argv[1], group="posterior", engine="h5netcdf")
@@ -33,5 +34,11 @@ for e in engines[1:]:
     s2 = xr.open_dataset(sys.argv[1], group="sample_stats", engine=e)
     assert (p2["theta"].values == p["theta"].values).all() and p2["theta"].dims == p["theta"].dims
     assert (s2["lp"].values == s["lp"].values).all() and s2["diverging"].dtype == bool
+for e in engines:  # the warm-up groups (mcmc.save_warmup = true), ArviZ's warmup_posterior / warmup_sample_stats
+    wp = xr.open_dataset(sys.argv[1], group="warmup_posterior", engine=e)
+    ws = xr.open_dataset(sys.argv[1], group="warmup_sample_stats", engine=e)
+    assert wp["theta"].dims == ("chain", "draw", "theta_dim_0") and wp.sizes["draw"] == 200, wp.sizes
+    assert ws.sizes["draw"] == 200 and ws["diverging"].dtype == bool
+    assert len(set(ws["step_size"].values[0])) > 1  # adaptation changes the step size during warm-up
 print("xarray reads posterior and sample_stats with engines", engines, ": ok")
 PYEOF

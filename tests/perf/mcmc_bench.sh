@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Benchmark (not a ctest): min bulk-ESS per core-second and ESS per 1000 gradients (sampling gradients) for NUTS,
-# 4 chains x (1000 warm-up + 1000 draws), on the 100-d Gaussian (rho = 0.9) and eight schools (non-centred).
+# 4 chains x (1000 warm-up + 1000 draws), on the 100-d Gaussian (rho = 0.9) and eight schools (non-centred); then,
+# side by side, emcee's stretch move (Debian python3-emcee) on the same 100-d Gaussian when it is installed:
+# EMCEE_WALKERS walkers (200) x EMCEE_STEPS steps (20000; the first half discarded, the rest thinned by 10),
+# walkers as chains for the rank-normalised bulk-ESS (tools/mcmc_summary.py), one core, CPU seconds. emcee uses
+# no gradients: its column is ESS per 1000 log-density evaluations.
 #   tests/perf/mcmc_bench.sh [BUILD_DIR] [RANKS]
 set -euo pipefail
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
@@ -23,5 +27,37 @@ for deck in flagship eight_schools; do
   cps=$(awk -v e="$ess" -v s="$sec" -v n="$NP" 'BEGIN{printf "%.1f", e/(s*n)}')
   printf "%-16s %5s %8s %12s %13s %14s %18s %9s\n" "$deck" "$NP" "$sec" "$ess" "$cps" "$per" "$all" "$div"
 done
+if /usr/bin/python3 -c "import emcee" 2>/dev/null; then
+  OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 /usr/bin/python3 - "$SRC/tools" "${EMCEE_WALKERS:-200}" \
+      "${EMCEE_STEPS:-20000}" <<'PYEOF'
+import sys, time
+import numpy as np
+import emcee
+sys.path.insert(0, sys.argv[1])
+from mcmc_summary import diagnostics
+walkers, steps = int(sys.argv[2]), int(sys.argv[3])
+d, rho = 100, 0.9
+# Sigma_ij = rho^|i-j|: tridiagonal precision, log p = -(x'Qx)/2 with Q = tridiag(-rho, 1 + rho^2 (inner), 1 (ends))
+diag = np.full(d, 1 + rho * rho); diag[0] = diag[-1] = 1.0
+def log_prob(x):  # x[walker, d] (vectorised)
+    quad = np.sum(diag * x * x, axis=1) - 2 * rho * np.sum(x[:, 1:] * x[:, :-1], axis=1)
+    return -0.5 * quad / (1 - rho * rho)
+rng = np.random.default_rng(1)
+sampler = emcee.EnsembleSampler(walkers, d, log_prob, vectorize=True)
+t0 = time.process_time()
+sampler.run_mcmc(rng.uniform(-2, 2, size=(walkers, d)), steps, progress=False)
+cpu = time.process_time() - t0
+chain = sampler.get_chain(discard=steps // 2, thin=10)  # [draw, walker, d]
+x = np.transpose(chain, (1, 0, 2))
+diag_k = [diagnostics(x[:, :, k]) for k in range(d)]
+bulk, rhat = min(t[1] for t in diag_k), max(t[0] for t in diag_k)
+var = x.reshape(-1, d).var(axis=0)
+evals = walkers * steps
+print(f"{'emcee '+emcee.__version__:16s} {1:5d} {cpu:8.2f} {bulk:12.1f} {bulk / cpu:13.1f} "
+      f"{1000 * bulk / evals:14.3f} {'(per 1000 log-density evals)':>18s}  max R-hat {rhat:.3f}, marginal variances {var.min():.3f}..{var.max():.3f} (exact 1)")
+PYEOF
+else
+  echo "emcee: not installed (apt-get install python3-emcee)"
+fi
 echo "peers (reference, 2-core Debian 12): rstan NUTS 100-d Gaussian 35-37 ESS/CPU-s, 3.37 ESS/1000 grad (incl. warm-up);"
 echo "                                      eight schools nc ~18400 ESS/CPU-s, 32 ESS/1000 grad"
