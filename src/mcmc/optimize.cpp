@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "core/error/error.hpp"
+#include "core/petsc/tao.hpp"
 
 namespace sampo::mcmc {
 
@@ -99,23 +100,18 @@ MapResult find_map(const petsc::Session& session, const Target& target, const mc
   const PetscErrorCode solved = TaoSolve(tao);
   if (c.error) std::rethrow_exception(c.error);
   SAMPO_PETSC(solved);
-  TaoConvergedReason reason;
-  PetscInt its = 0;
-  PetscReal f = 0, gnorm = 0, cnorm = 0, xdiff = 0;
-  SAMPO_PETSC(TaoGetSolutionStatus(tao, &its, &f, &gnorm, &cnorm, &xdiff, &reason));
-  TaoType type = nullptr;
-  SAMPO_PETSC(TaoGetType(tao, &type));
+  const auto outcome = petsc::tao_outcome(tao);
   MapResult res;
-  res.iterations = its;
-  res.type = type ? type : "";
-  res.reason = TaoConvergedReasons[reason];
+  res.iterations = outcome.iterations;
+  res.type = outcome.type;
+  res.reason = outcome.reason;
   // The returned point (on every rank) and the objective's value and gradient there.
   SAMPO_PETSC(evaluate(c, x));
   res.evaluations = c.evaluations;
   res.q = c.q;
   res.lp = c.lp;
   res.gradient_norm = c.grad.norm();
-  res.converged = reason > 0 && std::isfinite(res.lp);
+  res.converged = outcome.converged && std::isfinite(res.lp);
   return res;
 }
 

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "core/error/error.hpp"
+#include "core/petsc/tao.hpp"
 #include "walks/optimise.hpp"
 
 namespace sampo::walks {
@@ -135,16 +136,11 @@ ThetaStar solve_tao(const petsc::Session& session, const Objective& obj, std::sp
   SAMPO_PETSC(TaoSetOptionsPrefix(tao, "theta_"));
   SAMPO_PETSC(TaoSetFromOptions(tao));
   SAMPO_PETSC(TaoSolve(tao));
-  TaoConvergedReason reason;
-  PetscInt its = 0;
-  PetscReal f = 0, gnorm = 0, cnorm = 0, xdiff = 0;
-  SAMPO_PETSC(TaoGetSolutionStatus(tao, &its, &f, &gnorm, &cnorm, &xdiff, &reason));
-  TaoType type = nullptr;
-  SAMPO_PETSC(TaoGetType(tao, &type));
+  const auto outcome = petsc::tao_outcome(tao);
   ThetaStar res;
-  res.iterations = its;
-  res.type = type ? type : "";
-  res.reason = TaoConvergedReasons[reason];
+  res.iterations = outcome.iterations;
+  res.type = outcome.type;
+  res.reason = outcome.reason;
   // The returned θ (on every rank) and ‖∇F‖ there, from the same sums TAO saw.
   SAMPO_PETSC(evaluate(c, x, false));
   res.theta = c.theta;
@@ -152,9 +148,9 @@ ThetaStar solve_tao(const petsc::Session& session, const Objective& obj, std::sp
   double g2 = 0.0;
   for (int q = 0; q < d; ++q) g2 += c.sums[1 + static_cast<std::size_t>(q)] * c.sums[1 + static_cast<std::size_t>(q)];
   res.gradient_norm = std::sqrt(g2);
-  if (reason < 0 || !(res.gradient_norm <= opt.gatol))
+  if (!outcome.converged || !(res.gradient_norm <= opt.gatol))
     throw NumericalError("theta*: TAO (" + res.type + ") stopped with " + res.reason + " after " +
-                         std::to_string(its) + " iterations at |grad F| = " + std::to_string(res.gradient_norm) +
+                         std::to_string(res.iterations) + " iterations at |grad F| = " + std::to_string(res.gradient_norm) +
                          " > sa.theta_gatol = " + std::to_string(opt.gatol) +
                          "; loosen sa.theta_gatol or try -- -theta_tao_type nls|lmvm -theta_tao_monitor");
   return res;

@@ -5,6 +5,7 @@
 # EMCEE_WALKERS walkers (200) x EMCEE_STEPS steps (20000; the first half discarded, the rest thinned by 10),
 # walkers as chains for the rank-normalised bulk-ESS (tools/mcmc_summary.py), one core, CPU seconds. emcee uses
 # no gradients: its column is ESS per 1000 log-density evaluations.
+# Last, a weak-scaling table of chains over ranks (1 → RANKS, CHAINS_PER_RANK chains per rank).
 #   tests/perf/mcmc_bench.sh [BUILD_DIR] [RANKS]
 set -euo pipefail
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
@@ -61,3 +62,20 @@ else
 fi
 echo "peers (reference, 2-core Debian 12): rstan NUTS 100-d Gaussian 35-37 ESS/CPU-s, 3.37 ESS/1000 grad (incl. warm-up);"
 echo "                                      eight schools nc ~18400 ESS/CPU-s, 32 ESS/1000 grad"
+# Weak scaling of chains over ranks: CHAINS_PER_RANK chains per rank of NUTS on the 100-d Gaussian at 1 and NP ranks
+# (the same chains per rank, so ideal is constant wall time); efficiency = t(1) / t(NP). Chains are independent:
+# the only communication is the final gather, so this measures the machine (cores, memory bandwidth), not Sampo.
+CPR=${CHAINS_PER_RANK:-2}
+echo
+printf "%-10s %6s %10s %10s\n" ranks chains wall_s efficiency
+t1=""
+for np in 1 "$NP"; do
+  c=$((CPR * np))
+  s=$(date +%s.%N)
+  ${MPIEXEC:-mpiexec} --oversubscribe --bind-to none -n "$np" "$BIN" "$SRC/inputs/mcmc/flagship.toml" mcmc.chains=$c \
+      mcmc.warmup=300 mcmc.draws=300 run.output_dir="$W/weak$np" checkpoint.at_end=false --quiet >/dev/null 2>&1
+  e=$(date +%s.%N)
+  t=$(awk -v a="$s" -v b="$e" 'BEGIN{printf "%.2f", b-a}')
+  [ -z "$t1" ] && t1=$t
+  printf "%-10s %6s %10s %10s\n" "$np" "$c" "$t" "$(awk -v a="$t1" -v b="$t" 'BEGIN{printf "%.2f", a/b}')"
+done
