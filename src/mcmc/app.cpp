@@ -374,6 +374,21 @@ int report_and_write(app::Context& ctx, app::Output& output, DrawGroups& groups,
   return 0;
 }
 
+// After one iteration (or tempering round) `step`: appends the draws to the output when a flush or a checkpoint is
+// due, writes and logs a due checkpoint; true when the run must stop after a signal (exit code 85).
+template <class Flush, class Write>
+bool after_iteration(app::Context& ctx, checkpoint::Manager& ckpt, const Params& p, std::int64_t step,
+                     const std::string& unit, Flush&& flush, Write&& write_checkpoint) {
+  const auto reason = ckpt.due(step);
+  if (reason != checkpoint::Reason::none || (p.flush_every > 0 && step % p.flush_every == 0)) flush();
+  if (reason == checkpoint::Reason::none) return false;
+  const auto path = write_checkpoint();
+  ctx.log.info("checkpoint (" + checkpoint::to_string(reason) + ") at " + unit + " " + std::to_string(step) + ": " + path);
+  if (reason != checkpoint::Reason::signal) return false;
+  ctx.log.info("stopping after a signal; restart with --restart latest (exit code 85)");
+  return true;
+}
+
 // Parallel tempering (tempering.replicas = K > 0): K replicas sharded across ranks, swaps of temperatures in
 // even-odd rounds (Tempering), the ladder re-spaced during warm-up to equalise rejection rates, the β = 1 replica's
 // draws kept. Checkpoints hold every replica's state, the permutation, the counters, the ladder and the draws.
@@ -500,16 +515,7 @@ int run_tempering(app::Context& ctx, const Params& p, const Target& target, std:
       next_adapt += phase;
     }
     progress.update(static_cast<double>(s.round));
-    const auto reason = ckpt.due(s.round);
-    if (reason != checkpoint::Reason::none || (p.flush_every > 0 && s.round % p.flush_every == 0)) flush();
-    if (reason != checkpoint::Reason::none) {
-      const auto path = write_checkpoint();
-      ctx.log.info("checkpoint (" + checkpoint::to_string(reason) + ") at round " + std::to_string(s.round) + ": " + path);
-      if (reason == checkpoint::Reason::signal) {
-        ctx.log.info("stopping after a signal; restart with --restart latest (exit code 85)");
-        return checkpoint::exit_requeue;
-      }
-    }
+    if (after_iteration(ctx, ckpt, p, s.round, "round", flush, write_checkpoint)) return checkpoint::exit_requeue;
   }
   progress.finish();
   const double seconds =
@@ -677,17 +683,7 @@ int run(app::Context& ctx) {
     advance(sampler, *target, states, 1, recs);
     ++step;
     progress.update(static_cast<double>(step));
-    const auto reason = ckpt.due(step);
-    if (reason != checkpoint::Reason::none || (p.flush_every > 0 && step % p.flush_every == 0)) flush();
-    if (reason != checkpoint::Reason::none) {
-      const auto path = write_checkpoint();
-      ctx.log.info("checkpoint (" + checkpoint::to_string(reason) + ") at iteration " + std::to_string(step) + ": " +
-                   path);
-      if (reason == checkpoint::Reason::signal) {
-        ctx.log.info("stopping after a signal; restart with --restart latest (exit code 85)");
-        return checkpoint::exit_requeue;
-      }
-    }
+    if (after_iteration(ctx, ckpt, p, step, "iteration", flush, write_checkpoint)) return checkpoint::exit_requeue;
   }
   progress.finish();
   const double seconds =

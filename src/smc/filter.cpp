@@ -324,9 +324,8 @@ void ParticleFilter::paris_by_requests(int t, const std::vector<double>& xn, std
     if (K > 0) active.push_back(j);
   std::vector<double> hbuf(m);
   std::vector<std::size_t> fallback;
-  std::int64_t rounds = 0, fallbacks = 0;
+  std::int64_t fallbacks = 0;
   while (comm_.allreduce(static_cast<long long>(active.size()), mpi::Op::sum) > 0) {
-    ++rounds;
     // Requests: B tries per active particle, in particle order; each remembers where its answer will be.
     struct Try {
       int dest;
@@ -489,7 +488,6 @@ void ParticleFilter::paris_by_requests(int t, const std::vector<double>& xn, std
     active = std::move(still);
   }
   rec.fallbacks = comm_.allreduce(static_cast<long long>(fallbacks), mpi::Op::sum);
-  (void)rounds;
 }
 
 void ParticleFilter::start() {
