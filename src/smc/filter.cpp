@@ -9,6 +9,7 @@
 
 #include "core/checkpoint/checkpoint.hpp"
 #include "core/error/error.hpp"
+#include "core/rng/batch.hpp"
 #include "core/rng/stream.hpp"
 
 namespace sampo::smc {
@@ -584,9 +585,33 @@ void ParticleFilter::step() {
   const double* parent_x = resample ? px.data() : x_.data();  // no copy when the population stays
   const double* parent_lw = resample ? plw.data() : logw_.data();
 
-  // Propagation and weighting.
-  std::vector<double> xn(n_loc_ * d), lw(n_loc_);
+  // Propagation and weighting (buffers reused from the previous step: no allocation, no page faults).
+  std::vector<double> xn = std::move(spare_x_), lw = std::move(spare_lw_);
+  xn.resize(n_loc_ * d);
+  lw.resize(n_loc_);
   const double* y = obs_.at(tn);
+  const int noise = opt_.guided ? 0 : model_.transition_noise_dim();
+  if (noise > 0) {
+    // Batched bootstrap step: ε for kBatch particles at once (rng::normals), then the model's block transition and
+    // observation density. A particle's values depend only on its global id, never on the block it falls in.
+    constexpr std::size_t kBatch = 256;
+    const std::size_t blocks = (n_loc_ + kBatch - 1) / kBatch;
+#pragma omp parallel
+    {
+      std::vector<double> eps(kBatch * static_cast<std::size_t>(noise)), lo(kBatch);
+#pragma omp for schedule(static)
+      for (std::int64_t bb = 0; bb < static_cast<std::int64_t>(blocks); ++bb) {
+        const std::size_t j0 = static_cast<std::size_t>(bb) * kBatch, n = std::min(kBatch, n_loc_ - j0);
+        rng::normals(opt_.seed, rng::purpose_transition, first_ + j0, static_cast<std::uint32_t>(tn), n, noise,
+                     eps.data());
+        model_.transition_from_noise(tn, n, parent_x + j0 * d, eps.data(), xn.data() + j0 * d);
+        if (conditional && first_ + j0 + n == N)  // the frozen slot N − 1 is in this block
+          std::copy_n(ref_.data() + static_cast<std::size_t>(tn) * d, d, xn.data() + (j0 + n - 1) * d);
+        model_.log_observation_batch(tn, n, xn.data() + j0 * d, y, lo.data());
+        for (std::size_t i = 0; i < n; ++i) lw[j0 + i] = parent_lw[j0 + i] + lo[i];
+      }
+    }
+  } else {
 #pragma omp parallel for schedule(static)
   for (std::int64_t jj = 0; jj < static_cast<std::int64_t>(n_loc_); ++jj) {
     const auto j = static_cast<std::size_t>(jj);
@@ -605,6 +630,7 @@ void ParticleFilter::step() {
     double l = parent_lw[j] + model_.log_observation(tn, x, y);
     if (opt_.guided) l += model_.log_transition(tn, xp, x) - model_.log_proposal(tn, xp, y, x);
     lw[j] = l;
+  }
   }
   normalise(lw, rec);
 
@@ -694,6 +720,8 @@ void ParticleFilter::step() {
     rec.fallbacks = comm_.allreduce(static_cast<long long>(fallbacks), mpi::Op::sum);
   }
 
+  spare_x_ = std::move(x_);
+  spare_lw_ = std::move(logw_);
   x_ = std::move(xn);
   logw_ = std::move(lw);
   anc_ = std::move(anc);

@@ -144,6 +144,7 @@ class ParticleFilter {
   int t_ = -1;
   double loglik_ = 0.0;
   std::vector<double> x_, logw_, tau_;
+  std::vector<double> spare_x_, spare_lw_;  // last step's arrays, reused as the next step's (not state)
   std::vector<std::uint64_t> anc_;
   std::vector<StepRecord> records_;
   std::vector<std::vector<double>> hist_x_;          // global ξ_t (keep_history)

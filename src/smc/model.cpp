@@ -21,6 +21,13 @@ constexpr double half_log_2pi = 0.91893853320467274178;  // ½ log(2π)
 // ---- Model defaults --------------------------------------------------------------------------------------------
 void Model::sample_proposal(int, const double*, const double*, rng::Stream&, double*) const { no_proposal(name()); }
 double Model::log_proposal(int, const double*, const double*, const double*) const { no_proposal(name()); }
+void Model::transition_from_noise(int, std::size_t, const double*, const double*, double*) const {
+  throw ConfigError("model '" + name() + "' has no batched transition (transition_noise_dim() is 0)");
+}
+void Model::log_observation_batch(int t, std::size_t n, const double* x, const double* y, double* out) const {
+  const auto d = static_cast<std::size_t>(dim());
+  for (std::size_t i = 0; i < n; ++i) out[i] = log_observation(t, x + i * d, y);
+}
 void Model::set_params(std::span<const double> theta) {
   SAMPO_VERIFY(theta.empty(), "model '" + name() + "' has no parameters to set");
 }
@@ -128,6 +135,15 @@ void LinearGaussian::sample_transition(int, const double* xprev, rng::Stream& s,
   Eigen::VectorXd z(dim());
   for (int k = 0; k < dim(); ++k) z[k] = s.normal();
   Eigen::Map<Eigen::VectorXd>(x, dim()) = s_.F * Eigen::Map<const Eigen::VectorXd>(xprev, dim()) + lq_ * z;
+}
+void LinearGaussian::transition_from_noise(int, std::size_t n, const double* xprev, const double* eps,
+                                           double* x) const {
+  // Particle by particle (not one matrix product over the block): a particle's bits must not depend on how many
+  // particles share its block.
+  const auto d = static_cast<std::size_t>(dim());
+  for (std::size_t i = 0; i < n; ++i)
+    Eigen::Map<Eigen::VectorXd>(x + i * d, dim()) = s_.F * Eigen::Map<const Eigen::VectorXd>(xprev + i * d, dim()) +
+                                                     lq_ * Eigen::Map<const Eigen::VectorXd>(eps + i * d, dim());
 }
 double LinearGaussian::log_transition(int, const double* xprev, const double* x) const {
   return gauss_logpdf(Eigen::Map<const Eigen::VectorXd>(x, dim()) - s_.F * Eigen::Map<const Eigen::VectorXd>(xprev, dim()),

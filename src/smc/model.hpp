@@ -14,6 +14,7 @@
 #include <Eigen/Dense>
 
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <memory>
@@ -44,6 +45,17 @@ class Model {
   [[nodiscard]] virtual double log_transition_bound(int t) const { return std::numeric_limits<double>::infinity(); }
   [[nodiscard]] virtual double log_observation(int t, const double* x, const double* y) const = 0;
   virtual void sample_observation(int t, const double* x, rng::Stream& s, double* y) const = 0;
+
+  // Optional batched bootstrap propagation (the filter's hot loop). A model whose transition is
+  // x_t = T_t(x_{t-1}, ε) with ε ~ N(0, I_k) returns k from transition_noise_dim() and implements
+  // transition_from_noise() for n particles at once; the bootstrap filter then draws the ε of a block of particles
+  // with rng::normals (keyed by seed, purpose_transition, global particle id, t: SIMD Philox + Box–Muller,
+  // ~10 ns per particle instead of ~50) and never calls sample_transition(). sample_transition() must draw from the
+  // same law (it still serves simulation and the guided filter's proposals are separate).
+  [[nodiscard]] virtual int transition_noise_dim() const { return 0; }
+  virtual void transition_from_noise(int t, std::size_t n, const double* xprev, const double* eps, double* x) const;
+  // out[i] = log_observation(t, x + i·dim(), y) for i < n. Override with a loop the compiler can vectorise.
+  virtual void log_observation_batch(int t, std::size_t n, const double* x, const double* y, double* out) const;
 
   // Optional proposal for the guided filter: t = 0 proposes x_0 given y_0 (xprev unused), t ≥ 1 x_t given x_{t-1}, y_t.
   [[nodiscard]] virtual bool has_proposal() const { return false; }
@@ -94,6 +106,16 @@ class ScalarLinearGaussian final : public Model {
     const double e = y[0] - x[0];
     return lcy_ - 0.5 * e * e * isy2_;
   }
+  [[nodiscard]] int transition_noise_dim() const override { return 1; }
+  void transition_from_noise(int, std::size_t n, const double* xp, const double* eps, double* x) const override {
+    for (std::size_t i = 0; i < n; ++i) x[i] = rho_ * xp[i] + sx_ * eps[i];
+  }
+  void log_observation_batch(int, std::size_t n, const double* x, const double* y, double* out) const override {
+    for (std::size_t i = 0; i < n; ++i) {
+      const double e = y[0] - x[i];
+      out[i] = lcy_ - 0.5 * e * e * isy2_;
+    }
+  }
   void sample_observation(int, const double* x, rng::Stream& s, double* y) const override {
     y[0] = x[0] + sy_ * s.normal();
   }
@@ -126,6 +148,8 @@ class LinearGaussian final : public Model {
   void sample_initial(rng::Stream& s, double* x) const override;
   [[nodiscard]] double log_initial(const double* x) const override;
   void sample_transition(int t, const double* xprev, rng::Stream& s, double* x) const override;
+  [[nodiscard]] int transition_noise_dim() const override { return dim(); }
+  void transition_from_noise(int t, std::size_t n, const double* xprev, const double* eps, double* x) const override;
   [[nodiscard]] double log_transition(int t, const double* xprev, const double* x) const override;
   [[nodiscard]] double log_transition_bound(int) const override { return lcq_; }
   [[nodiscard]] double log_observation(int t, const double* x, const double* y) const override;
@@ -151,6 +175,10 @@ class StochasticVolatility final : public Model {
   [[nodiscard]] double log_initial(const double* x) const override;
   void sample_transition(int, const double* xp, rng::Stream& s, double* x) const override {
     x[0] = mu_ + phi_ * (xp[0] - mu_) + sigma_ * s.normal();
+  }
+  [[nodiscard]] int transition_noise_dim() const override { return 1; }
+  void transition_from_noise(int, std::size_t n, const double* xp, const double* eps, double* x) const override {
+    for (std::size_t i = 0; i < n; ++i) x[i] = mu_ + phi_ * (xp[i] - mu_) + sigma_ * eps[i];
   }
   [[nodiscard]] double log_transition(int, const double* xp, const double* x) const override;
   [[nodiscard]] double log_transition_bound(int) const override;
@@ -182,6 +210,10 @@ class PoissonCox final : public Model {
   [[nodiscard]] double log_initial(const double* x) const override { return latent_.log_initial(x); }
   void sample_transition(int t, const double* xp, rng::Stream& s, double* x) const override {
     latent_.sample_transition(t, xp, s, x);
+  }
+  [[nodiscard]] int transition_noise_dim() const override { return 1; }
+  void transition_from_noise(int t, std::size_t n, const double* xp, const double* eps, double* x) const override {
+    latent_.transition_from_noise(t, n, xp, eps, x);
   }
   [[nodiscard]] double log_transition(int t, const double* xp, const double* x) const override {
     return latent_.log_transition(t, xp, x);
@@ -218,6 +250,11 @@ class NonlinearGrowth final : public Model {
   [[nodiscard]] double log_initial(const double* x) const override;
   void sample_transition(int t, const double* xp, rng::Stream& s, double* x) const override {
     x[0] = drift(t, xp[0]) + sv_ * s.normal();
+  }
+  [[nodiscard]] int transition_noise_dim() const override { return 1; }
+  void transition_from_noise(int t, std::size_t n, const double* xp, const double* eps, double* x) const override {
+    const double c = 8.0 * std::cos(1.2 * t);
+    for (std::size_t i = 0; i < n; ++i) x[i] = 0.5 * xp[i] + 25.0 * xp[i] / (1.0 + xp[i] * xp[i]) + c + sv_ * eps[i];
   }
   [[nodiscard]] double log_transition(int t, const double* xp, const double* x) const override;
   [[nodiscard]] double log_transition_bound(int) const override;

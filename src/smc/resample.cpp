@@ -132,10 +132,34 @@ std::vector<std::uint64_t> offspring(const mpi::Communicator& comm, const FixedW
       const auto k_start = static_cast<std::uint64_t>((static_cast<u128>(lo) * n_out) / fw.total);
       auto k_end = static_cast<std::uint64_t>((static_cast<u128>(hi) * n_out + fw.total - 1) / fw.total);
       k_end = std::min(k_end, n_out);
+      if (s == Scheme::systematic) {
+        // p_k = ⌊(k·2^32 + u)·T / (n·2^32)⌋ kept as quotient and remainder: one u128 division to start, then an add
+        // per point (the same integers as strat_point), swept into the counts as they come (they increase with k).
+        const u128 D = static_cast<u128>(n_out) << 32, step = (static_cast<u128>(fw.total) << 32);
+        const u128 step_q = step / D, step_r = step % D;
+        const u128 num = ((static_cast<u128>(k_start) << 32) + u) * fw.total;
+        u128 q = num / D, r = num % D;
+        std::size_t i = 0;
+        std::uint64_t end = fw.offset + (fw.w.empty() ? 0 : fw.w[0]);
+        for (std::uint64_t k = k_start; k < k_end; ++k) {
+          const auto p = static_cast<std::uint64_t>(q);
+          if (p >= lo && p < hi) {
+            while (i < fw.w.size() && p >= end) {
+              ++i;
+              if (i < fw.w.size()) end += fw.w[i];
+            }
+            SAMPO_VERIFY(i < fw.w.size(), "resampling point beyond the cumulative weights");
+            ++counts[i];
+          }
+          q += step_q;
+          r += step_r;
+          if (r >= D) ++q, r -= D;
+        }
+        break;
+      }
       std::vector<std::uint64_t> pts;
       for (std::uint64_t k = k_start; k < k_end; ++k) {
-        const std::uint32_t uk = s == Scheme::systematic ? u : rng::Stream(seed, rng::purpose_resample, k, t).next_u32();
-        const auto p = strat_point(k, uk, fw.total, n_out);
+        const auto p = strat_point(k, rng::Stream(seed, rng::purpose_resample, k, t).next_u32(), fw.total, n_out);
         if (p >= lo && p < hi) pts.push_back(p);
       }
       sweep(fw.w, fw.offset, pts, counts);

@@ -1,5 +1,7 @@
 #include "core/app/driver.hpp"
 
+#include <malloc.h>
+
 #include <omp.h>
 #include <unistd.h>
 
@@ -108,9 +110,15 @@ void prepare_output_dir(const mpi::Communicator& comm, const std::string& dir) {
 
 }  // namespace
 
+void keep_freed_memory() noexcept {
+  mallopt(M_MMAP_THRESHOLD, 256 << 20);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+}
+
 int main(int argc, char** argv, const DriverSpec& spec) {
   // First thing: a Slurm signal may come within the first second.
   checkpoint::install_signal_handlers();
+  keep_freed_memory();
   const std::string command_line = join_args(argc, argv);
   mpi::Environment env(argc, argv);
   auto world = mpi::Communicator(MPI_COMM_WORLD, true);
