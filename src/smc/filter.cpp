@@ -11,6 +11,7 @@
 #include "core/error/error.hpp"
 #include "core/rng/batch.hpp"
 #include "core/rng/stream.hpp"
+#include "core/simd/vmath.hpp"
 
 namespace sampo::smc {
 
@@ -130,14 +131,20 @@ void ParticleFilter::normalise(std::vector<double>& lw, StepRecord& rec) {
                          " (the observations are impossible under the model, or N is far too small)");
   u128 s[2] = {0, 0};
   const auto n = static_cast<std::int64_t>(lw.size());
+  constexpr std::int64_t kBlock = 512;
 #pragma omp parallel
   {
     u128 a = 0, b = 0;
+    double eb[kBlock];
 #pragma omp for schedule(static)
-    for (std::int64_t i = 0; i < n; ++i) {
-      const double e = std::exp(lw[static_cast<std::size_t>(i)] - mx);
-      a += fixed96(e);
-      b += fixed96(e * e);
+    for (std::int64_t i0 = 0; i0 < n; i0 += kBlock) {
+      const std::int64_t m = std::min(kBlock, n - i0);
+      simd::exp_shifted(lw.data() + i0, mx, static_cast<std::size_t>(m), eb);
+      for (std::int64_t i = 0; i < m; ++i) {
+        const double e = eb[i];
+        a += fixed96(e);
+        b += fixed96(e * e);
+      }
     }
 #pragma omp critical(sampo_smc_normalise)
     {
@@ -158,8 +165,10 @@ void ParticleFilter::normalise(std::vector<double>& lw, StepRecord& rec) {
 void ParticleFilter::moments(StepRecord& rec) const {
   if (!opt_.moments) return;
   const int d = d_;
+  std::vector<double> wt(n_loc_);
+  simd::exp_shifted(logw_.data(), 0.0, n_loc_, wt.data());
   const auto s = exact_sums(comm_, n_loc_, 2 * d, [&](std::size_t i, double* out) {
-    const double w = std::exp(logw_[i]);
+    const double w = wt[i];
     for (int k = 0; k < d; ++k) {
       const double x = x_[i * static_cast<std::size_t>(d) + static_cast<std::size_t>(k)];
       out[k] = w * x;

@@ -11,6 +11,7 @@
 namespace sampo::smc {
 
 using u128 = __uint128_t;
+constexpr std::size_t kBlock = 512;  // weights per SIMD exp call
 
 Scheme parse_scheme(const std::string& name) {
   if (name == "multinomial") return Scheme::multinomial;
@@ -51,9 +52,18 @@ FixedWeights fixed_weights(const mpi::Communicator& comm, std::span<const double
   SAMPO_VERIFY(std::isfinite(mx), "all particle weights are zero or not finite");
   const int shift = fixed_shift(n_global);
   std::vector<std::uint64_t> w(logw.size());
-  const auto n = static_cast<std::int64_t>(logw.size());
-#pragma omp parallel for schedule(static)
-  for (std::int64_t i = 0; i < n; ++i) w[static_cast<std::size_t>(i)] = to_fixed(logw[static_cast<std::size_t>(i)], mx, shift);
+  const std::size_t n = logw.size(), blocks = (n + kBlock - 1) / kBlock;
+  const double scale = std::ldexp(1.0, shift);
+#pragma omp parallel
+  {
+    double e[kBlock];
+#pragma omp for schedule(static)
+    for (std::int64_t b = 0; b < static_cast<std::int64_t>(blocks); ++b) {  // to_fixed(), a block at a time
+      const std::size_t i0 = static_cast<std::size_t>(b) * kBlock, m = std::min(kBlock, n - i0);
+      simd::exp_shifted(logw.data() + i0, mx, m, e);
+      for (std::size_t i = 0; i < m; ++i) w[i0 + i] = static_cast<std::uint64_t>(e[i] * scale);
+    }
+  }
   return place_weights(comm, std::move(w));
 }
 

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/mpi/communicator.hpp"
+#include "core/simd/vmath.hpp"
 #include "smc/exact_sum.hpp"
 
 namespace sampo::smc {
@@ -37,8 +38,12 @@ struct FixedWeights {
 };
 // Bits of fixed-point precision for a population of n particles.
 int fixed_shift(std::uint64_t n);
+// ⌊exp(logw − max)·2^shift⌋, with the same exp as fixed_weights() (simd::exp_shifted), so one weight has one
+// fixed-point value wherever it is computed.
 inline std::uint64_t to_fixed(double logw, double max, int shift) {
-  return static_cast<std::uint64_t>(std::ldexp(std::exp(logw - max), shift));
+  double e = 0;
+  simd::exp_shifted(&logw, max, 1, &e);
+  return static_cast<std::uint64_t>(std::ldexp(e, shift));
 }
 // Collective: fixed-point weights from log-weights (any normalisation).
 FixedWeights fixed_weights(const mpi::Communicator& comm, std::span<const double> logw, std::uint64_t n_global);
