@@ -585,14 +585,14 @@ void ParticleFilter::step() {
                 ref_.begin() + static_cast<std::ptrdiff_t>((t + 1) * d_));
       anc.push_back(N - 1);
     }
-    plw.assign(n_loc_, -std::log(static_cast<double>(N)));
+    if (uniform_lw_.size() != n_loc_) uniform_lw_.assign(n_loc_, -std::log(static_cast<double>(N)));
   } else {
     anc.resize(n_loc_);
     for (std::uint64_t j = 0; j < n_loc_; ++j) anc[j] = first_ + j;
   }
   SAMPO_VERIFY(anc.size() == n_loc_, "resampling left the wrong number of particles on a rank");
   const double* parent_x = resample ? px.data() : x_.data();  // no copy when the population stays
-  const double* parent_lw = resample ? plw.data() : logw_.data();
+  const double* parent_lw = islands ? plw.data() : resample ? uniform_lw_.data() : logw_.data();
 
   // Propagation and weighting (buffers reused from the previous step: no allocation, no page faults).
   std::vector<double> xn = std::move(spare_x_), lw = std::move(spare_lw_);

@@ -145,6 +145,7 @@ class ParticleFilter {
   double loglik_ = 0.0;
   std::vector<double> x_, logw_, tau_;
   std::vector<double> spare_x_, spare_lw_;  // last step's arrays, reused as the next step's (not state)
+  std::vector<double> uniform_lw_;          // −log N per local particle: parents' weights after resampling
   std::vector<std::uint64_t> anc_;
   std::vector<StepRecord> records_;
   std::vector<std::vector<double>> hist_x_;          // global ξ_t (keep_history)

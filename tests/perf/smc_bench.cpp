@@ -1,7 +1,8 @@
 // smc throughput: ns per particle-step (× cores = ranks × threads, so figures compare across machines) for the
 // bootstrap filter, PaRIS with K̃ = 2, and one PPG iteration. Built only with -DSAMPO_BENCHMARKS=ON; run through
 // tests/perf/smc_bench.sh (which also runs it at 1 and 2 ranks). Not a test: nothing is asserted.
-//   mpirun -n 2 smc_bench [N_filter=1000000] [steps=50]
+// Last, bias against cost at equal budget for PaRIS and PPG on the reference's linear Gaussian case.
+//   mpirun -n 2 smc_bench [N_filter=1000000] [steps=50] [estimates per budget=100]
 #include <mpi.h>
 #include <omp.h>
 
@@ -10,9 +11,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <vector>
 
 #include "core/app/driver.hpp"
 #include "smc/filter.hpp"
+#include "smc/kalman.hpp"
 #include "smc/ppg.hpp"
 
 using namespace sampo;
@@ -36,6 +39,80 @@ double seconds(const mpi::Communicator& comm, const std::function<void()>& fn, d
   if (cpu) *cpu = comm.allreduce(c1 - c0, mpi::Op::sum);
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
+struct Summary {
+  double mean = 0, se = 0, rmse = 0;
+};
+Summary summarise(const std::vector<double>& err) {
+  Summary r;
+  const auto R = static_cast<double>(err.size());
+  for (double e : err) r.mean += e / R, r.rmse += e * e / R;
+  double v = 0;
+  for (double e : err) v += (e - r.mean) * (e - r.mean) / (R - 1);
+  r.se = std::sqrt(v / R);
+  r.rmse = std::sqrt(r.rmse);
+  return r;
+}
+
+// Bias against cost at equal budget (the reference's case: ρ = 0.9, σx = σy = 1, n = 100, h = Σ x_t x_{t+1},
+// K̃ = 2, multinomial resampling every step; exact value from the RTS smoother). For a budget of B particle-steps
+// per estimate: PaRIS with N = B/(n+1) particles, and PPG with 16 particles for B/(16(n+1)) iterations (iteration 0
+// included), whose roll-out estimator averages the iterations after a burn-in of a quarter. R independent
+// estimates each (different seeds); bias ± standard error, RMSE and CPU seconds per estimate.
+void bias_at_equal_budget(const mpi::Communicator& comm, ScalarLinearGaussian& m, const Observations& y, int R) {
+  const double exact = exact_sum_cross(rts_smoother(m.spec(), kalman_filter(m.spec(), y)))[0];
+  const int n = y.steps();
+  SumCross h(1);
+  FilterOptions o;
+  o.scheme = Scheme::multinomial;
+  o.ess_threshold = 1.0;
+  o.moments = false;
+  if (comm.is_root())
+    std::printf("\n# bias against cost at equal budget: n = %d, exact sum x_t x_t+1 = %.4f, %d estimates each\n"
+                "%-8s %-30s %20s %10s %12s\n", n, exact, R, "budget", "estimator", "bias +- se", "RMSE",
+                "CPU s/est");
+  for (std::uint64_t N : {64ULL, 256ULL, 1024ULL}) {
+    const std::uint64_t budget = N * static_cast<std::uint64_t>(n + 1);
+    std::vector<double> paris, ppg;
+    double cpu_paris = 0, cpu_ppg = 0;
+    const int iters = static_cast<int>(N / 16), burn = iters / 4;
+    for (int r = 0; r < R; ++r) {
+      double c = 0;
+      seconds(comm, [&] {
+        FilterOptions p = o;
+        p.particles = N;
+        p.seed = 70000 + static_cast<std::uint64_t>(r);
+        ParticleFilter f(comm, m, y, &h, p);
+        f.run();
+        paris.push_back(f.estimate()[0] - exact);
+      }, &c);
+      cpu_paris += c / R;
+      seconds(comm, [&] {
+        FilterOptions p = o;
+        p.particles = 16;
+        PpgChain chain(comm, m, y, h, p, 90000, static_cast<std::uint64_t>(r));
+        chain.initialise();
+        double ro = 0;
+        for (int k = 1; k < iters; ++k) {
+          const double v = chain.iterate()[0];
+          if (k > burn) ro += v / (iters - 1 - burn);
+        }
+        ppg.push_back(ro - exact);
+      }, &c);
+      cpu_ppg += c / R;
+    }
+    char label[64];
+    const auto a = summarise(paris), b = summarise(ppg);
+    if (comm.is_root()) {
+      std::snprintf(label, sizeof label, "PaRIS N = %llu", static_cast<unsigned long long>(N));
+      std::printf("%-8llu %-30s %10.3f +- %6.3f %10.3f %12.4f\n", static_cast<unsigned long long>(budget), label,
+                  a.mean, a.se, a.rmse, cpu_paris);
+      std::snprintf(label, sizeof label, "PPG N = 16, %d it (burn %d)", iters, burn);
+      std::printf("%-8llu %-30s %10.3f +- %6.3f %10.3f %12.4f\n", static_cast<unsigned long long>(budget), label,
+                  b.mean, b.se, b.rmse, cpu_ppg);
+    }
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -99,6 +176,7 @@ int main(int argc, char** argv) {
       std::snprintf(name, sizeof name, "one PPG iteration (n = 100), %.3g ms", 1e3 * s / iters);
       row(name, N, 101, s / iters, cpu / iters);
     }
+    bias_at_equal_budget(comm, m, y100, argc > 3 ? std::atoi(argv[3]) : 100);
   }
   MPI_Finalize();
   return 0;
