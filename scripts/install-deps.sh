@@ -17,11 +17,11 @@ packages=(
   clang libclang-rt-14-dev rsync   # fuzz targets (tests/fuzz)
 )
 # Extra groups: `install-deps.sh slurm` adds what the Slurm tests need; `bench` the peers the benchmark scripts run
-# side by side (emcee for tests/perf/mcmc_bench.sh).
+# side by side (emcee and rstan for tests/perf/mcmc_bench.sh, XMDS2 for tests/perf/nlse_bench.sh).
 for group in "$@"; do
   case "$group" in
     slurm) packages+=(munge slurmctld slurmd slurm-client libpmix-dev) ;;
-    bench) packages+=(python3-emcee) ;;
+    bench) packages+=(python3-emcee r-cran-rstan xmds2) ;;
     *) echo "install-deps.sh: unknown group '$group' (known: slurm, bench)" >&2; exit 2 ;;
   esac
 done

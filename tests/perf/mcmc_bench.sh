@@ -5,6 +5,7 @@
 # EMCEE_WALKERS walkers (200) x EMCEE_STEPS steps (20000; the first half discarded, the rest thinned by 10),
 # walkers as chains for the rank-normalised bulk-ESS (tools/mcmc_summary.py), one core, CPU seconds. emcee uses
 # no gradients: its column is ESS per 1000 log-density evaluations.
+# Then rstan's NUTS (Debian r-cran-rstan) on the same targets, same chains and iterations (tests/perf/mcmc_rstan.R).
 # Last, a weak-scaling table of chains over ranks (1 → RANKS, CHAINS_PER_RANK chains per rank).
 #   tests/perf/mcmc_bench.sh [BUILD_DIR] [RANKS]
 set -euo pipefail
@@ -15,6 +16,7 @@ BIN="$BUILD/drivers/sampo-mcmc"
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 export OMP_NUM_THREADS=1
+export OMPI_ALLOW_RUN_AS_ROOT=${OMPI_ALLOW_RUN_AS_ROOT:-1} OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=${OMPI_ALLOW_RUN_AS_ROOT_CONFIRM:-1}
 printf "%-16s %5s %8s %12s %13s %14s %18s %9s\n" target ranks seconds min_bulk_ESS ESS/core-sec ESS/1000grad ESS/1000grad+warm divergent
 for deck in flagship eight_schools; do
   ${MPIEXEC:-mpiexec} --oversubscribe --bind-to none -n "$NP" "$BIN" "$SRC/inputs/mcmc/$deck.toml" \
@@ -60,7 +62,20 @@ PYEOF
 else
   echo "emcee: not installed (apt-get install python3-emcee)"
 fi
-echo "peers (reference, 2-core Debian 12): rstan NUTS 100-d Gaussian 35-37 ESS/CPU-s, 3.37 ESS/1000 grad (incl. warm-up);"
+# rstan (Debian r-cran-rstan) side by side: Debian's r-cran-bh is an empty shell, so a private R library whose
+# BH/include/boost points at /usr/include/boost comes first on .libPaths(). Model compilation (~1 min each) is not
+# timed; rows are CPU seconds of rstan's own warm-up + sampling timers, 1 core.
+if command -v Rscript >/dev/null && Rscript -e 'suppressMessages(library(rstan))' >/dev/null 2>&1; then
+  mkdir -p "$W/Rlib/BH/include"
+  cp -r /usr/lib/R/site-library/BH/DESCRIPTION /usr/lib/R/site-library/BH/Meta /usr/lib/R/site-library/BH/NAMESPACE \
+    "$W/Rlib/BH/"
+  ln -sfn /usr/include/boost "$W/Rlib/BH/include/boost"
+  R_LIBS_USER="$W/Rlib" OMP_NUM_THREADS=1 Rscript "$SRC/tests/perf/mcmc_rstan.R" 2>"$W/rstan.err" |
+    grep '^rstan' || { echo "rstan: failed (see below)"; tail -20 "$W/rstan.err"; }
+else
+  echo "rstan: not installed (apt-get install --no-install-recommends r-cran-rstan)"
+fi
+echo "reference figures (2-core Debian 12): rstan NUTS 100-d Gaussian 35-37 ESS/CPU-s, 3.37 ESS/1000 grad (incl. warm-up);"
 echo "                                      eight schools nc ~18400 ESS/CPU-s, 32 ESS/1000 grad"
 # Weak scaling of chains over ranks: CHAINS_PER_RANK chains per rank of NUTS on the 100-d Gaussian at 1 and NP ranks
 # (the same chains per rank, so ideal is constant wall time); efficiency = t(1) / t(NP). Chains are independent:
