@@ -61,6 +61,20 @@ TEST(RngBatch, NormalsMatchTheStreamsBoxMullerAndDoNotDependOnBatching) {
   }
 }
 
+TEST(RngBatch, FirstNormalDoesNotDependOnHowManyAreDrawn) {
+  // z_0 of an entity is the same number whether 1, 2 or 3 normals are drawn (k = 1 skips the sine).
+  const std::size_t n = 100;
+  std::vector<double> a(n), b(2 * n), c(3 * n);
+  sampo::rng::normals(8, sampo::rng::purpose_test, 40, 2, n, 1, a.data());
+  sampo::rng::normals(8, sampo::rng::purpose_test, 40, 2, n, 2, b.data());
+  sampo::rng::normals(8, sampo::rng::purpose_test, 40, 2, n, 3, c.data());
+  for (std::size_t i = 0; i < n; ++i) {
+    ASSERT_EQ(a[i], b[2 * i]);
+    ASSERT_EQ(a[i], c[3 * i]);
+    ASSERT_EQ(b[2 * i + 1], c[3 * i + 1]);
+  }
+}
+
 TEST(RngBatch, StandardNormalLaw) {
   // 2·10^6 draws: mean and variance within 5 standard errors; χ² on 20 equiprobable bins (df 19: the 0.9999
   // quantile is 49.4), and the tails beyond ±4 (P = 6.33e-5) within 5 standard errors.

@@ -29,7 +29,7 @@ std::uint64_t stream_key(std::uint64_t seed, std::uint32_t purpose) {
 
 // One Philox4x32-10 block (block, sub, entity) under key: Random123's rounds (multiply, xor with the key, key
 // bumped by the Weyl constants between rounds), written on scalars so that a loop over entities vectorises.
-inline void philox_one(std::uint32_t k0, std::uint32_t k1, std::uint32_t block, std::uint32_t sub, std::uint64_t e,
+[[gnu::always_inline]] inline void philox_one(std::uint32_t k0, std::uint32_t k1, std::uint32_t block, std::uint32_t sub, std::uint64_t e,
                        std::uint32_t& w0, std::uint32_t& w1, std::uint32_t& w2, std::uint32_t& w3) {
   std::uint32_t x0 = block, x1 = sub, x2 = static_cast<std::uint32_t>(e), x3 = static_cast<std::uint32_t>(e >> 32);
   auto round = [&](std::uint32_t r) {  // written out ten times below: a loop here would keep the caller scalar
@@ -46,7 +46,7 @@ inline void philox_one(std::uint32_t k0, std::uint32_t k1, std::uint32_t block, 
 
 // Stream::uniform() of two words, with the same operations: ((hi·2^32 + lo) >> 11) + 0.5, times 2^−53. The 53-bit
 // integer is converted exactly through the 2^52 bias trick (vectorises without a 64-bit integer conversion).
-inline double uniform_of(std::uint32_t hi, std::uint32_t lo) {
+[[gnu::always_inline]] inline double uniform_of(std::uint32_t hi, std::uint32_t lo) {
   const std::uint64_t x = ((static_cast<std::uint64_t>(hi) << 32) | lo) >> 11;
   const double low = std::bit_cast<double>((x & 0xFFFFFFFFFFFFFULL) | 0x4330000000000000ULL) - 0x1.0p52;
   const double top = (x >> 52) ? 0x1.0p52 : 0.0;
@@ -55,7 +55,7 @@ inline double uniform_of(std::uint32_t hi, std::uint32_t lo) {
 
 // log u for u in (0, 1): u = 2^e m, m in [√2/2, √2), log(1 + f) by fdlibm's minimax polynomial in s = f/(2 + f)
 // (Sun Microsystems' e_log.c, |error| < 1 ulp), e·ln 2 in two parts. No branches, no tables.
-inline double log_unit(double u) {
+[[gnu::always_inline]] inline double log_unit(double u) {
   const auto b = std::bit_cast<std::uint64_t>(u);
   std::uint64_t mb = (b & 0xFFFFFFFFFFFFFULL) | 0x3FF0000000000000ULL;  // m in [1, 2)
   const std::uint64_t big = mb > 0x3FF6A09E667F3BCDULL ? 1 : 0;         // m > √2: m / 2, e + 1
@@ -73,7 +73,7 @@ inline double log_unit(double u) {
 
 // cos(2πu), sin(2πu) for u in (0, 1): q = nearest quarter (ties to even), r = u − q/4 exact (|r| ≤ 1/8), a = 2πr, Taylor series of
 // cos a and sin a to a^18 and a^17 (truncation < 1e-19 for |a| ≤ π/4), then the quadrant rotation.
-inline void sincos_turn(double u, double& c, double& s) {
+[[gnu::always_inline]] inline void sincos_turn(double u, double& c, double& s) {
   const double qd = (4.0 * u + 0x1.8p52) - 0x1.8p52;  // round(4u) in 0 .. 4 (no floor: it would not vectorise)
   const double a = (u - 0.25 * qd) * 6.283185307179586232;
   const double a2 = a * a;

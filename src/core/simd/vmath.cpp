@@ -16,7 +16,7 @@ namespace {
 // exp(a): k = round(a / ln 2) by the 1.5·2^52 bias (k is then in the low bits of t), r = a − k ln 2 in two parts
 // (ln 2's high part has 32 significant bits, so k·ln2_hi is exact for |k| < 2^21), |r| ≤ ln 2 / 2, exp(r) by its
 // Taylor series to r^13 (truncation < 1e-17 relative), times 2^k built from the exponent bits.
-inline double exp_one(double a) {
+[[gnu::always_inline]] inline double exp_one(double a) {
   constexpr double bias = 0x1.8p52;
   const double t = a * 1.44269504088896338700e+00 + bias;
   const double kd = t - bias;
