@@ -44,6 +44,20 @@ class Grid {
   void to_k(const cvec& ux, cvec& uk);
   void to_x(const cvec& uk, cvec& ux);
   [[nodiscard]] std::int64_t fft_count() const noexcept { return ffts_; }
+  // FFTW's own buffers, for callers that fuse their pointwise work with the copies of to_x/to_k: k_buffer() holds
+  // k_count() modes (the backward transform's input, the forward one's output), x_buffer() x_count() points.
+  // Collective: backward() is F⁻¹ without the 1/N (k_buffer → x_buffer), forward() is F (x_buffer → k_buffer);
+  // both count as one FFT.
+  [[nodiscard]] cplx* k_buffer() noexcept { return reinterpret_cast<cplx*>(bk_); }
+  [[nodiscard]] cplx* x_buffer() noexcept { return reinterpret_cast<cplx*>(bx_); }
+  void backward() {
+    fftw_execute(bwd_);
+    ++ffts_;
+  }
+  void forward() {
+    fftw_execute(fwd_);
+    ++ffts_;
+  }
   [[nodiscard]] unsigned planner() const noexcept { return planner_; }
   [[nodiscard]] bool from_wisdom() const noexcept { return from_wisdom_; }
 

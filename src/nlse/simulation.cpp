@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <ctime>
 #include <filesystem>
 #include <memory>
 #include <numbers>
@@ -27,7 +28,8 @@ config::Schema schema() {
   s.real("model.v0", 0.0, "potential strength: harmonic v0 x², lattice v0 cos²(k x)", -1e6, 1e6);
   s.real("model.lattice_k", 1.0, "lattice wavenumber", 0.0, 1e6);
   s.string("case.name", "soliton", "initial condition",
-           {"soliton", "two_soliton", "akhmediev", "peregrine", "cw_mi", "source_mi"});
+           {"soliton", "two_soliton", "akhmediev", "akhmediev_tiled", "peregrine", "cw_mi", "source_mi",
+            "source_two_soliton", "source_breather"});
   s.real("case.amplitude", 2.0, "soliton amplitude A (soliton 1 for two_soliton)", 1e-6, 1e3);
   s.real("case.velocity", 1.0, "soliton velocity v", -1e3, 1e3);
   s.real("case.position", -10.0, "soliton start position", -1e12, 1e12);
@@ -38,6 +40,10 @@ config::Schema schema() {
   s.real("case.a", 0.25, "Akhmediev breather parameter a (0 < a < 1/2)", 1e-6, 0.499999);
   s.real("case.p0", 1.0, "background power P0 (akhmediev, peregrine, cw_mi)", 1e-9, 1e6);
   s.real("case.t0", 0.0, "start time t0 (exact solutions are evaluated there)", -1e6, 1e6);
+  s.integer("case.tiles", 64,
+            "akhmediev_tiled: spatial periods of the breather in the box (sets grid.length = tiles x period, "
+            "grid.x0 = -length/2; grid.points must be a multiple of tiles)",
+            1, 1e12);
   s.real("case.epsilon", 1e-4, "cw_mi: relative amplitude of the seeded mode", 0.0, 1.0);
   s.real("case.mode_k", 1.0, "cw_mi: wavenumber K of the seeded mode (a multiple of 2π/L)", 0.0, 1e6);
   s.string("model.dealiasing", "none",
@@ -50,6 +56,9 @@ config::Schema schema() {
          1.0);
   s.string("time.method", "erk43-ip", "integrator",
            {"erk43-ip", "rk4ip", "strang", "yoshida4", "dop853", "ip-dop853", "petsc-ts"});
+  s.boolean("time.dense_output", false,
+            "erk43-ip: output times from a cubic Hermite interpolant in the interaction picture (steps are not "
+            "shortened to land on them); the DOP853 methods always use their 7th-order dense output");
   s.real("time.first_step", 0.0, "dop853, ip-dop853: first trial step (0: scipy's select_initial_step rule)", 0.0, 1e6);
   s.real("time.duration", 20.0, "integration time T (from case.t0 to case.t0 + T)", 0.0, 1e9);
   s.real("time.dt", 1e-3, "step of fixed-step methods; first trial step of adaptive ones", 1e-12, 1e6);
@@ -74,6 +83,14 @@ config::Schema schema() {
 }
 
 namespace {
+
+// CPU seconds of this process (all its threads): the benchmark's throughput on a loaded machine, where wall time
+// also counts the time other jobs hold the cores.
+double cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
 
 // Bytes per grid point (both spaces) a method holds: 16-byte complex arrays. ψ̂, ψ_x for output, FFTW's two
 // buffers, the nonlinear term's x-space array, the integrator's work arrays, and for padding 3/2 × (2 FFTW
@@ -158,11 +175,33 @@ int run(app::Context& ctx) {
   cs.position2 = c.get_real("case.position2");
   cs.a = c.get_real("case.a"), cs.p0 = c.get_real("case.p0"), cs.t0 = c.get_real("case.t0");
   cs.epsilon = c.get_real("case.epsilon"), cs.mode_k = c.get_real("case.mode_k");
+  cs.tiles = c.get_int("case.tiles");
+  // akhmediev_tiled: `tiles` whole periods of the breather, the same samples in each (weak scaling: grow
+  // grid.points and case.tiles together, so the work per rank and the resolution stay fixed).
+  const bool tiled = cs.name == "akhmediev_tiled";
+  const double box_length = tiled ? static_cast<double>(cs.tiles) * cs.akhmediev_period() : c.get_real("grid.length");
+  const double box_x0 = tiled ? -0.5 * box_length : c.get_real("grid.x0");
+  mpi::all_or_throw(comm, [&] {
+    if (tiled && n % cs.tiles != 0)
+      throw ConfigError(
+          "case.name = \"akhmediev_tiled\" needs grid.points a multiple of case.tiles (the same "
+          "samples in every period); got grid.points = " +
+          std::to_string(n) + ", case.tiles = " + std::to_string(cs.tiles) +
+          ": set grid.points = case.tiles x points per period");
+  });
   const auto method = method_from(c.get_string("time.method"));
   Dealiasing dealias;
   dealias.kind = dealias_from(c.get_string("model.dealiasing"));
   dealias.alpha = c.get_real("model.filter_alpha"), dealias.order = c.get_real("model.filter_order");
   dealias.kc = c.get_real("model.filter_kc");
+  const bool erk_dense = method == Method::erk43ip && c.get_bool("time.dense_output");
+  mpi::all_or_throw(comm, [&] {
+    if (c.get_bool("time.dense_output") && method != Method::erk43ip && !dense_output(method))
+      throw ConfigError(
+          "time.dense_output = true is for time.method = \"erk43-ip\" (the DOP853 methods always "
+          "use their dense output); time.method = \"" +
+          to_string(method) + "\" shortens its steps at output times: set time.dense_output = false");
+  });
   const double T = c.get_real("time.duration");
   const std::int64_t nout = c.get_int("output.snapshots");
   const bool store_psi = c.get_bool("output.psi");
@@ -194,7 +233,10 @@ int run(app::Context& ctx) {
   const std::string wisdom =
       wisdom_key == "none" ? "" : (wisdom_key == "auto" ? ctx.output_dir + "/nlse.wisdom" : wisdom_key);
   const bool wisdom_read = !wisdom.empty() && import_wisdom(comm, wisdom);
-  Grid grid(comm, n, c.get_real("grid.x0"), c.get_real("grid.length"), planner_from(c.get_string("fft.planner")));
+  if (tiled)
+    ctx.log.info("akhmediev_tiled: " + std::to_string(cs.tiles) + " periods, grid.length = " +
+                 std::to_string(box_length) + ", grid.x0 = " + std::to_string(box_x0) + " (deck values ignored)");
+  Grid grid(comm, n, box_x0, box_length, planner_from(c.get_string("fft.planner")));
   Stepper stepper(grid, model, method, dealias);
   // petsc-ts: PETSc's session (options after "--") outlives the TS.
   std::unique_ptr<petsc::Session> petsc_session;
@@ -394,9 +436,10 @@ int run(app::Context& ctx) {
   }
 
   // Diagnostics of ψ̂ = pk at time tt (an accepted state, or the dense output between two of them).
-  double wall_record = 0;  // seconds in record() (diagnostics and output) since this start
+  double wall_record = 0, cpu_record = 0;  // seconds in record() (diagnostics and output) since this start
   auto record = [&](const cvec& pk, double tt) {
     const auto wall0 = std::chrono::steady_clock::now();
+    const double cpu0 = cpu_seconds();
     const auto ffts_before = all_ffts();
     const auto inv = invariants(grid, model, pk);
     cvec psi_x;
@@ -445,6 +488,7 @@ int run(app::Context& ctx) {
     d.ffts.append(one(static_cast<double>(integrator_ffts())));
     ++rows;
     wall_record += std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+    cpu_record += cpu_seconds() - cpu0;
     return std::pair{inv, err};
   };
   if (rows == 0) record(psi_k, t);
@@ -458,6 +502,7 @@ int run(app::Context& ctx) {
   std::int64_t step = ctl.accepted;
   cvec dense_psi;
   const auto wall_loop0 = std::chrono::steady_clock::now();
+  const double cpu_loop0 = cpu_seconds();
   const std::int64_t steps0 = ctl.accepted;
   while (next_out <= nout) {
     const double t_target = out_time(next_out);
@@ -475,6 +520,20 @@ int run(app::Context& ctx) {
         }
         ++next_out;
       }
+    } else if (erk_dense) {  // step towards the end; outputs inside the step from the Hermite interpolant
+      const double t_old = t;
+      const double h = stepper.advance(psi_k, t_end - t, ctl);
+      t = (t_end - t - h <= 1e-12 * std::max(1.0, std::abs(t_end))) ? t_end : t + h;
+      while (next_out <= nout && out_time(next_out) <= t) {
+        const double to = out_time(next_out);
+        if (to == t) {
+          record(psi_k, t);
+        } else {
+          stepper.erk43_dense(t_old, t, to, psi_k, dense_psi);
+          record(dense_psi, to);
+        }
+        ++next_out;
+      }
     } else if (adaptive(method)) {
       const double h =
           petsc_ts ? petsc_ts->advance(psi_k, t, t_target - t, ctl) : stepper.advance(psi_k, t_target - t, ctl);
@@ -488,7 +547,7 @@ int run(app::Context& ctx) {
       t = (sub <= 1) ? t_target : t + h;
     }
     ++step;
-    if (!dense_output(method) && t == t_target) {
+    if (!dense_output(method) && !erk_dense && t == t_target) {
       record(psi_k, t);
       ++next_out;
     }
@@ -530,6 +589,7 @@ int run(app::Context& ctx) {
   const std::vector<double> walls = {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_loop0).count(), wall_record,
       static_cast<double>(ctl.accepted - steps0)};
+  const std::vector<double> cpus = {cpu_seconds() - cpu_loop0, cpu_record};
   const auto& r = out.root();
   io::make_dimension_scale(r, "time", "time");
   for (const char* s : {"mass", "momentum", "energy", "max_error", "steps", "rejected", "rhs_evaluations", "ffts",
@@ -582,6 +642,7 @@ int run(app::Context& ctx) {
   r.set_attr("dealiasing", to_string(dealias.kind));
   r.set_attr("fftw_planner", c.get_string("fft.planner"));
   r.set_attr("wall_seconds_loop_record_steps", std::span<const double>(walls));
+  r.set_attr("cpu_seconds_loop_record", std::span<const double>(cpus));
   r.set_attr("fftw_plans_from_wisdom", static_cast<std::int64_t>(plans_from_wisdom ? 1 : 0));
   r.set_attr("complete", static_cast<std::int64_t>(1));
   out.close();

@@ -115,7 +115,7 @@ cplx Case::exact(double x, double t) const {
                        std::exp(eta1 + eta2 + std::conj(eta1) + std::conj(eta2));
     return g / f;
   }
-  if (name == "akhmediev") {
+  if (name == "akhmediev" || name == "akhmediev_tiled") {
     const double X = std::sqrt(p0) * x, T = p0 * t;
     const double om = 2.0 * std::sqrt(1.0 - 2.0 * a), bb = std::sqrt(8.0 * a * (1.0 - 2.0 * a));
     const cplx num =
@@ -130,6 +130,10 @@ cplx Case::exact(double x, double t) const {
   throw ConfigError("case '" + name + "' has no exact solution");
 }
 
+double Case::akhmediev_period() const {
+  return 2.0 * std::numbers::pi / (2.0 * std::sqrt(1.0 - 2.0 * a) * std::sqrt(p0));
+}
+
 cvec initial_state(const Grid& grid, const Case& c, std::uint64_t seed) {
   cvec psi(static_cast<std::size_t>(grid.x_count()));
   for (std::int64_t j = 0; j < grid.x_count(); ++j) {
@@ -142,6 +146,14 @@ cvec initial_state(const Grid& grid, const Case& c, std::uint64_t seed) {
       rng::Stream s(seed, rng::purpose_noise, static_cast<std::uint64_t>(grid.x_start() + j));
       const auto [re, im] = s.normal_pair();
       v = std::exp(-x * x / 50.0) + 0.01 * cplx(re, im);
+    } else if (c.name == "source_two_soliton") {
+      // The source's two solitons: 2 sech(2(x + 10)) e^{2ix} + 1.5 sech(1.5(x − 10)) e^{−2ix} (a superposition,
+      // not Hirota's solution; the case's amplitudes, velocities and positions).
+      v = c.amplitude / std::cosh(c.amplitude * (x - c.position)) * std::exp(I * c.velocity * x) +
+          c.amplitude2 / std::cosh(c.amplitude2 * (x - c.position2)) * std::exp(I * c.velocity2 * x);
+    } else if (c.name == "source_breather") {
+      // The source's "breather" √2 sech(x) e^{0.5ix}(1 + 0.5 cos x): no background, no exact solution.
+      v = std::sqrt(2.0) / std::cosh(x) * std::exp(I * 0.5 * x) * (1.0 + 0.5 * std::cos(x));
     } else {
       v = c.exact(x, c.t0);
     }
@@ -313,7 +325,67 @@ Stepper::Stepper(Grid& grid, Model model, Method method, Dealiasing dealias)
     const std::int64_t g = grid.k_start() + j, m = g < (grid.n() + 1) / 2 ? g : grid.n() - g;  // |mode number|
     keep_[i] = 3 * m <= grid.n() ? 1 : 0;  // |k| ≤ (2/3) k_Nyquist
   }
+  no_potential_ = model_.potential == "none";
+  kappa_ = 0.5 * model_.beta * (2.0 * pi / grid.length()) * (2.0 * pi / grid.length());
   if (dealias_.kind == Dealias::padding) pad_ = std::make_unique<Padding>(grid);
+}
+
+void Stepper::phase_factors(double s, cvec& e) const {
+  const auto nk = static_cast<std::int64_t>(k2_.size());
+  e.resize(k2_.size());
+  if (dealias_.kind == Dealias::filter) {  // σ(k) makes the rate non-quadratic: a sincos per mode
+#pragma omp parallel for schedule(static) if (nk > (1 << 15))
+    for (std::int64_t j = 0; j < nk; ++j) {
+      const double ph = k2_[static_cast<std::size_t>(j)] * s;
+      e[static_cast<std::size_t>(j)] = cplx(std::cos(ph), std::sin(ph));
+    }
+    return;
+  }
+  const std::int64_t n = grid_.n(), k0 = grid_.k_start(), half = (n + 1) / 2;
+  auto mode = [&](std::int64_t j) {
+    const std::int64_t g = k0 + j;
+    return g < half ? g : g - n;
+  };
+  const cplx w(std::cos(2.0 * kappa_ * s), std::sin(2.0 * kappa_ * s));  // e^{2iκs}
+  auto anchor = [&](std::int64_t j, cplx& p, cplx& d) {  // direct values at j: the same bits as the filter branch
+    const double ph = k2_[static_cast<std::size_t>(j)] * s, dh = kappa_ * s * static_cast<double>(2 * mode(j) + 1);
+    p = cplx(std::cos(ph), std::sin(ph));
+    d = cplx(std::cos(dh), std::sin(dh));
+  };
+  // Groups of 8 blocks advanced together (8 independent recurrences: the multiplications overlap instead of
+  // waiting on each other). A group holding the wrap of FFT order or the ragged end goes block by block.
+  constexpr std::int64_t B = phase_block, G = 8;
+  const std::int64_t groups = (nk + B * G - 1) / (B * G);
+#pragma omp parallel for schedule(static) if (nk > (1 << 15))
+  for (std::int64_t q = 0; q < groups; ++q) {
+    const std::int64_t j0 = q * B * G, j1 = std::min(nk, j0 + B * G);
+    if (j1 - j0 == B * G && mode(j1 - 1) == mode(j0) + B * G - 1) {
+      cplx p[G], d[G];
+      for (std::int64_t b = 0; b < G; ++b) anchor(j0 + b * B, p[b], d[b]);
+      for (std::int64_t r = 0; r < B; ++r)
+        for (std::int64_t b = 0; b < G; ++b) {
+          e[static_cast<std::size_t>(j0 + b * B + r)] = p[b];
+          p[b] *= d[b];
+          d[b] *= w;
+        }
+      continue;
+    }
+    for (std::int64_t jb = j0; jb < j1; jb += B) {  // block by block, re-anchored at the wrap
+      cplx p, d;
+      std::int64_t m_prev = 0;
+      for (std::int64_t j = jb; j < std::min(j1, jb + B); ++j) {
+        const std::int64_t m = mode(j);
+        if (j == jb || m != m_prev + 1) {
+          anchor(j, p, d);
+        } else {
+          p *= d;
+          d *= w;
+        }
+        e[static_cast<std::size_t>(j)] = p;
+        m_prev = m;
+      }
+    }
+  }
 }
 
 Stepper::~Stepper() = default;
@@ -360,7 +432,7 @@ void Stepper::pointwise(cvec& x, const Grid& g) const {
 #pragma omp parallel for schedule(static) if (n > (1 << 15))
   for (std::int64_t j = 0; j < n; ++j) {
     auto& v = x[static_cast<std::size_t>(j)];
-    v *= I * (model_.g * std::norm(v) - model_.V(g.x(j)));
+    v *= I * (model_.g * std::norm(v) - (no_potential_ ? 0.0 : model_.V(g.x(j))));
   }
 }
 
@@ -456,6 +528,24 @@ double Stepper::erk43_try(const cvec& psi, double h, cvec& out, Controller& ctl)
   return rms_err / (ctl.atol + ctl.rtol * rms_psi);
 }
 
+void Stepper::erk43_dense(double t_old, double t_new, double t_out, const cvec& psi_new, cvec& out) const {
+  SAMPO_VERIFY(method_ == Method::erk43ip && have_k5_ && out_.size() == psi_new.size() && e_.size() == psi_new.size(),
+               "erk43_dense needs an accepted erk43-ip step");
+  const double h = t_new - t_old, th = (t_out - t_old) / h;
+  const double h00 = (2.0 * th - 3.0) * th * th + 1.0, h10 = ((th - 2.0) * th + 1.0) * th;
+  const double h01 = (3.0 - 2.0 * th) * th * th, h11 = (th - 1.0) * th * th;
+  const auto n = static_cast<std::int64_t>(psi_new.size());
+  out.resize(psi_new.size());
+  // After an accepted step out_ holds ψ̂(t_old), e_ N̂(ψ̂(t_old)), k5_ N̂(ψ̂(t_new)) (advance's swaps).
+#pragma omp parallel for schedule(static) if (n > (1 << 15))
+  for (std::int64_t jj = 0; jj < n; ++jj) {
+    const auto j = static_cast<std::size_t>(jj);
+    const double a = -k2_[j] * th * h, b = k2_[j] * (1.0 - th) * h;  // e^{Lθh}, e^{−L(1−θ)h}
+    out[j] = cplx(std::cos(a), std::sin(a)) * (h00 * out_[j] + h * h10 * e_[j]) +
+             cplx(std::cos(b), std::sin(b)) * (h01 * psi_new[j] + h * h11 * k5_[j]);
+  }
+}
+
 double Stepper::advance(cvec& psi, double h_here, Controller& ctl) {
   const auto n = psi.size();
   switch (method_) {
@@ -535,6 +625,19 @@ double Stepper::advance(cvec& psi, double h_here, Controller& ctl) {
 // t_n, v(s) = e^{−L s} ψ̂(t_n + s), v' = e^{−Ls} N̂(e^{Ls} v); the same tableau on v, so only N̂ limits h.
 
 namespace {
+// The nonzero terms of a row of the tableau (DOP853's A has zeros in columns 1-2 from row 4 on, B in 1-4): the
+// stage sums skip them, saving memory passes; acc + 0·K = acc for finite K, so the sums keep their bits.
+struct Terms {
+  int count = 0;
+  double coef[16] = {};
+  const cplx* k[16] = {};
+};
+Terms nonzero_terms(const double* row, int s, const std::vector<cvec>& K) {
+  Terms t;
+  for (int i = 0; i < s; ++i)
+    if (row[i] != 0.0) t.coef[t.count] = row[i], t.k[t.count++] = K[static_cast<std::size_t>(i)].data();
+  return t;
+}
 constexpr double dop_safety = 0.9, dop_min_factor = 0.2, dop_max_factor = 10.0;
 constexpr double dop_error_exponent = -1.0 / 8.0;  // −1/(error_estimator_order + 1), order 7
 }  // namespace
@@ -554,18 +657,51 @@ void Stepper::dop_stage(const cvec& ys, double ch, cvec& k, Controller& ctl, cve
     nonlinear(ys, k, ctl);
     return;
   }
-  d_.resize(ys.size()), e_.resize(ys.size());  // d_: e^{L ch} y_s, e_: e^{−L ch}
+  d_.resize(ys.size());  // d_: e^{L ch} y_s, e_: e^{−L ch}
+  phase_factors(ch, e_);
 #pragma omp parallel for schedule(static) if (n > (1 << 15))
   for (std::int64_t j = 0; j < n; ++j) {
     const auto i = static_cast<std::size_t>(j);
-    const double ph = k2_[i] * ch;
-    e_[i] = cplx(std::cos(ph), std::sin(ph));
     d_[i] = ys[i] * std::conj(e_[i]);
   }
   nonlinear(d_, k, ctl);
   if (raw) *raw = k;
 #pragma omp parallel for schedule(static) if (n > (1 << 15))
   for (std::int64_t j = 0; j < n; ++j) k[static_cast<std::size_t>(j)] *= e_[static_cast<std::size_t>(j)];
+}
+
+void Stepper::ip_stage_fused(const cvec& y, int s, double h, Controller& ctl) {
+  using namespace dop853;
+  const Terms a = nonzero_terms(A[s], s, K_);
+  phase_factors(C[s] * h, e_);  // e^{−L c h}; e^{L c h} = its conjugate
+  cplx* bk = grid_.k_buffer();
+  const auto nk = static_cast<std::int64_t>(y.size());
+#pragma omp parallel for schedule(static) if (nk > (1 << 15))
+  for (std::int64_t jj = 0; jj < nk; ++jj) {  // e^{L c h} (y + h Σ a_i K_i)
+    const auto j = static_cast<std::size_t>(jj);
+    cplx acc(0.0, 0.0);
+    for (int i = 0; i < a.count; ++i) acc += a.coef[i] * a.k[i][j];
+    bk[j] = (y[j] + acc * h) * std::conj(e_[j]);
+  }
+  grid_.backward();
+  cplx* bx = grid_.x_buffer();
+  const auto nx = grid_.x_count();
+  const double scale = 1.0 / static_cast<double>(grid_.n());
+#pragma omp parallel for schedule(static) if (nx > (1 << 15))
+  for (std::int64_t j = 0; j < nx; ++j) {  // to_x's 1/N, then pointwise()
+    cplx v = bx[j] * scale;
+    v *= I * (model_.g * std::norm(v) - (no_potential_ ? 0.0 : model_.V(grid_.x(j))));
+    bx[j] = v;
+  }
+  grid_.forward();
+  auto& k = K_[static_cast<std::size_t>(s)];
+  const bool third = dealias_.kind == Dealias::two_thirds;
+#pragma omp parallel for schedule(static) if (nk > (1 << 15))
+  for (std::int64_t jj = 0; jj < nk; ++jj) {
+    const auto j = static_cast<std::size_t>(jj);
+    k[j] = (third && !keep_[j]) ? cplx(0.0, 0.0) : bk[j] * e_[j];
+  }
+  ++ctl.rhs;
 }
 
 double Stepper::sum_norm2_scaled(const cvec& v, const cvec& y) const {
@@ -627,20 +763,26 @@ double Stepper::advance_to(cvec& y, double t, double t_bound, Controller& ctl) {
     h_abs = std::abs(h);
     K_[0] = f_;
     for (int s = 1; s < n_stages; ++s) {
+      if (fusable()) {
+        ip_stage_fused(y, s, h, ctl);
+        continue;
+      }
+      const Terms a = nonzero_terms(A[s], s, K_);
 #pragma omp parallel for schedule(static) if (n > (1 << 15))
       for (std::int64_t jj = 0; jj < n; ++jj) {
         const auto j = static_cast<std::size_t>(jj);
         cplx acc(0.0, 0.0);
-        for (int i = 0; i < s; ++i) acc += A[s][i] * K_[static_cast<std::size_t>(i)][j];
+        for (int i = 0; i < a.count; ++i) acc += a.coef[i] * a.k[i][j];
         ys_[j] = y[j] + acc * h;
       }
       dop_stage(ys_, C[s] * h, K_[static_cast<std::size_t>(s)], ctl);
     }
+    const Terms b = nonzero_terms(B, n_stages, K_);
 #pragma omp parallel for schedule(static) if (n > (1 << 15))
     for (std::int64_t jj = 0; jj < n; ++jj) {
       const auto j = static_cast<std::size_t>(jj);
       cplx acc(0.0, 0.0);
-      for (int i = 0; i < n_stages; ++i) acc += B[i] * K_[static_cast<std::size_t>(i)][j];
+      for (int i = 0; i < b.count; ++i) acc += b.coef[i] * b.k[i][j];
       y_new_[j] = y[j] + h * acc;
     }
     // K12 = f(t + h, y_new). In the interaction picture ψ̂(t + h) = e^{Lh} y_new and N̂ of it are kept as they are
@@ -654,6 +796,7 @@ double Stepper::advance_to(cvec& y, double t, double t_bound, Controller& ctl) {
         const auto j = static_cast<std::size_t>(jj);
         cplx e5(0.0, 0.0), e3(0.0, 0.0);
         for (int i = 0; i <= n_stages; ++i) {
+          if (E5[i] == 0.0 && E3[i] == 0.0) continue;  // skipping a zero term leaves the sums' bits unchanged
           e5 += E5[i] * K_[static_cast<std::size_t>(i)][j];
           e3 += E3[i] * K_[static_cast<std::size_t>(i)][j];
         }

@@ -42,12 +42,20 @@ double fit_growth_rate(const std::vector<double>& t, const std::vector<double>& 
 
 // Initial conditions and exact solutions of the named cases (β = g = 1 conventions of the reference).
 struct Case {
-  std::string name = "soliton";  // soliton | two_soliton | akhmediev | peregrine | cw_mi | source_mi
+  // soliton | two_soliton | akhmediev | akhmediev_tiled | peregrine | cw_mi | source_mi | source_two_soliton |
+  // source_breather
+  std::string name = "soliton";
   double amplitude = 2.0, velocity = 1.0, position = -10.0, phase = 0.0;  // soliton
   double amplitude2 = 1.5, velocity2 = -2.0, position2 = 10.0;            // two_soliton
   double a = 0.25, p0 = 1.0, t0 = 0.0;                                    // akhmediev, peregrine, cw_mi
   double epsilon = 1e-4, mode_k = 1.0;                                    // cw_mi seed ε cos(Kx)
-  [[nodiscard]] bool has_exact() const { return name != "cw_mi" && name != "source_mi"; }
+  std::int64_t tiles = 1;  // akhmediev_tiled: spatial periods of the breather in the box
+  [[nodiscard]] bool has_exact() const {
+    return name == "soliton" || name == "two_soliton" || name == "akhmediev" || name == "akhmediev_tiled" ||
+           name == "peregrine";
+  }
+  // The Akhmediev breather's spatial period 2π/(Ω√P0), Ω = 2√(1 − 2a).
+  [[nodiscard]] double akhmediev_period() const;
   // ψ(x, t) of the exact solution (t absolute; akhmediev/peregrine are centred at t = 0).
   [[nodiscard]] cplx exact(double x, double t) const;
 };
@@ -105,6 +113,12 @@ class Stepper {
   // Collective, DOP853 methods: ψ̂ at t_out in [t_old, t_new] of the last accepted step from the 7th-order dense
   // output (three extra stages, computed once per step on first use).
   void dense(double t_out, cvec& out, Controller& ctl);
+  // erk43-ip after an accepted step from t_old to t_new (psi_new = ψ̂(t_new), as advance left it), no
+  // communication: ψ̂ at t_out in [t_old, t_new] from the cubic Hermite interpolant of v(s) = e^{−Ls}ψ̂(t_old + s)
+  // through v(0) = ψ̂(t_old), v'(0) = N̂(ψ̂(t_old)), v(h) = e^{−Lh}ψ̂(t_new), v'(h) = e^{−Lh}N̂(ψ̂(t_new)) (the
+  // step's start, its FSAL stages and its end: no extra evaluation), mapped back by e^{L(t_out − t_old)}. Third
+  // order: the interpolation error is h⁴/384 times the largest fourth derivative of v.
+  void erk43_dense(double t_old, double t_new, double t_out, const cvec& psi_new, cvec& out) const;
   // FSAL state: the right-hand side at the current state kept from the last accepted step (empty when none).
   // Part of the checkpoint, so a restart continues with the bits the uninterrupted run used.
   [[nodiscard]] const cvec& fsal() const noexcept;
@@ -120,6 +134,14 @@ class Stepper {
   [[nodiscard]] const std::vector<double>& linear_phase_rate() const noexcept { return k2_; }
   // σ(k) per local mode (all ones without the filter).
   [[nodiscard]] const std::vector<double>& sigma() const noexcept { return sigma_; }
+  // e[i] = e^{+i·rate_i·s} for every local mode (the interaction picture's e^{−Ls}). Without the filter the rate is
+  // κm² (κ = β(2π/L)²/2, m the signed mode number), so the factors follow by the recurrence
+  // e^{iκs(m+1)²} = e^{iκsm²}·e^{iκs(2m+1)}, e^{iκs(2m+3)} = e^{iκs(2m+1)}·e^{2iκs}, restarted from a direct
+  // sincos every `phase_block` modes (and at the wrap of FFT order): 2 sincos per 16 modes instead of 16, and the
+  // recurrence's rounding (≲ 16²/2 ulp) stays below 1e-13; eight blocks advance together (independent
+  // multiplications). With the filter (σ(k) not quadratic) every factor is a sincos. Public for the tests.
+  void phase_factors(double s, cvec& e) const;
+  static constexpr std::int64_t phase_block = 16;
 
  private:
   void linear(cvec& u_k, double h) const;        // u ← e^{Lh} u
@@ -130,6 +152,14 @@ class Stepper {
   // raw (IP only): receives N̂(e^{Lch} y_s) before its phase factor.
   void dop_stage(const cvec& ys, double ch, cvec& k, Controller& ctl, cvec* raw = nullptr);
   double dop_initial_step(const cvec& y, Controller& ctl);
+  // IP-DOP853 stage s (1..11) fused into three passes over FFTW's buffers (dealiasing none or two_thirds): the
+  // stage sum y + h Σ a_i K_i times e^{L c_s h} into the backward FFT's input, the nonlinear term in place, and the
+  // forward FFT's output times e^{−L c_s h} into K_s. The same operations as the unfused dop_stage, so the same
+  // bits, without the intermediate arrays' memory passes.
+  void ip_stage_fused(const cvec& y, int s, double h, Controller& ctl);
+  [[nodiscard]] bool fusable() const noexcept {
+    return method_ == Method::ipdop853 && (dealias_.kind == Dealias::none || dealias_.kind == Dealias::two_thirds);
+  }
   double sum_norm2_scaled(const cvec& v, const cvec& y) const;  // collective: Σ|v/(atol + rtol|y|)|²
   Grid& grid_;
   Model model_;
@@ -138,6 +168,8 @@ class Stepper {
   std::vector<double> k2_;                       // σ β k² / 2
   std::vector<double> sigma_;                    // σ(k)
   std::vector<char> keep_;                       // two_thirds: 1 where |k| ≤ (2/3) k_Nyquist
+  double kappa_ = 0;                             // β(2π/L)²/2: rate = κm² without the filter
+  bool no_potential_ = true;                     // V ≡ 0: the pointwise term skips Model::V
   cvec a_, b_, c_, d_, e_, x_, k5_, acc_, out_;  // work arrays of the integrators, allocated once
   cvec filtered_, fine_k_;                       // work arrays of nonlinear() (σψ̂; the 3N/2 spectrum)
   bool have_k5_ = false;                         // FSAL: N̂ at the current state from the last accepted erk43 step

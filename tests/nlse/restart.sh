@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Restart equality for the adaptive methods with controller state (dop853, ip-dop853, erk43-ip, petsc-ts, whose
+# Restart equality for the adaptive methods with controller state (dop853, ip-dop853, erk43-ip with and without
+# time.dense_output, petsc-ts, whose
 # steps start from (psi_k, t, h) alone: TSRestartStep every step, TSADAPTBASIC keeps no history): a run restarted
 # from a checkpoint in mid-run continues the same step sequence. Same rank count: every output dataset bit for bit
 # (step size, FSAL stage and the dense-output time grid are restored, nothing is recomputed), here at 1 rank (MPI
@@ -10,11 +11,14 @@ exe=$(driver nlse)
 deck="$SAMPO_SOURCE/inputs/nlse/source_soliton.toml"
 # 13 steps per checkpoint and 7 snapshots: checkpoints fall between output times, inside dense-output steps.
 common=(grid.points=256 time.duration=1.3 output.snapshots=7 checkpoint.every_steps=13 checkpoint.keep=100)
-for config in dop853:none ip-dop853:filter erk43-ip:none petsc-ts:padding; do
-  method=${config%%:*} dealias=${config#*:}
+# erk43-ip:none:dense: with time.dense_output (Hermite outputs inside steps; no state beyond the FSAL stage).
+for config in dop853:none ip-dop853:filter erk43-ip:none petsc-ts:padding erk43-ip:none:dense; do
+  method=${config%%:*} rest=${config#*:}
+  dealias=${rest%%:*} dense=false
+  [[ "$rest" == *:dense ]] && dense=true
   {
-    tag="$method-$dealias"
-    args=("${common[@]}" time.method="\"$method\"" model.dealiasing="\"$dealias\"")
+    tag="$method-$dealias-$dense"
+    args=("${common[@]}" time.method="\"$method\"" model.dealiasing="\"$dealias\"" time.dense_output=$dense)
     run_np 1 "$exe" "$deck" "${args[@]}" run.output_dir="$WORK/$tag/ref"
     check "$tag: uninterrupted run exits 0 (got $rc)" [ "$rc" -eq 0 ]
     ck=$(ls "$WORK/$tag/ref/checkpoints"/ckpt-*.h5 | sed -n 2p)  # the second checkpoint (step 26)

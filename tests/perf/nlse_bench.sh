@@ -1,12 +1,24 @@
 #!/usr/bin/env bash
-# Benchmark (not a ctest), three tables:
+# Benchmark (not a ctest), seven tables (TABLES="1 2 ..." selects; default all but 5's N = 2^26 run):
 #  1. plain DOP853 against IP-DOP853 as N grows: the source's single soliton (L = 50, rtol 1e-9, atol 1e-11), T = 1.
 #     Plain DOP853 is stability-limited (h ~ 4.1 L^2/N^2, steps ~ N^2); in the interaction picture the step count
 #     does not depend on N.
 #  2. time to accuracy on the exact two-soliton (A, v) = (2, 2), (1.5, -2) from x = -10, 10 on L = 100, N = 2048,
 #     T = 10 (the flagship deck) for each method over a tolerance or step sweep: max error at T, steps, RHS, FFTs, wall.
 #  3. ns per grid point per step of each method against the FFT-only lower bound (FFTs per step x the measured
-#     time of one FFT at that N), N = 2^14 ... 2^20.
+#     time of one FFT at that N), N = 2^14 ... 2^20, wall and CPU time.
+#  4. strong scaling 1 -> 2 ranks at N = 2^22 (erk43-ip, rk4ip): loop wall and CPU time per step, speed-up.
+#  5. the largest N per method: the largest power of 2 that the driver's memory check (0.9 x MemAvailable >=
+#     bytes per point x N, bytes per point as bytes_per_point() in src/nlse/simulation.cpp) admits on this machine;
+#     with BIG=1 also a demonstrated run at N = 2^26 with erk43-ip (a few steps; peak RSS by /usr/bin/time -v;
+#     needs ~19 GB: run it alone).
+#  6. weak scaling with an exact reference: case akhmediev_tiled, N = 2^20 points and 2^14 periods per rank,
+#     erk43-ip, at 1 and RANKS_WEAK (default 2) ranks: loop time per step, efficiency, max error against the exact
+#     breather.
+#  7. time to accuracy 1e-6 and 1e-9 on the exact two-soliton (L = 100, N = 2048, T = 10), 1 process, 1 thread:
+#     Sampo's methods beside XMDS2 3.1's ARK89 interaction-picture integrator (tests/perf/nlse_xmds2_two_soliton.xmds,
+#     compiled per tolerance; error from its HDF5 output by tests/perf/nlse_xmds2_error.py). Skipped with a line
+#     saying so when xmds2 is not installed (Debian package xmds2).
 #   tests/perf/nlse_bench.sh [BUILD_DIR] [RANKS]   (needs the nlse_fft_time target built)
 set -euo pipefail
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
@@ -16,70 +28,229 @@ BIN="$BUILD/drivers/sampo-nlse"
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 export OMP_NUM_THREADS=1
-run() {  # run TAG DECK ARGS... -> prints "wall steps rejected rhs ffts max_error"
+run() {  # run TAG DECK ARGS... -> prints "wall steps rejected rhs ffts max_error cpu" (cpu: user+sys, all ranks)
   local tag=$1 deck=$2
   shift 2
   local t0 t1
   t0=$(date +%s.%N)
-  ${MPIEXEC:-mpiexec} --oversubscribe --bind-to none -n "$NP" "$BIN" "$deck" run.output_dir="$W/$tag" \
-    checkpoint.at_end=false output.psi=false output.snapshots=1 -q "$@" >"$W/$tag.log" 2>&1 ||
-    { echo "$tag failed:" >&2; cat "$W/$tag.log" >&2; return 1; }
+  /usr/bin/time -f "%U %S" -o "$W/$tag.time" ${MPIEXEC:-mpiexec} --oversubscribe --bind-to none -n "${RUN_NP:-$NP}" \
+    "$BIN" "$deck" run.output_dir="$W/$tag" checkpoint.at_end=false output.psi=false output.snapshots=1 -q "$@" \
+    >"$W/$tag.log" 2>&1 || { echo "$tag failed:" >&2; cat "$W/$tag.log" >&2; return 1; }
   t1=$(date +%s.%N)
-  /usr/bin/python3 - "$W/$tag/nlse.h5" "$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.2f", b-a}')" <<'PYEOF'
+  /usr/bin/python3 - "$W/$tag/nlse.h5" "$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.2f", b-a}')" \
+    "$(awk '{printf "%.2f", $1 + $2}' "$W/$tag.time")" <<'PYEOF'
 import sys, h5py
 f = h5py.File(sys.argv[1], "r")
 c = f.attrs["counters_accepted_rejected_rhs_ffts"]
-print(sys.argv[2], c[0], c[1], c[2], c[3], "%.2e" % f["max_error"][-1])
+print(sys.argv[2], c[0], c[1], c[2], c[3], "%.2e" % f["max_error"][-1], sys.argv[3])
 PYEOF
 }
+want() { [[ " ${TABLES:-1 2 3 4 5 6 7} " == *" $1 "* ]]; }
+if want 1; then
 echo "1. single soliton, L = 50, T = 1, rtol 1e-9, atol 1e-11, $NP rank(s)"
 printf "%-10s %6s %8s %8s %8s %9s %10s\n" method N wall_s steps rejected RHS max_error
 for n in 512 1024 2048 4096 8192; do
   for m in dop853 ip-dop853; do
-    read -r wall st rej rhs ffts err < <(run "$m-$n" "$SRC/inputs/nlse/source_soliton.toml" grid.points=$n \
+    read -r wall st rej rhs ffts err _ < <(run "$m-$n" "$SRC/inputs/nlse/source_soliton.toml" grid.points=$n \
       time.method="\"$m\"" time.duration=1 time.max_step=0)
     printf "%-10s %6s %8s %8s %8s %9s %10s\n" "$m" "$n" "$wall" "$st" "$rej" "$rhs" "$err"
   done
 done
 echo
+fi
+if want 2; then
 echo "2. exact two-soliton, L = 100, N = 2048, T = 10, $NP rank(s) (wall includes MPI start-up, ~0.3 s)"
 printf "%-10s %10s %8s %8s %9s %9s %10s\n" method setting wall_s steps RHS FFTs max_error
 for m in erk43-ip ip-dop853; do
   for tol in 1e-7 1e-9 1e-11; do
     atol=$(/usr/bin/python3 -c "print($tol * 1e-2)")
-    read -r wall st rej rhs ffts err < <(run "$m-$tol" "$SRC/inputs/nlse/flagship.toml" time.method="\"$m\"" \
+    read -r wall st rej rhs ffts err _ < <(run "$m-$tol" "$SRC/inputs/nlse/flagship.toml" time.method="\"$m\"" \
       time.rtol=$tol time.atol=$atol)
     printf "%-10s %10s %8s %8s %9s %9s %10s\n" "$m" "rtol=$tol" "$wall" "$st" "$rhs" "$ffts" "$err"
   done
 done
 for m in rk4ip yoshida4; do
   for dt in 4e-3 1e-3; do
-    read -r wall st rej rhs ffts err < <(run "$m-$dt" "$SRC/inputs/nlse/flagship.toml" time.method="\"$m\"" time.dt=$dt)
+    read -r wall st rej rhs ffts err _ < <(run "$m-$dt" "$SRC/inputs/nlse/flagship.toml" time.method="\"$m\"" time.dt=$dt)
     printf "%-10s %10s %8s %8s %9s %9s %10s\n" "$m" "dt=$dt" "$wall" "$st" "$rhs" "$ffts" "$err"
   done
 done
 echo
+fi
+if want 3; then
 echo "3. throughput against the FFT-only lower bound, single soliton (L = 50, rtol 1e-9), $NP rank(s), FFTW estimate"
-echo "   ns/pt/step = stepping wall time (the driver's loop minus diagnostics/output) / (steps N); bound = FFTs per"
-echo "   step x measured time of one distributed FFT (nlse_fft_time: to_k/to_x with their copies) / N"
+echo "   ns/pt/step = stepping time (the driver's loop minus diagnostics/output) / (steps N); bound = FFTs per step x"
+echo "   measured time of one distributed FFT (nlse_fft_time: to_k/to_x with their copies) / N. Wall and process CPU"
+echo "   time (rank 0; on a loaded machine compare the CPU columns)"
 FFT_TIME="$BUILD/tests/nlse/nlse_fft_time"
-printf "%-10s %8s %7s %9s %11s %11s %6s\n" method N steps FFTs/step ns/pt/step bound ratio
-for n in 16384 65536 262144 1048576; do
-  read -r _ nsfft < <(${MPIEXEC:-mpiexec} --oversubscribe --bind-to none -n "$NP" "$FFT_TIME" "$n")
-  for m in erk43-ip ip-dop853 rk4ip petsc-ts yoshida4; do
+printf "%-10s %8s %6s %6s %9s %7s %6s %9s %7s %6s\n" method N steps FFT/st wall_ns bound ratio cpu_ns bound ratio
+for n in ${TP_SIZES:-16384 65536 262144 1048576}; do
+  read -r _ nsfft cpufft < <(${MPIEXEC:-mpiexec} --oversubscribe --bind-to none -n "$NP" "$FFT_TIME" "$n")
+  for m in ${TP_METHODS:-erk43-ip ip-dop853 rk4ip petsc-ts yoshida4}; do
     set -- time.duration=0.05
     [ "$m" = rk4ip ] || [ "$m" = yoshida4 ] && set -- time.duration=0.05 time.dt=0.0025
     run "$m-tp-$n" "$SRC/inputs/nlse/source_soliton.toml" grid.points=$n time.method="\"$m\"" time.max_step=0 \
       output.spectrum=false "$@" >/dev/null
-    /usr/bin/python3 - "$W/$m-tp-$n/nlse.h5" "$m" "$n" "$nsfft" <<'PYEOF'
+    /usr/bin/python3 - "$W/$m-tp-$n/nlse.h5" "$m" "$n" "$nsfft" "$cpufft" <<'PYEOF'
 import sys, h5py
 f = h5py.File(sys.argv[1], "r")
-m, n, nsfft = sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
+m, n, nsfft, cpufft = sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5])
 loop, rec, steps = f.attrs["wall_seconds_loop_record_steps"]
+cloop, crec = f.attrs["cpu_seconds_loop_record"]
 ffts = f.attrs["counters_accepted_rejected_rhs_ffts"][3]
-per = (loop - rec) / steps / n * 1e9
-bound = ffts / steps * nsfft / n
-print(f"{m:<10} {n:>8} {steps:>7.0f} {ffts / steps:>9.1f} {per:>11.2f} {bound:>11.2f} {per / bound:>6.2f}")
+per, cper = (loop - rec) / steps / n * 1e9, (cloop - crec) / steps / n * 1e9
+fps = ffts / steps
+bound, cbound = fps * nsfft / n, fps * cpufft / n
+print(f"{m:<10} {n:>8} {steps:>6.0f} {fps:>6.1f} {per:>9.1f} {bound:>7.1f} {per / bound:>6.2f} {cper:>9.1f} {cbound:>7.1f} {cper / cbound:>6.2f}")
 PYEOF
   done
 done
+echo "   load: $(cat /proc/loadavg)"
+fi
+
+# Loop throughput of a finished run: "loop_wall_per_step loop_cpu_per_step steps" (diagnostics/output excluded).
+loop_per_step() {
+  /usr/bin/python3 - "$1" <<'PYEOF'
+import sys, h5py
+f = h5py.File(sys.argv[1], "r")
+loop, rec, steps = f.attrs["wall_seconds_loop_record_steps"]
+cloop, crec = f.attrs["cpu_seconds_loop_record"]
+print("%.4f %.4f %d" % ((loop - rec) / steps, (cloop - crec) / steps, steps))
+PYEOF
+}
+if want 4; then
+  echo
+  echo "4. strong scaling at N = 2^22, single soliton (L = 50, T = 0.02), 1 thread per rank; loop time per step"
+  echo "   (wall, and rank 0's CPU) and the wall speed-up over 1 rank. On a 2-core machine shared with other jobs the"
+  echo "   2-rank column needs both cores free: check the load line."
+  printf "%-9s %5s %6s %11s %11s %8s %10s\n" method ranks steps wall_s/step cpu_s/step speedup max_error
+  for m in erk43-ip rk4ip; do
+    base=""
+    for np in 1 2; do
+      RUN_NP=$np run "$m-ss-$np" "$SRC/inputs/nlse/source_soliton.toml" grid.points=4194304 time.method="\"$m\"" \
+        time.max_step=0 time.duration=0.02 time.dt=0.0025 output.spectrum=false >"$W/ss.out"
+      read -r _ _ _ _ _ err _ <"$W/ss.out"
+      read -r wps cps st < <(loop_per_step "$W/$m-ss-$np/nlse.h5")
+      [ -n "$base" ] || base=$wps
+      printf "%-9s %5s %6s %11s %11s %8s %10s\n" "$m" "$np" "$st" "$wps" "$cps" \
+        "$(awk -v a="$base" -v b="$wps" 'BEGIN{printf "%.2f", a/b}')" "$err"
+    done
+  done
+  echo "   load: $(cat /proc/loadavg)"
+fi
+if want 5; then
+  echo
+  echo "5. largest N per method on this machine: the largest power of 2 with bytes/point x N <= 0.9 MemAvailable"
+  echo "   (the driver's check, app::require_memory; 1 rank, no dealiasing)"
+  avail=$(awk '/MemAvailable:/ {print $2 * 1024}' /proc/meminfo)
+  printf "%-10s %11s %10s %12s\n" method bytes/point largest_N "memory(GiB)"
+  # bytes per point: keep in step with bytes_per_point() in src/nlse/simulation.cpp (16 x arrays)
+  for mb in strang:144 yoshida4:144 rk4ip:240 erk43-ip:288 dop853:480 ip-dop853:512 petsc-ts:448; do
+    m=${mb%%:*} b=${mb##*:}
+    /usr/bin/python3 -c "
+import math, sys
+avail, b = float(sys.argv[1]), float(sys.argv[2])
+k = int(math.floor(math.log2(0.9 * avail / b)))
+print('%-10s %11d %10s %12.1f' % (sys.argv[3], b, '2^%d' % k, b * 2**k / 2**30))" "$avail" "$b" "$m"
+  done
+  echo "   MemAvailable now: $(awk -v a="$avail" 'BEGIN{printf "%.1f GiB", a/2^30}')"
+  if [ "${BIG:-0}" = 1 ]; then
+    echo "   N = 2^26 with erk43-ip, single soliton (L = 50), 3 steps (time.dt = 1e-3, T = 0.003), 1 rank, 1 thread:"
+    free -g | sed 's/^/   /'
+    /usr/bin/time -v -o "$W/big.time" "$BIN" "$SRC/inputs/nlse/source_soliton.toml" run.output_dir="$W/big" \
+      checkpoint.at_end=false output.psi=false output.spectrum=false output.snapshots=1 -q grid.points=67108864 \
+      time.method='"erk43-ip"' time.max_step=0 time.dt=1e-3 time.duration=0.003 >"$W/big.log" 2>&1 ||
+      { echo "   the N = 2^26 run failed:"; sed 's/^/   /' "$W/big.log"; }
+    if [ -f "$W/big/nlse.h5" ]; then
+      read -r wps cps st < <(loop_per_step "$W/big/nlse.h5")
+      rss=$(awk -F': ' '/Maximum resident/ {printf "%.2f", $2 / 2^20}' "$W/big.time")
+      user=$(awk -F': ' '/User time/ {print $2}' "$W/big.time") sys=$(awk -F': ' '/System time/ {print $2}' "$W/big.time")
+      wall=$(awk -F': ' '/Elapsed/ {print $2}' "$W/big.time")
+      err=$(/usr/bin/python3 -c "import h5py,sys; print('%.2e' % h5py.File(sys.argv[1])['max_error'][-1])" "$W/big/nlse.h5")
+      echo "   steps $st, loop $wps s/step wall ($cps s CPU), peak RSS $rss GiB ($(awk -v r="$rss" \
+        'BEGIN{printf "%.0f", r * 2^30 / 2^26}') bytes/point), process user $user s sys $sys s wall $wall, max error $err"
+    fi
+  fi
+fi
+if want 6; then
+  echo
+  NPW=${RANKS_WEAK:-2}
+  echo "6. weak scaling, exact reference: akhmediev_tiled (a = 0.25, 64 points per period), N = 2^20 and 2^14 periods"
+  echo "   per rank, erk43-ip rtol 1e-12 from t0 = -6 for T = 0.05; loop time per step, efficiency = wall(1)/wall(R)"
+  printf "%5s %10s %8s %6s %11s %11s %10s %10s\n" ranks N periods steps wall_s/step cpu_s/step efficiency max_error
+  base=""
+  for np in 1 $NPW; do
+    n=$((1048576 * np)) tiles=$((16384 * np))
+    RUN_NP=$np run "weak-$np" "$SRC/inputs/nlse/akhmediev_tiled.toml" grid.points=$n case.tiles=$tiles \
+      time.duration=0.05 output.spectrum=false >"$W/weak.out"
+    read -r _ _ _ _ _ err _ <"$W/weak.out"
+    read -r wps cps st < <(loop_per_step "$W/weak-$np/nlse.h5")
+    [ -n "$base" ] || base=$wps
+    printf "%5s %10s %8s %6s %11s %11s %10s %10s\n" "$np" "$n" "$tiles" "$st" "$wps" "$cps" \
+      "$(awk -v a="$base" -v b="$wps" 'BEGIN{printf "%.2f", a/b}')" "$err"
+  done
+  echo "   load: $(cat /proc/loadavg)"
+fi
+if want 7; then
+  echo
+  echo "7. time to accuracy, exact two-soliton (L = 100, N = 2048, T = 10), 1 process, 1 thread: process CPU"
+  echo "   (user+sys) and wall seconds, max error at T. Sampo: the whole driver (MPI start-up, planning, output);"
+  echo "   loop_s: its time loop alone."
+  printf "%-16s %12s %8s %7s %7s %10s\n" code setting steps cpu_s wall_s max_error
+  : >"$W/tta.txt"
+  for mt in ip-dop853:1e-6 ip-dop853:1e-7 ip-dop853:1e-8 erk43-ip:1e-8 erk43-ip:1e-9 erk43-ip:1e-10; do
+    m=${mt%%:*} tol=${mt##*:}
+    atol=$(/usr/bin/python3 -c "print($tol * 1e-2)")
+    RUN_NP=1 run "tta-$m-$tol" "$SRC/inputs/nlse/flagship.toml" time.method="\"$m\"" time.rtol=$tol time.atol=$atol \
+      output.spectrum=false >"$W/t.out"
+    read -r wall st _ _ _ err cpu <"$W/t.out"
+    read -r wps _ _ < <(loop_per_step "$W/tta-$m-$tol/nlse.h5")
+    printf "%-16s %12s %8s %7s %7s %10s   loop_s %.2f\n" "sampo $m" "rtol=$tol" "$st" "$cpu" "$wall" "$err" \
+      "$(awk -v a="$wps" -v s="$st" 'BEGIN{print a*s}')"
+    echo "sampo-$m $err $cpu" >>"$W/tta.txt"
+  done
+  for mt in rk4ip:4e-3 rk4ip:1e-3 yoshida4:4e-3 yoshida4:1e-3; do
+    m=${mt%%:*} dt=${mt##*:}
+    RUN_NP=1 run "tta-$m-$dt" "$SRC/inputs/nlse/flagship.toml" time.method="\"$m\"" time.dt=$dt \
+      output.spectrum=false >"$W/t.out"
+    read -r wall st _ _ _ err cpu <"$W/t.out"
+    printf "%-16s %12s %8s %7s %7s %10s\n" "sampo $m" "dt=$dt" "$st" "$cpu" "$wall" "$err"
+    echo "sampo-$m $err $cpu" >>"$W/tta.txt"
+  done
+  if command -v xmds2 >/dev/null 2>&1; then
+    for tol in ${XMDS_TOLS:-1e-5 1e-6 1e-7 1e-8}; do
+      d="$W/xmds-$tol"
+      mkdir -p "$d"
+      sed "s/@TOL@/$tol/; s/@N@/2048/" "$SRC/tests/perf/nlse_xmds2_two_soliton.xmds" >"$d/sim.xmds"
+      (cd "$d" && xmds2 sim.xmds >compile.log 2>&1) ||
+        { echo "xmds2 failed to compile the script (tolerance $tol):"; tail -20 "$d/compile.log"; continue; }
+      t0=$(date +%s.%N)
+      (cd "$d" && /usr/bin/time -f "%U %S" -o run.time ./nlse_xmds2_two_soliton >run.log 2>&1) ||
+        { echo "xmds2 run failed (tolerance $tol)"; tail -5 "$d/run.log"; continue; }
+      t1=$(date +%s.%N)
+      st=$(awk '/Attempted/ {print $2}' "$d/run.log")
+      err=$(/usr/bin/python3 "$SRC/tests/perf/nlse_xmds2_error.py" "$d/nlse_xmds2_two_soliton.h5")
+      cpu=$(awk '{printf "%.2f", $1 + $2}' "$d/run.time")
+      printf "%-16s %12s %8s %7s %7s %10s\n" "xmds2 ARK89-IP" "tol=$tol" "$st" "$cpu" \
+        "$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.2f", b-a}')" "$err"
+      echo "xmds2-ARK89 $err $cpu" >>"$W/tta.txt"
+    done
+  else
+    echo "xmds2 ARK89-IP: not installed (Debian: apt-get install --no-install-recommends xmds2); skipped"
+  fi
+  echo "   cheapest run reaching each accuracy (CPU s):"
+  /usr/bin/python3 - "$W/tta.txt" <<'PYEOF'
+import sys
+best = {}
+for line in open(sys.argv[1]):
+    code, err, cpu = line.split()
+    for target in (1e-6, 1e-9):
+        if float(err) <= target:
+            k = (code, target)
+            best[k] = min(best.get(k, 1e300), float(cpu))
+for target in (1e-6, 1e-9):
+    row = sorted((v, c) for (c, t), v in best.items() if t == target)
+    print("   <= %.0e: " % target + ", ".join("%s %.2f" % (c, v) for v, c in row))
+PYEOF
+  echo "   load: $(cat /proc/loadavg)"
+fi
