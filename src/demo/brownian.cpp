@@ -109,16 +109,7 @@ int run(app::Context& ctx) {
       msd_hist.push_back(mean_square(comm, x, p.walkers));
     }
     progress.update(static_cast<double>(step));
-    const auto reason = ckpt.due(step);
-    if (reason != checkpoint::Reason::none) {
-      const auto path = write_checkpoint();
-      ctx.log.info("checkpoint (" + checkpoint::to_string(reason) + ") at step " + std::to_string(step) + ": " + path);
-      if (reason == checkpoint::Reason::signal) {
-        ctx.log.info("stopping after signal " + std::to_string(checkpoint::pending_signal()) + "; restart with "
-                     "--restart latest (exit code 85)");
-        return checkpoint::exit_requeue;
-      }
-    }
+    if (ckpt.after_step(step, "step", ctx.log, write_checkpoint)) return checkpoint::exit_requeue;
   }
   progress.finish();
   if (ckpt.params().at_end) write_checkpoint();

@@ -379,14 +379,14 @@ int report_and_write(app::Context& ctx, app::Output& output, DrawGroups& groups,
 template <class Flush, class Write>
 bool after_iteration(app::Context& ctx, checkpoint::Manager& ckpt, const Params& p, std::int64_t step,
                      const std::string& unit, Flush&& flush, Write&& write_checkpoint) {
-  const auto reason = ckpt.due(step);
-  if (reason != checkpoint::Reason::none || (p.flush_every > 0 && step % p.flush_every == 0)) flush();
-  if (reason == checkpoint::Reason::none) return false;
-  const auto path = write_checkpoint();
-  ctx.log.info("checkpoint (" + checkpoint::to_string(reason) + ") at " + unit + " " + std::to_string(step) + ": " + path);
-  if (reason != checkpoint::Reason::signal) return false;
-  ctx.log.info("stopping after a signal; restart with --restart latest (exit code 85)");
-  return true;
+  bool flushed = false;
+  const bool stop = ckpt.after_step(step, unit, ctx.log, [&] {
+    flush();  // the draws so far go to the output before the checkpoint that counts them
+    flushed = true;
+    return write_checkpoint();
+  });
+  if (!flushed && p.flush_every > 0 && step % p.flush_every == 0) flush();
+  return stop;
 }
 
 // Parallel tempering (tempering.replicas = K > 0): K replicas sharded across ranks, swaps of temperatures in

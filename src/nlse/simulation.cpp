@@ -552,10 +552,9 @@ int run(app::Context& ctx) {
       ++next_out;
     }
     progress.update(t - cs.t0);
-    const auto why = ckpt.due(step);
-    if (why != checkpoint::Reason::none) {
+    const bool stop = ckpt.after_step(step, "step", ctx.log, [&] {
       out.flush();
-      const auto path = ckpt.write(step, [&](const io::Group& g) {
+      return ckpt.write(step, [&](const io::Group& g) {
         const auto off = g.write_distributed<std::complex<double>>(
             "psi_k", psi_k, checkpoint::Manager::dataset_options("ψ̂ (FFT order)"));
         SAMPO_VERIFY(off == static_cast<std::uint64_t>(grid.k_start()), "k blocks are not in rank order");
@@ -575,13 +574,10 @@ int run(app::Context& ctx) {
         g.set_attr("controller", std::span<const double>(cstate));
         g.set_attr("counters", std::span<const std::int64_t>(counts));
       });
-      ctx.log.info("checkpoint (" + checkpoint::to_string(why) + ") at step " + std::to_string(step) + ": " + path);
-      if (why == checkpoint::Reason::signal) {
-        out.close();
-        ctx.log.info("stopping after a signal at t = " + std::to_string(t) +
-                     " (exit 85; restart with --restart latest)");
-        return checkpoint::exit_requeue;
-      }
+    });
+    if (stop) {
+      out.close();
+      return checkpoint::exit_requeue;
     }
   }
   progress.finish();

@@ -326,15 +326,7 @@ int run_filter(app::Context& ctx, Setup& s) {
     if (s.p.progress_every > 0 && f.time() % s.p.progress_every == 0)
       ctx.log.info("t = " + std::to_string(f.time()) + ": ESS " + std::to_string(f.records().back().ess) +
                    ", log-likelihood " + std::to_string(f.loglik()));
-    const auto reason = ckpt.due(f.time());
-    if (reason != checkpoint::Reason::none) {
-      const auto path = write_ckpt();
-      ctx.log.info("checkpoint (" + checkpoint::to_string(reason) + ") at t = " + std::to_string(f.time()) + ": " + path);
-      if (reason == checkpoint::Reason::signal) {
-        ctx.log.info("stopping after a signal; continue with --restart latest (exit code 85)");
-        return checkpoint::exit_requeue;
-      }
-    }
+    if (ckpt.after_step(f.time(), "t =", ctx.log, write_ckpt)) return checkpoint::exit_requeue;
   }
   progress.finish();
   if (ckpt.params().at_end) write_ckpt();
@@ -528,15 +520,7 @@ int run_ppg(app::Context& ctx, Setup& s) {
       }
       ctx.log.info(os.str());
     }
-    const auto reason = ckpt.due(k);
-    if (reason != checkpoint::Reason::none) {
-      const auto path = write_ckpt();
-      ctx.log.info("checkpoint (" + checkpoint::to_string(reason) + ") at iteration " + std::to_string(k) + ": " + path);
-      if (reason == checkpoint::Reason::signal) {
-        ctx.log.info("stopping after a signal; continue with --restart latest (exit code 85)");
-        return checkpoint::exit_requeue;
-      }
-    }
+    if (ckpt.after_step(k, "iteration", ctx.log, write_ckpt)) return checkpoint::exit_requeue;
   }
   progress.finish();
   if (ckpt.params().at_end) write_ckpt();

@@ -117,6 +117,18 @@ io::DatasetOptions Manager::dataset_options(const std::string& description) {
   return o;
 }
 
+bool Manager::after_step(std::int64_t step, const std::string& unit, log::Logger& log,
+                         const std::function<std::string()>& write) {
+  const Reason reason = due(step);
+  if (reason == Reason::none) return false;
+  const std::string path = write();
+  log.info("checkpoint (" + to_string(reason) + ") at " + unit + " " + std::to_string(step) + ": " + path);
+  if (reason != Reason::signal) return false;
+  log.info("stopping after signal " + std::to_string(pending_signal()) +
+           "; continue with --restart latest (exit code " + std::to_string(exit_requeue) + ")");
+  return true;
+}
+
 std::string Manager::write(std::int64_t step, const std::function<void(const io::Group&)>& writer) {
   char name[64];
   std::snprintf(name, sizeof name, "-%012lld.h5", static_cast<long long>(step));

@@ -58,6 +58,12 @@ class Manager {
   //   SAMPO_FAULT_INJECT=RANK:STEP   rank RANK throws an internal error at the first step >= STEP (must abort, not hang)
   //   SAMPO_STEP_DELAY_MS=X          sleep X ms per step (so kill tests catch a short run mid-way)
   Reason due(std::int64_t step);
+  // Collective: the checkpoint hook every driver loop runs after `step`. When a checkpoint is due, `write` writes it
+  // (through write() below) and returns its path, which is logged as "checkpoint (<reason>) at <unit> <step>:
+  // <path>"; returns true when the run must stop after a signal (it has then logged how to continue, and the driver
+  // returns exit_requeue). Nothing happens, and false is returned, when no checkpoint is due.
+  bool after_step(std::int64_t step, const std::string& unit, log::Logger& log,
+                  const std::function<std::string()>& write);
   // Collective: writes the checkpoint of `step`; `writer` fills the root group (checksummed datasets: use
   // dataset_options()). Returns the final path.
   std::string write(std::int64_t step, const std::function<void(const io::Group&)>& writer);
