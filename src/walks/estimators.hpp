@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/mpi/communicator.hpp"
+#include "walks/distributed.hpp"
 #include "walks/walkers.hpp"
 
 namespace sampo::walks {
@@ -24,7 +25,16 @@ std::vector<VertexFunction> standard_functions(const BaseChain& c, double indica
 // Values from a text file: one number per vertex (N lines, '#' comments). Throws InputError with file:line.
 VertexFunction function_from_file(const BaseChain& c, const std::string& path);
 
-// ½ Σ_i |x_i − μ_i| for token t.
+class ExactSum;
+
+// The TVD term of one vertex, |w·scale − μ_i| (one expression for both engines).
+inline double tvd_term(double w, double scale, double mu) noexcept {
+  const double x = w * scale - mu;
+  return x < 0.0 ? -x : x;
+}
+
+// ½ Σ_i |x_i − μ_i| for token t. Per-token sums are exact (ExactSum) and rounded once, so the vertex engine's
+// partial sums at the owning ranks give the same bits for any rank count.
 double tvd(const Token& t, std::span<const double> mu_norm);
 // Σ_i x_i f_i for token t (the empirical measure includes the initial pseudo-counts).
 double integral(const Token& t, std::span<const double> f);
@@ -42,6 +52,22 @@ struct Summary {
 // Collective: the summary over every token of every rank (values gathered in token order).
 Summary summarise(const mpi::Communicator& comm, const Walkers& w, const std::vector<VertexFunction>& fs,
                   std::span<const double> theta_star);
+
+// Collective: the same from per-token rows (width F + 2: TVD, ∫ f_q dx_n for each function, ‖θ − θ*‖²) of this
+// rank's tokens, ranks in token order.
+Summary summarise_rows(const mpi::Communicator& comm, std::span<const double> local,
+                       const std::vector<VertexFunction>& fs);
+
+// Collective: an exact sum over ranks, rounded once (bitwise independent of the rank count).
+double allreduce_exact(const mpi::Communicator& comm, ExactSum& s);
+
+// μ normalised, for the owned block of a distributed graph (the bits of BaseChain::mu_norm()).
+std::vector<double> block_mu_norm(const DistributedGraph& g, Chain chain);
+// Collective: standard_functions (and the file function when `file` is set) with values for the owned block only
+// and exact ∫ f dμ over the whole graph (bitwise those of standard_functions / function_from_file).
+std::vector<VertexFunction> block_functions(const mpi::Communicator& comm, const DistributedGraph& g,
+                                            std::span<const double> mu_block, double indicator_fraction,
+                                            const std::string& file);
 
 // Collective: token-averaged empirical measure (length N, every rank).
 std::vector<double> mean_measure(const mpi::Communicator& comm, const Walkers& w);

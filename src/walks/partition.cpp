@@ -4,10 +4,14 @@
 
 #include <algorithm>
 #include <bit>
+#include <cassert>
 #include <cmath>
 #include <limits>
 
 #include "core/error/error.hpp"
+#include "walks/columns.hpp"
+#include "walks/estimators.hpp"
+#include "walks/exact_sum.hpp"
 #include "walks/kernels.hpp"
 
 namespace sampo::walks {
@@ -32,7 +36,7 @@ PartitionedWalkers::PartitionedWalkers(const mpi::Communicator& comm, const Dist
 }
 
 void PartitionedWalkers::init() {
-  SAMPO_VERIFY(p_.gamma_exponent == 1.0, "the partitioned engine supports counts mode only (gamma_exponent = 1)");
+  steps_mode_ = p_.gamma_exponent != 1.0;
   SAMPO_VERIFY(p_.method == Method::base || p_.chain != Chain::nbrw, "SRRW and HDT need a reversible base chain");
   c_ = std::make_unique<LocalChain>(*g_, p_.chain, p_.laziness);
   const auto& g = *g_;
@@ -74,6 +78,8 @@ void PartitionedWalkers::init() {
   hubs_total_ = comm_.allreduce(static_cast<std::int64_t>(hubs_), mpi::Op::sum);
   const auto T = static_cast<std::size_t>(p_.tokens);
   reset_counts();
+  sched_n_ = 0;
+  sched_scale_ = 1.0 / static_cast<double>(N);
   pending_ghosts_.resize(static_cast<std::size_t>(comm_.size()));
   for (std::uint64_t k = 0; k < T; ++k) {
     rng::Stream init(p_.seed, rng::purpose_init, k);
@@ -81,6 +87,7 @@ void PartitionedWalkers::init() {
     if (part_.owner(v) != comm_.rank()) continue;
     Local t{k, v, -1, 0, rng::Stream(p_.seed, rng::purpose_walk, k), cached, false, {}};
     if (task_) t.theta = task_->initial();
+    t.scale = 1.0 / static_cast<double>(N);  // Walkers' start
     tokens_.push_back(std::move(t));
   }
 }
@@ -88,6 +95,14 @@ void PartitionedWalkers::init() {
 void PartitionedWalkers::reset_counts() {
   const auto T = static_cast<std::size_t>(p_.tokens);
   env_.assign(T * hubs_, std::numeric_limits<double>::quiet_NaN());
+  touched_.assign(T, {});
+  gfac_.clear();
+  pristine_.assign(1, 1.0);
+  if (steps_mode_) {
+    owned_ep_.assign(T * block_, 0);
+    ghost_ep_.assign(T * ghosts_.size(), 0);
+    env_ep_.assign(T * hubs_, 0);
+  }
   owned_.resize(T * block_);
   ghost_.resize(T * ghosts_.size());
   for (std::size_t k = 0; k < T; ++k) {
@@ -96,9 +111,50 @@ void PartitionedWalkers::reset_counts() {
   }
 }
 
+void PartitionedWalkers::extend_schedule(std::int64_t until) {
+  // The scale recursion of Walkers::visit, shared by every token: the steps and factors of renormalisation.
+  for (; sched_n_ < until; ++sched_n_) {
+    const double gamma = std::pow(static_cast<double>(sched_n_ + 2), -p_.gamma_exponent);  // Walkers::visit, n = sched_n_
+    sched_scale_ *= 1.0 - gamma;
+    if (sched_scale_ < p_.renormalise_below) {
+      gfac_.push_back(sched_scale_);
+      pristine_.push_back(pristine_.back() * sched_scale_);
+      sched_scale_ = 1.0;
+    }
+  }
+}
+
 void PartitionedWalkers::visit(Local& t, std::vector<std::vector<std::uint64_t>>& ghost_out) {
   const Vertex v = t.vertex;
   Entry& e = owned(t.id, v);
+  if (steps_mode_) {
+    // Walkers::visit for a < 1 at step n = t.n − 1: x ← x(1 − γ) + γ δ_v kept as w·scale.
+    const double gamma = std::pow(static_cast<double>(t.n + 1), -p_.gamma_exponent);
+    fix_owned(t.id, v, t.epoch);
+    if (e.w == pristine_[t.epoch]) touched_[t.id].push_back(static_cast<std::uint32_t>(v - lo_));
+    t.scale *= 1.0 - gamma;
+    e.w += gamma / t.scale;
+    if (t.scale < p_.renormalise_below) {
+      // Renormalisation (every token at this step, by the same G = gfac_[epoch]): this entry now; the others when
+      // next read. Envelopes are no longer bounds, and the token leaves the cached-power mode (as Walkers).
+      assert(t.epoch < gfac_.size() && gfac_[t.epoch] == t.scale);  // the shared schedule (no throw: OpenMP region)
+      ++t.epoch;
+      t.scale = 1.0;
+      t.cached = false;
+      fix_owned(t.id, v, t.epoch);
+    } else if (p_.method != Method::base && t.cached) {
+      const double rv = std::exp(-p_.alpha * (std::log(e.w) - c_->log_mu(v)));
+      if (rv >= kernel::r_min && rv <= kernel::r_max) e.r = rv;
+      else t.cached = false;
+    }
+    for (int g : ghost_ranks_[static_cast<std::size_t>(v - lo_)]) {
+      auto& out = ghost_out[static_cast<std::size_t>(g)];
+      out.insert(out.end(), {t.id, static_cast<std::uint64_t>(v), std::bit_cast<std::uint64_t>(e.w),
+                             std::bit_cast<std::uint64_t>(e.r), static_cast<std::uint64_t>(t.epoch)});
+    }
+    return;
+  }
+  if (e.w == 1.0) touched_[t.id].push_back(static_cast<std::uint32_t>(v - lo_));  // first visit (counts mode)
   e.w += 1.0;
   if (p_.method != Method::base) {
     const double logr = std::log(e.w) - c_->log_mu(v);
@@ -119,7 +175,7 @@ void PartitionedWalkers::pack(const Local& t, std::vector<std::uint64_t>& out) c
   const auto pos = t.stream.position();
   out.insert(out.end(), {t.id, static_cast<std::uint64_t>(t.vertex), static_cast<std::uint64_t>(t.previous),
                          static_cast<std::uint64_t>(t.n), pos.block, pos.used, t.cached ? 1u : 0u,
-                         t.pending ? 1u : 0u});
+                         t.pending ? 1u : 0u, std::bit_cast<std::uint64_t>(t.scale), t.epoch});
   for (double x : t.theta) out.push_back(std::bit_cast<std::uint64_t>(x));
 }
 
@@ -127,12 +183,15 @@ PartitionedWalkers::Local PartitionedWalkers::unpack(const std::uint64_t* in) co
   Local t{in[0], static_cast<Vertex>(in[1]), static_cast<Vertex>(in[2]), static_cast<std::int64_t>(in[3]),
           rng::Stream(p_.seed, rng::purpose_walk, in[0]), in[6] != 0, in[7] != 0, {}};
   t.stream.set_position({in[4], in[5]});
-  for (int q = 0; q < dim_; ++q) t.theta.push_back(std::bit_cast<double>(in[8 + q]));
+  t.scale = std::bit_cast<double>(in[8]);
+  t.epoch = static_cast<std::uint32_t>(in[9]);
+  for (int q = 0; q < dim_; ++q) t.theta.push_back(std::bit_cast<double>(in[10 + q]));
   return t;
 }
 
 void PartitionedWalkers::advance(std::int64_t steps) {
   target_ += steps;
+  if (steps_mode_) extend_schedule(target_);
   const int P = comm_.size();
   const int threads = omp_get_max_threads();
   const std::size_t per = static_cast<std::size_t>(g_->max_degree()) + 2 + static_cast<std::size_t>(dim_);
@@ -154,12 +213,19 @@ void PartitionedWalkers::advance(std::int64_t steps) {
       double* drift = a + g_->max_degree() + 1;
       while (t.n < target_) {
         const std::uint64_t id = t.id;
-        auto logr = [&](Vertex j) { return std::log(lookup(id, j).w) - lc.log_mu(j); };
+        const std::uint32_t ep = t.epoch;
+        auto logr = [&](Vertex j) {
+          return std::log(steps_mode_ ? current_w(id, j, ep) : lookup(id, j).w) - lc.log_mu(j);
+        };
         auto r = [&](Vertex j) { return lookup(id, j).r; };
         const double alpha = p_.alpha_ramp <= 0 ? p_.alpha
                                                 : p_.alpha * std::min(1.0, static_cast<double>(t.n + 1) /
                                                                                static_cast<double>(p_.alpha_ramp));
         const std::int32_t hub = hub_slot_.empty() ? -1 : hub_slot_[static_cast<std::size_t>(t.vertex - lo_)];
+        if (hub >= 0 && steps_mode_ && env_ep_[id * hubs_ + static_cast<std::size_t>(hub)] != ep) {
+          env_[id * hubs_ + static_cast<std::size_t>(hub)] = std::numeric_limits<double>::quiet_NaN();  // renormalised
+          env_ep_[id * hubs_ + static_cast<std::size_t>(hub)] = ep;
+        }
         const Vertex next =
             hub >= 0 ? kernel::srrw_reject(lc, t.vertex, logr, r, t.cached, alpha, t.stream, a,
                                            env_[id * hubs_ + static_cast<std::size_t>(hub)])
@@ -202,15 +268,18 @@ void PartitionedWalkers::advance(std::int64_t steps) {
     tokens_.resize(kept);
     for (int d = 0; d < P; ++d) {
       stats_.migrations += tsend[static_cast<std::size_t>(d)].size() / record_words();
-      stats_.ghost_updates += gsend[static_cast<std::size_t>(d)].size() / 4;
+      stats_.ghost_updates += gsend[static_cast<std::size_t>(d)].size() / ghost_words();
       stats_.bytes_sent += 8 * (tsend[static_cast<std::size_t>(d)].size() + gsend[static_cast<std::size_t>(d)].size());
     }
     const auto gin = comm_.alltoallv(gsend);
     const auto tin = comm_.alltoallv(tsend);
     ++stats_.supersteps;
     // Ghost counts first (they describe visits made before any arriving token moves on), then the arrivals.
-    for (std::size_t q = 0; q + 3 < gin.size(); q += 4)
+    for (std::size_t q = 0; q + ghost_words() <= gin.size(); q += ghost_words()) {
       ghost(gin[q], static_cast<Vertex>(gin[q + 1])) = {std::bit_cast<double>(gin[q + 2]), std::bit_cast<double>(gin[q + 3])};
+      if (steps_mode_) ghost_ep_[gin[q] * ghosts_.size() + g_->ghost_slot(static_cast<Vertex>(gin[q + 1]))] =
+          static_cast<std::uint32_t>(gin[q + 4]);
+    }
     for (std::size_t q = 0; q < tin.size(); q += record_words()) {
       Local t = unpack(tin.data() + q);
       SAMPO_VERIFY(t.vertex >= lo_ && t.vertex < hi_, "token migrated to a rank that does not own its vertex");
@@ -234,32 +303,47 @@ void PartitionedWalkers::advance(std::int64_t steps) {
   }
 }
 
+int PartitionedWalkers::shard(std::uint64_t k) const noexcept {  // rank holding token k in the token-sharded layout
+  const int P = comm_.size();
+  const auto T = static_cast<std::uint64_t>(p_.tokens);
+  int r = static_cast<int>(k * static_cast<std::uint64_t>(P) / T);
+  while (r + 1 < P && T * static_cast<std::uint64_t>(r + 1) / static_cast<std::uint64_t>(P) <= k) ++r;
+  while (r > 0 && T * static_cast<std::uint64_t>(r) / static_cast<std::uint64_t>(P) > k) --r;
+  return r;
+}
+
+std::uint64_t PartitionedWalkers::shard_first() const noexcept {
+  return static_cast<std::uint64_t>(p_.tokens) * static_cast<std::uint64_t>(comm_.rank()) /
+         static_cast<std::uint64_t>(comm_.size());
+}
+std::uint64_t PartitionedWalkers::shard_count() const noexcept {
+  return static_cast<std::uint64_t>(p_.tokens) * static_cast<std::uint64_t>(comm_.rank() + 1) /
+             static_cast<std::uint64_t>(comm_.size()) -
+         shard_first();
+}
+
 void PartitionedWalkers::export_to(Walkers& w) const {
   const int P = comm_.size();
   const auto T = static_cast<std::uint64_t>(p_.tokens);
   const auto N = static_cast<std::size_t>(g_->vertices());
-  auto shard = [&](std::uint64_t k) {  // rank holding token k in the token-sharded layout
-    int r = static_cast<int>(k * static_cast<std::uint64_t>(P) / T);
-    while (r + 1 < P && T * static_cast<std::uint64_t>(r + 1) / static_cast<std::uint64_t>(P) <= k) ++r;
-    while (r > 0 && T * static_cast<std::uint64_t>(r) / static_cast<std::uint64_t>(P) > k) --r;
-    return r;
-  };
   // Token scalars, and the owned block of every token's counts (sparse: vertex, count), to the shard ranks.
   std::vector<std::vector<std::uint64_t>> tsend(static_cast<std::size_t>(P)), csend(static_cast<std::size_t>(P));
   for (const auto& t : tokens_) pack(t, tsend[static_cast<std::size_t>(shard(t.id))]);
+  const auto E = static_cast<std::uint32_t>(gfac_.size());  // every token's epoch at the end of advance
+  const double u = pristine_.back();
   for (std::uint64_t k = 0; k < T; ++k) {
     auto& out = csend[static_cast<std::size_t>(shard(k))];
     for (std::size_t b = 0; b < block_; ++b) {
-      const Entry& e = owned_[k * block_ + b];
-      if (e.w != 1.0)
-        out.insert(out.end(), {k, static_cast<std::uint64_t>(lo_) + b, std::bit_cast<std::uint64_t>(e.w)});
+      const double wc = steps_mode_ ? at_epoch(owned_[k * block_ + b].w, owned_ep_[k * block_ + b], E)
+                                    : owned_[k * block_ + b].w;
+      if (wc != u) out.insert(out.end(), {k, static_cast<std::uint64_t>(lo_) + b, std::bit_cast<std::uint64_t>(wc)});
     }
   }
   std::vector<std::vector<std::uint64_t>> esend(static_cast<std::size_t>(P));
   for (std::uint64_t k = 0; k < T; ++k)
     for (std::size_t h = 0; h < hubs_; ++h) {
       const double e = env_[k * hubs_ + h];
-      if (e == e)
+      if (e == e && !(steps_mode_ && env_ep_[k * hubs_ + h] != E))
         esend[static_cast<std::size_t>(shard(k))].insert(esend[static_cast<std::size_t>(shard(k))].end(),
                                                          {k, static_cast<std::uint64_t>(hub0_) + h,
                                                           std::bit_cast<std::uint64_t>(e)});
@@ -269,7 +353,7 @@ void PartitionedWalkers::export_to(Walkers& w) const {
   const auto ein = comm_.alltoallv(esend);
   const std::uint64_t first = w.first();
   auto& toks = w.tokens();
-  for (auto& t : toks) std::fill(t.w.begin(), t.w.end(), 1.0);
+  for (auto& t : toks) std::fill(t.w.begin(), t.w.end(), u);
   for (std::size_t q = 0; q < tin.size(); q += record_words()) {
     const Local l = unpack(tin.data() + q);
     Token& t = toks[l.id - first];
@@ -278,7 +362,7 @@ void PartitionedWalkers::export_to(Walkers& w) const {
     t.stream = l.stream;
     t.cached = l.cached;
     t.theta = l.theta;
-    t.scale = 1.0 / static_cast<double>(static_cast<std::int64_t>(N) + (l.n - 1) + 1);
+    t.scale = steps_mode_ ? l.scale : 1.0 / static_cast<double>(static_cast<std::int64_t>(N) + (l.n - 1) + 1);
   }
   for (std::size_t q = 0; q < cin.size(); q += 3)
     toks[cin[q] - first].w[cin[q + 1]] = std::bit_cast<double>(cin[q + 2]);
@@ -296,6 +380,7 @@ void PartitionedWalkers::import_from(const Walkers& w) {
   std::vector<std::uint64_t> mine, dense, envs;
   for (const auto& t : w.tokens()) {
     Local l{t.id, t.vertex, t.previous, target_, t.stream, t.cached, false, t.theta};
+    l.scale = t.scale;
     pack(l, mine);
     for (double x : t.w) dense.push_back(std::bit_cast<std::uint64_t>(x));
     SAMPO_VERIFY(static_cast<std::int64_t>(t.env.size()) == hubs_total_, "import: envelope count differs");
@@ -306,8 +391,10 @@ void PartitionedWalkers::import_from(const Walkers& w) {
   const auto all_env = comm_.allgatherv<std::uint64_t>(envs);
   tokens_.clear();
   reset_counts();
+  const auto [E, u] = restart_schedule(std::bit_cast<double>(all.at(8)));
   for (std::size_t k = 0; k < static_cast<std::size_t>(p_.tokens); ++k) {
     Local l = unpack(all.data() + k * record_words());
+    l.epoch = E;
     const std::uint64_t* wk = counts.data() + k * N;
     auto entry = [&](Vertex j) {
       const double wj = std::bit_cast<double>(wk[j]);
@@ -315,14 +402,276 @@ void PartitionedWalkers::import_from(const Walkers& w) {
       return Entry{wj, r};
     };
     for (Vertex v = lo_; v < hi_; ++v)
-      if (std::bit_cast<double>(wk[v]) != 1.0) owned(k, v) = entry(v);
-    for (Vertex u : ghosts_)
-      if (std::bit_cast<double>(wk[u]) != 1.0) ghost(k, u) = entry(u);
+      if (std::bit_cast<double>(wk[v]) != u) {
+        owned(k, v) = entry(v);
+        if (steps_mode_) owned_ep_[k * block_ + static_cast<std::size_t>(v - lo_)] = E;
+        touched_[k].push_back(static_cast<std::uint32_t>(v - lo_));
+      }
+    for (Vertex j : ghosts_)
+      if (std::bit_cast<double>(wk[j]) != u) {
+        ghost(k, j) = entry(j);
+        if (steps_mode_) ghost_ep_[k * ghosts_.size() + g_->ghost_slot(j)] = E;
+      }
     for (std::size_t h = 0; h < hubs_; ++h)
       env_[k * hubs_ + h] = std::bit_cast<double>(all_env[k * static_cast<std::size_t>(hubs_total_) + static_cast<std::size_t>(hub0_) + h]);
     if (part_.owner(l.vertex) == me) tokens_.push_back(std::move(l));
   }
+  std::fill(env_ep_.begin(), env_ep_.end(), E);
   for (auto& b : pending_ghosts_) b.clear();
+}
+
+std::pair<std::uint32_t, double> PartitionedWalkers::restart_schedule(double scale) {
+  if (!steps_mode_) return {0u, 1.0};
+  // The scale schedule from step 0 (O(steps) once): its renormalisations up to the restart step give the unvisited
+  // weight u_E; restored entries start at epoch E.
+  sched_n_ = 0;
+  sched_scale_ = 1.0 / static_cast<double>(g_->vertices());
+  gfac_.clear();
+  pristine_.assign(1, 1.0);
+  extend_schedule(target_);
+  if (sched_scale_ != scale)
+    throw CheckpointError("restart: the step-size scale " + std::to_string(scale) + " of the saved tokens is not the "
+                          "one of walk.gamma_exponent at step " + std::to_string(target_) + " (restart with the same deck)");
+  return {static_cast<std::uint32_t>(gfac_.size()), pristine_.back()};
+}
+
+std::vector<Token> PartitionedWalkers::shard_tokens() const {
+  const int P = comm_.size();
+  const auto N = static_cast<std::int64_t>(g_->vertices());
+  std::vector<std::vector<std::uint64_t>> send(static_cast<std::size_t>(P));
+  for (const auto& t : tokens_) pack(t, send[static_cast<std::size_t>(shard(t.id))]);
+  const auto in = comm_.alltoallv(send);
+  std::vector<Token> out(shard_count());
+  const std::uint64_t first = shard_first();
+  for (std::size_t q = 0; q < in.size(); q += record_words()) {
+    const Local l = unpack(in.data() + q);
+    Token& t = out[l.id - first];
+    t.id = l.id;
+    t.vertex = l.vertex;
+    t.previous = l.previous;
+    t.stream = l.stream;
+    t.cached = l.cached;
+    t.theta = l.theta;
+    t.scale = steps_mode_ ? l.scale : 1.0 / static_cast<double>(N + (l.n - 1) + 1);  // Walkers::visit
+  }
+  return out;
+}
+
+namespace {
+// Collective: exact sums added over ranks (canonical digits, integer MPI sum), not rounded.
+void allreduce_sums(const mpi::Communicator& comm, std::vector<ExactSum>& s) {
+  std::vector<std::int64_t> v;
+  for (auto& a : s) {
+    a.normalise();
+    const auto d = a.digits();
+    v.insert(v.end(), d.begin(), d.end());
+  }
+  comm.allreduce_inplace<std::int64_t>(v, mpi::Op::sum);
+  for (std::size_t q = 0; q < s.size(); ++q) {
+    ExactSum t;
+    std::copy_n(v.begin() + static_cast<std::ptrdiff_t>(q * ExactSum::limbs), ExactSum::limbs, t.digits().begin());
+    s[q] = t;
+  }
+}
+}  // namespace
+
+std::vector<double> PartitionedWalkers::estimator_rows(std::span<const double> mu_block,
+                                                       const std::vector<std::span<const double>>& f_block,
+                                                       std::span<const double> theta_star) const {
+  const int P = comm_.size();
+  const auto T = static_cast<std::size_t>(p_.tokens);
+  const std::size_t nf = f_block.size(), width = nf + 2;
+  const auto N = static_cast<std::int64_t>(g_->vertices());
+  // x = w·s (Walkers::visit); u: an unvisited vertex's weight. Every token is at step target_ and epoch E.
+  const double s = steps_mode_ ? sched_scale_ : 1.0 / static_cast<double>(N + (target_ - 1) + 1);
+  const double u = pristine_.back();
+  const auto E = static_cast<std::uint32_t>(gfac_.size());
+  // Unvisited vertices: the same terms for every token, summed once over the block and over the ranks.
+  std::vector<ExactSum> base(1 + nf);
+  for (std::size_t b = 0; b < block_; ++b) {
+    base[0].add(tvd_term(u, s, mu_block[b]));
+    for (std::size_t q = 0; q < nf; ++q) base[1 + q].add(u * f_block[q][b]);
+  }
+  allreduce_sums(comm_, base);
+  // Visited owned vertices of every token: the exact difference to the unvisited term, to the token's shard.
+  std::vector<std::vector<std::uint64_t>> rec(T);
+  const auto Ti = static_cast<std::int64_t>(T);
+#pragma omp parallel for schedule(dynamic, 16)
+  for (std::int64_t ki = 0; ki < Ti; ++ki) {
+    const auto k = static_cast<std::size_t>(ki);
+    if (touched_[k].empty()) continue;
+    std::vector<ExactSum> acc(1 + nf);
+    for (std::uint32_t b : touched_[k]) {
+      const double w = steps_mode_ ? at_epoch(owned_[k * block_ + b].w, owned_ep_[k * block_ + b], E)
+                                   : owned_[k * block_ + b].w;
+      acc[0].add(tvd_term(w, s, mu_block[b]));
+      acc[0].sub(tvd_term(u, s, mu_block[b]));
+      for (std::size_t q = 0; q < nf; ++q) {
+        acc[1 + q].add(w * f_block[q][b]);
+        acc[1 + q].sub(u * f_block[q][b]);
+      }
+    }
+    rec[k].push_back(k);
+    for (auto& a : acc) a.append_to(rec[k]);
+  }
+  std::vector<std::vector<std::uint64_t>> send(static_cast<std::size_t>(P)), msend(static_cast<std::size_t>(P));
+  for (std::size_t k = 0; k < T; ++k) {
+    auto& out = send[static_cast<std::size_t>(shard(k))];
+    out.insert(out.end(), rec[k].begin(), rec[k].end());
+  }
+  for (const auto& t : tokens_) {  // ‖θ − θ*‖² where the token is (the expression of summarise)
+    double e = 0.0;
+    if (!theta_star.empty() && t.theta.size() == theta_star.size())
+      for (std::size_t q = 0; q < theta_star.size(); ++q) {
+        const double d = t.theta[q] - theta_star[q];
+        e += d * d;
+      }
+    msend[static_cast<std::size_t>(shard(t.id))].insert(msend[static_cast<std::size_t>(shard(t.id))].end(),
+                                                         {t.id, std::bit_cast<std::uint64_t>(e)});
+  }
+  const auto in = comm_.alltoallv(send);
+  const auto min = comm_.alltoallv(msend);
+  const std::uint64_t first = shard_first();
+  const std::size_t count = shard_count();
+  std::vector<ExactSum> sums(count * (1 + nf));
+  for (std::size_t k = 0; k < count; ++k)
+    for (std::size_t q = 0; q <= nf; ++q) sums[k * (1 + nf) + q] = base[q];
+  for (std::size_t pos = 0; pos < in.size();) {
+    const std::size_t k = in[pos++] - first;
+    for (std::size_t q = 0; q <= nf; ++q) pos += sums[k * (1 + nf) + q].add_from(in.data() + pos);
+  }
+  std::vector<double> rows(count * width, 0.0);
+  for (std::size_t k = 0; k < count; ++k) {
+    rows[k * width] = 0.5 * sums[k * (1 + nf)].round();
+    for (std::size_t q = 0; q < nf; ++q) rows[k * width + 1 + q] = sums[k * (1 + nf) + 1 + q].round() * s;
+  }
+  for (std::size_t q = 0; q + 1 < min.size(); q += 2) rows[(min[q] - first) * width + width - 1] = std::bit_cast<double>(min[q + 1]);
+  return rows;
+}
+
+std::vector<double> PartitionedWalkers::mean_block() const {
+  const auto N = static_cast<std::int64_t>(g_->vertices());
+  const double s = steps_mode_ ? sched_scale_ : 1.0 / static_cast<double>(N + (target_ - 1) + 1);
+  const auto E = static_cast<std::uint32_t>(gfac_.size());
+  std::vector<double> x(block_, 0.0);
+  for (std::size_t k = 0; k < static_cast<std::size_t>(p_.tokens); ++k)
+    for (std::size_t b = 0; b < block_; ++b) {
+      const std::size_t q = k * block_ + b;
+      x[b] += (steps_mode_ ? at_epoch(owned_[q].w, owned_ep_[q], E) : owned_[q].w) * s;
+    }
+  const double T = static_cast<double>(p_.tokens);
+  for (auto& v : x) v /= T;
+  return x;
+}
+
+void PartitionedWalkers::write_checkpoint(const io::Group& g, const io::DatasetOptions& o) const {
+  const auto toks = shard_tokens();
+  std::vector<std::int64_t> vertex, previous, cached;
+  std::vector<std::uint64_t> block, used;
+  std::vector<double> scale, theta;
+  for (const auto& t : toks) {
+    vertex.push_back(t.vertex);
+    previous.push_back(t.previous);
+    cached.push_back(t.cached ? 1 : 0);
+    block.push_back(t.stream.position().block);
+    used.push_back(t.stream.position().used);
+    scale.push_back(t.scale);
+    theta.insert(theta.end(), t.theta.begin(), t.theta.end());
+  }
+  g.write_distributed<std::int64_t>("vertex", vertex, o);
+  g.write_distributed<std::int64_t>("previous", previous, o);
+  g.write_distributed<std::int64_t>("cached", cached, o);
+  g.write_distributed<std::uint64_t>("rng_block", block, o);
+  g.write_distributed<std::uint64_t>("rng_used", used, o);
+  g.write_distributed<double>("scale", scale, o);
+  const auto T = static_cast<std::uint64_t>(p_.tokens);
+  std::vector<double> w(owned_.size());
+  const auto E = static_cast<std::uint32_t>(gfac_.size());
+  for (std::size_t q = 0; q < owned_.size(); ++q) w[q] = steps_mode_ ? at_epoch(owned_[q].w, owned_ep_[q], E) : owned_[q].w;
+  std::vector<double> env = env_;
+  for (std::size_t q = 0; q < env.size() && steps_mode_; ++q)
+    if (env_ep_[q] != E) env[q] = std::numeric_limits<double>::quiet_NaN();
+  write_columns<double>(g, comm_, "w", w, T, block_, o);
+  if (dim_ > 0) g.write_rows<double>("theta", theta, static_cast<std::uint64_t>(dim_), o);
+  if (hubs_total_ > 0) write_columns<double>(g, comm_, "envelope", env, T, hubs_, o);
+}
+
+void PartitionedWalkers::read_checkpoint(const io::Group& g, std::int64_t step) {
+  const int me = comm_.rank();
+  const auto T = static_cast<std::size_t>(p_.tokens);
+  target_ = step;
+  tokens_.clear();
+  reset_counts();
+  for (auto& b : pending_ghosts_) b.clear();
+  // Token scalars: every rank reads the (T) arrays and keeps the tokens on its vertices.
+  const auto vertex = g.read_all<std::int64_t>("vertex");
+  const auto previous = g.read_all<std::int64_t>("previous");
+  const auto cached = g.read_all<std::int64_t>("cached");
+  const auto rb = g.read_all<std::uint64_t>("rng_block");
+  const auto ru = g.read_all<std::uint64_t>("rng_used");
+  const auto scale = g.read_all<double>("scale");
+  std::vector<double> theta;
+  if (dim_ > 0) theta = g.read_all<double>("theta");
+  const auto [E, u] = restart_schedule(scale.at(0));
+  for (std::size_t k = 0; k < T; ++k) {
+    if (part_.owner(vertex[k]) != me) continue;
+    Local l{k, vertex[k], previous[k], step, rng::Stream(p_.seed, rng::purpose_walk, k), cached[k] != 0, false, {}};
+    l.stream.set_position({rb[k], ru[k]});
+    l.scale = scale[k];
+    l.epoch = E;
+    if (dim_ > 0)
+      l.theta.assign(theta.begin() + static_cast<std::ptrdiff_t>(k * static_cast<std::size_t>(dim_)),
+                     theta.begin() + static_cast<std::ptrdiff_t>((k + 1) * static_cast<std::size_t>(dim_)));
+    tokens_.push_back(std::move(l));
+  }
+  // Counts of the owned block (powers rebuilt with the expressions of import_from), then ghosts from their owners.
+  const auto w = read_columns<double>(g, "w", static_cast<std::uint64_t>(lo_), block_);
+  for (std::size_t k = 0; k < T; ++k)
+    for (std::size_t b = 0; b < block_; ++b) {
+      const double wj = w[k * block_ + b];
+      if (wj == u) continue;
+      const Vertex j = lo_ + static_cast<Vertex>(b);
+      owned_[k * block_ + b] = {wj, std::exp(-p_.alpha * (std::log(wj) - c_->log_mu(j)))};
+      if (steps_mode_) owned_ep_[k * block_ + b] = E;
+      touched_[k].push_back(static_cast<std::uint32_t>(b));
+    }
+  if (hubs_total_ > 0) {
+    const auto shape = g.shape("envelope");
+    if (shape.size() != 2 || shape[1] != static_cast<std::uint64_t>(hubs_total_))
+      throw CheckpointError("checkpoint envelope dataset does not match walk.rejection_degree (restart with the same deck)");
+    env_ = read_columns<double>(g, "envelope", static_cast<std::uint64_t>(hub0_), hubs_);
+  }
+  std::fill(env_ep_.begin(), env_ep_.end(), E);
+  refresh_ghosts();
+}
+
+void PartitionedWalkers::refresh_ghosts() {
+  const int P = comm_.size();
+  const auto T = static_cast<std::size_t>(p_.tokens);
+  std::vector<std::vector<std::uint64_t>> send(static_cast<std::size_t>(P));
+  for (std::size_t k = 0; k < T; ++k)
+    for (std::uint32_t b : touched_[k]) {
+      const Entry& e = owned_[k * block_ + b];
+      for (int r : ghost_ranks_[b]) {
+        auto& out = send[static_cast<std::size_t>(r)];
+        out.insert(out.end(), {k, static_cast<std::uint64_t>(lo_) + b, std::bit_cast<std::uint64_t>(e.w),
+                               std::bit_cast<std::uint64_t>(e.r)});
+        if (steps_mode_) out.push_back(owned_ep_[k * block_ + b]);
+      }
+    }
+  const auto in = comm_.alltoallv(send);
+  for (std::size_t q = 0; q + ghost_words() <= in.size(); q += ghost_words()) {
+    ghost(in[q], static_cast<Vertex>(in[q + 1])) = {std::bit_cast<double>(in[q + 2]), std::bit_cast<double>(in[q + 3])};
+    if (steps_mode_)
+      ghost_ep_[in[q] * ghosts_.size() + g_->ghost_slot(static_cast<Vertex>(in[q + 1]))] = static_cast<std::uint32_t>(in[q + 4]);
+  }
+}
+
+std::size_t PartitionedWalkers::state_bytes() const noexcept {
+  std::size_t b = sizeof(Entry) * (owned_.size() + ghost_.size()) + sizeof(double) * env_.size() +
+                  sizeof(Local) * tokens_.size() + sizeof(std::vector<std::uint32_t>) * touched_.size();
+  for (const auto& t : touched_) b += sizeof(std::uint32_t) * t.size();
+  return b;
 }
 
 }  // namespace sampo::walks

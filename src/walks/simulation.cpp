@@ -8,6 +8,7 @@
 #include "core/checkpoint/checkpoint.hpp"
 #include "core/error/error.hpp"
 #include "core/io/hdf5.hpp"
+#include "walks/columns.hpp"
 #include "walks/estimators.hpp"
 #include "walks/optimise.hpp"
 #include "walks/distributed.hpp"
@@ -153,9 +154,6 @@ Params Params::from(const config::Config& c) {
     bad("walk.laziness", std::to_string(w.laziness), "the non-backtracking walk has no lazy version (set 0)");
   if (w.gamma_exponent <= 0.5)
     bad("walk.gamma_exponent", std::to_string(w.gamma_exponent), "must be in (0.5, 1]");
-  if (p.partitioned && w.gamma_exponent != 1.0)
-    bad("walk.gamma_exponent", std::to_string(w.gamma_exponent), "walk.partition = vertex supports visit counts only "
-        "(set walk.gamma_exponent = 1 or walk.partition = replicated)");
   if (w.beta_exponent <= 0.5)
     bad("sa.beta_exponent", std::to_string(w.beta_exponent), "must be in (0.5, 1]");
   if (p.snapshot_every > 0 && p.snapshot_every % p.output_every != 0)
@@ -281,8 +279,14 @@ struct History {
   std::vector<std::int64_t> trajectory;         // rows × trajectory_tokens
 };
 
+// Snapshots of the vertex engine hold the owned block of columns only (Columns::count = block size).
+struct Columns {
+  const mpi::Communicator* comm = nullptr;  // null: rows of all N columns on every rank
+  std::uint64_t first = 0, count = 0;
+};
+
 void write_history(const io::Group& g, const History& h, std::size_t nf, std::size_t N, std::size_t K,
-                   const io::DatasetOptions& o) {
+                   const io::DatasetOptions& o, const Columns& cols = {}) {
   g.write_replicated<double>("step", h.step, {}, o);
   g.write_replicated<double>("tvd", h.tvd, {}, o);
   g.write_replicated<double>("mse", h.mse, {}, o);
@@ -290,11 +294,14 @@ void write_history(const io::Group& g, const History& h, std::size_t nf, std::si
   g.write_replicated<double>("mean", h.mean, {h.step.size(), nf}, o);
   g.write_replicated<double>("scaled_variance", h.scaled_var, {h.step.size(), nf}, o);
   g.write_replicated<double>("snapshot_step", h.snap_step, {}, o);
-  g.write_replicated<double>("snapshot_x", h.snap_x, {h.snap_step.size(), N}, o);
+  if (cols.comm)
+    write_columns<double>(g, *cols.comm, "snapshot_x", h.snap_x, h.snap_step.size(), cols.count, o);
+  else
+    g.write_replicated<double>("snapshot_x", h.snap_x, {h.snap_step.size(), N}, o);
   if (K > 0) g.write_replicated<std::int64_t>("trajectory", h.trajectory, {h.step.size(), K}, o);
 }
 
-History read_history(const io::Group& g, std::size_t K) {
+History read_history(const io::Group& g, std::size_t K, const Columns& cols = {}) {
   History h;
   h.step = g.read_all<double>("step");
   h.tvd = g.read_all<double>("tvd");
@@ -303,7 +310,8 @@ History read_history(const io::Group& g, std::size_t K) {
   h.mean = g.read_all<double>("mean");
   h.scaled_var = g.read_all<double>("scaled_variance");
   h.snap_step = g.read_all<double>("snapshot_step");
-  h.snap_x = g.read_all<double>("snapshot_x");
+  h.snap_x = cols.comm ? read_columns<double>(g, "snapshot_x", cols.first, cols.count)
+                       : g.read_all<double>("snapshot_x");
   if (K > 0) h.trajectory = g.read_all<std::int64_t>("trajectory");
   return h;
 }
@@ -330,29 +338,53 @@ int run(app::Context& ctx) {
     if (g.kind == "complete") per_vertex = V;
     if (g.kind == "cycle") per_vertex = 2;
     const double tokens_here = std::ceil(static_cast<double>(p.walk.tokens) / comm.size());
-    // walk.partition = vertex: the rows are distributed (edge shares and rows: the same per edge, over P ranks)
-    // and O(V) arrays (degrees, relabelling permutation, the degrees-only view) stay on every rank.
-    const double graph_bytes = p.partitioned ? V * (8.0 + 96.0 * per_vertex) / comm.size() + 32.0 * V
-                                             : V * (8.0 + 96.0 * per_vertex);
-    app::require_memory(ctx, graph_bytes + tokens_here * V * 8.0,
+    // walk.partition = vertex: the rows are distributed (edge shares and rows: the same per edge, over P ranks),
+    // the degree and relabelling arrays of distributed preprocessing stay O(V) (16 bytes per vertex, transient),
+    // and every token has a (count, power) entry per owned vertex and per ghost (≤ the owned rows' edges).
+    const double P = comm.size();
+    const double ghosts = std::min(V - V / P, per_vertex * V / P);  // non-owned neighbours of a block, at most
+    const double bytes = p.partitioned ? V * (8.0 + 96.0 * per_vertex) / P + 16.0 * V +
+                                             static_cast<double>(p.walk.tokens) * 16.0 * (V / P + ghosts)
+                                       : V * (8.0 + 96.0 * per_vertex) + tokens_here * V * 8.0;
+    app::require_memory(ctx, bytes,
                         "graph (" + g.kind + ", " + std::to_string(static_cast<long long>(V)) + " vertices) with walk.tokens = " +
                             std::to_string(p.walk.tokens));
   }
-  // Vertex-partitioned engine: the rows are distributed (each rank its block plus ghost degrees); estimators and
-  // output use a degrees-only view. Replicated: the whole graph on every rank.
+  // Vertex-partitioned engine: the rows are distributed (each rank its block plus ghost degrees) and estimators,
+  // output and checkpoints work on the owned blocks; only SA-SRRW (θ* needs every μ_i) keeps a degrees-only view.
+  // Replicated: the whole graph on every rank.
   std::unique_ptr<DistributedGraph> dgraph;
-  if (p.partitioned) dgraph = std::make_unique<DistributedGraph>(build_distributed_graph(comm, p.graph, seed, &ctx.log));
-  const Graph graph = dgraph ? degrees_view(comm, *dgraph) : build_graph(comm, p.graph, seed, &ctx.log);
+  std::unique_ptr<Graph> rgraph;
+  if (p.partitioned) {
+    dgraph = std::make_unique<DistributedGraph>(build_distributed_graph(comm, p.graph, seed, &ctx.log));
+    if (p.sa) rgraph = std::make_unique<Graph>(degrees_view(comm, *dgraph));
+  } else {
+    rgraph = std::make_unique<Graph>(build_graph(comm, p.graph, seed, &ctx.log));
+  }
   if (p.graph.kind == "torus" && p.graph.side % 2 == 0 && p.walk.laziness == 0.0 && p.walk.chain == Chain::srw)
     ctx.log.warn("an even torus is bipartite: the simple random walk is periodic (use an odd graph.side or "
                  "walk.laziness > 0)");
-  const BaseChain chain(graph, p.walk.chain, p.walk.laziness);
-  const auto N = static_cast<std::size_t>(graph.vertices());
-  auto functions = standard_functions(chain, p.indicator_fraction);
-  if (!p.function_file.empty()) {
-    mpi::all_or_throw(comm, [&] { functions.push_back(function_from_file(chain, p.function_file)); });
+  std::unique_ptr<BaseChain> chain_ptr;
+  if (rgraph) chain_ptr = std::make_unique<BaseChain>(*rgraph, p.walk.chain, p.walk.laziness);
+  const auto N = static_cast<std::size_t>(dgraph ? dgraph->vertices() : rgraph->vertices());
+  const std::int64_t graph_edges = dgraph ? dgraph->edges() : rgraph->edges();
+  const std::int64_t graph_max_degree = dgraph ? dgraph->global_max_degree() : rgraph->max_degree();
+  // Vertex engine: μ and the vertex functions on the owned block [lo, lo + block) only.
+  const std::uint64_t lo = dgraph ? static_cast<std::uint64_t>(dgraph->lo()) : 0;
+  const std::uint64_t block = dgraph ? static_cast<std::uint64_t>(dgraph->hi() - dgraph->lo()) : N;
+  const std::vector<double> mu_block = dgraph ? block_mu_norm(*dgraph, p.walk.chain) : std::vector<double>{};
+  std::vector<VertexFunction> functions;
+  if (dgraph) {
+    functions = block_functions(comm, *dgraph, mu_block, p.indicator_fraction, p.function_file);
+  } else {
+    functions = standard_functions(*chain_ptr, p.indicator_fraction);
+    if (!p.function_file.empty()) {
+      mpi::all_or_throw(comm, [&] { functions.push_back(function_from_file(*chain_ptr, p.function_file)); });
+    }
   }
   const std::size_t nf = functions.size();
+  std::vector<std::span<const double>> f_block;
+  for (const auto& f : functions) f_block.emplace_back(f.values);
 
   // PETSc (TAO for theta*, KSP for the oracle), started once on the run's communicator when first needed.
   std::unique_ptr<petsc::Session> petsc;
@@ -363,10 +395,10 @@ int run(app::Context& ctx) {
   std::vector<double> theta_star;
   ThetaStar theta_info;
   if (p.sa) {
-    objective = std::make_unique<Objective>(graph.vertices(), loss_from(p.loss), static_cast<int>(p.sa_dim),
+    objective = std::make_unique<Objective>(static_cast<Vertex>(N), loss_from(p.loss), static_cast<int>(p.sa_dim),
                                             static_cast<int>(p.sa_samples), p.sa_l2, seed);
     petsc_session();
-    const auto star = solve_tao(*petsc, *objective, chain.mu_norm(),
+    const auto star = solve_tao(*petsc, *objective, chain_ptr->mu_norm(),
                                 TaoOptions{p.theta_solver, p.theta_gatol, p.theta_max_iterations});
     theta_star = star.theta;
     theta_info = star;
@@ -379,20 +411,26 @@ int run(app::Context& ctx) {
   std::vector<double> oracle_alphas{0.0}, oracle_sigma;  // oracle_sigma: n_f × n_alpha
   std::vector<double> predicted(nf, 0.0);               // σ² predicted for this run's method
   bool have_oracle = false;
-  if (p.oracle && chain.reversible() && graph.vertices() <= p.oracle_max_vertices) {
+  const bool reversible = p.walk.chain != Chain::nbrw;
+  if (p.oracle && reversible && static_cast<std::int64_t>(N) <= p.oracle_max_vertices) {
     if (p.walk.alpha > 0.0 && p.walk.method == Method::srrw) oracle_alphas.push_back(p.walk.alpha);
     petsc_session();
     OracleOptions oo{p.oracle_rtol, p.oracle_max_iterations};
-    // The oracle needs the rows: with a distributed graph, the (small: oracle.max_vertices) global graph once.
+    // The oracle needs the rows and every f_i: with a distributed graph, the (small: oracle.max_vertices) global
+    // graph and its functions once (the same values as the blocks).
     std::unique_ptr<Graph> rows;
     std::unique_ptr<BaseChain> rows_chain;
-    if (!graph.has_rows()) {
+    std::vector<VertexFunction> global_functions;
+    if (!rgraph || !rgraph->has_rows()) {
       rows = std::make_unique<Graph>(build_graph(comm, p.graph, seed, nullptr));
       rows_chain = std::make_unique<BaseChain>(*rows, p.walk.chain, p.walk.laziness);
+      global_functions = standard_functions(*rows_chain, p.indicator_fraction);
+      if (!p.function_file.empty()) global_functions.push_back(function_from_file(*rows_chain, p.function_file));
     }
-    const BaseChain& ochain = rows_chain ? *rows_chain : chain;
-    for (const auto& f : functions) {
-      const auto r = oracle_sigma2(*petsc, ochain, f.values, oracle_alphas, oo);
+    const BaseChain& ochain = rows_chain ? *rows_chain : *chain_ptr;
+    for (std::size_t q = 0; q < nf; ++q) {
+      const auto& values = rows_chain ? global_functions[q].values : functions[q].values;
+      const auto r = oracle_sigma2(*petsc, ochain, values, oracle_alphas, oo);
       oracle_sigma.insert(oracle_sigma.end(), r.sigma2.begin(), r.sigma2.end());
     }
     for (std::size_t q = 0; q < nf; ++q) {
@@ -405,20 +443,29 @@ int run(app::Context& ctx) {
     }
     have_oracle = true;
   } else if (p.oracle) {
-    ctx.log.warn(chain.reversible() ? "oracle skipped: graph larger than oracle.max_vertices"
-                                    : "oracle skipped: the non-backtracking walk is not reversible");
+    ctx.log.warn(reversible ? "oracle skipped: graph larger than oracle.max_vertices"
+                            : "oracle skipped: the non-backtracking walk is not reversible");
   }
 
   // ---- tokens ----
   const auto T = static_cast<std::uint64_t>(p.walk.tokens);
   const auto P = static_cast<std::uint64_t>(comm.size()), rk = static_cast<std::uint64_t>(comm.rank());
   const std::uint64_t first = T * rk / P, count = T * (rk + 1) / P - first;
-  Walkers walkers(chain, p.walk, first, count, objective.get());
   const auto K = static_cast<std::size_t>(p.trajectory_tokens);
   const std::size_t dim = objective ? static_cast<std::size_t>(objective->dim()) : 0;
-  // Vertex-partitioned engine: `walkers` is then the token-sharded view used by estimators and checkpoints.
+  // Replicated engine: tokens [first, first + count) with dense visit weights. Vertex engine: tokens at the owners
+  // of their vertices, counts at the owners of the counted vertices.
+  std::unique_ptr<Walkers> walkers;
   std::unique_ptr<PartitionedWalkers> engine;
   if (p.partitioned) engine = std::make_unique<PartitionedWalkers>(comm, *dgraph, p.walk, objective.get());
+  else walkers = std::make_unique<Walkers>(*chain_ptr, p.walk, first, count, objective.get());
+  const std::int64_t rejection_vertices = engine ? engine->rejection_vertices() : walkers->rejection_vertices();
+  const Columns cols = engine ? Columns{&comm, lo, block} : Columns{};
+  if (engine) {
+    const auto mem = comm.allgather(static_cast<std::int64_t>(engine->state_bytes() + dgraph->bytes()));
+    ctx.log.info("vertex engine: graph and token state " + std::to_string(*std::max_element(mem.begin(), mem.end())) +
+                 " bytes on the largest rank");
+  }
 
   checkpoint::Manager ckpt(comm, checkpoint::Params::from(ctx.config, ctx.output_dir), "walks", schema_version);
   History hist;
@@ -435,80 +482,96 @@ int run(app::Context& ctx) {
                               std::to_string(sh.at(1)) + " vertices, but the deck gives walk.tokens = " +
                               std::to_string(T) + " and a graph of " + std::to_string(N) +
                               " vertices (restart with the same deck)");
-      if (r.attr_int("graph_edges") != graph.edges() || r.attr_string("method") != to_string(p.walk.method) ||
-          r.attr_int("rejection_vertices") != walkers.rejection_vertices() ||
+      if (r.attr_int("graph_edges") != graph_edges || r.attr_string("method") != to_string(p.walk.method) ||
+          r.attr_int("rejection_vertices") != rejection_vertices ||
           r.attr_string("chain") != to_string(p.walk.chain) || r.attr_int("sa_dim") != static_cast<std::int64_t>(dim))
         throw CheckpointError("checkpoint " + found.path + " was written with a different graph, chain, method or "
                               "SA setting (restart with the same deck)");
     });
     step = r.attr_int("step");
-    const auto vertex = r.read_part<std::int64_t>("vertex", first, count);
-    const auto previous = r.read_part<std::int64_t>("previous", first, count);
-    const auto block = r.read_part<std::uint64_t>("rng_block", first, count);
-    const auto used = r.read_part<std::uint64_t>("rng_used", first, count);
-    const auto scale = r.read_part<double>("scale", first, count);
-    const auto cached = r.read_part<std::int64_t>("cached", first, count);
-    const auto w = r.read_part<double>("w", first, count);
-    std::vector<double> theta, env;
-    if (dim > 0) theta = r.read_part<double>("theta", first, count);
-    const auto H = static_cast<std::size_t>(walkers.rejection_vertices());
-    if (H > 0) env = r.read_part<double>("envelope", first, count);
-    auto& toks = walkers.tokens();
-    for (std::size_t k = 0; k < count; ++k) {
-      toks[k].vertex = vertex[k];
-      toks[k].previous = previous[k];
-      toks[k].stream.set_position({block[k], used[k]});
-      toks[k].scale = scale[k];
-      toks[k].cached = cached[k] != 0;
-      std::copy_n(w.begin() + static_cast<std::ptrdiff_t>(k * N), N, toks[k].w.begin());
-      if (dim > 0) std::copy_n(theta.begin() + static_cast<std::ptrdiff_t>(k * dim), dim, toks[k].theta.begin());
-      if (H > 0) std::copy_n(env.begin() + static_cast<std::ptrdiff_t>(k * H), H, toks[k].env.begin());
+    if (engine) {
+      engine->read_checkpoint(r, step);
+    } else {
+      const auto vertex = r.read_part<std::int64_t>("vertex", first, count);
+      const auto previous = r.read_part<std::int64_t>("previous", first, count);
+      const auto rblock = r.read_part<std::uint64_t>("rng_block", first, count);
+      const auto used = r.read_part<std::uint64_t>("rng_used", first, count);
+      const auto scale = r.read_part<double>("scale", first, count);
+      const auto cached = r.read_part<std::int64_t>("cached", first, count);
+      const auto w = r.read_part<double>("w", first, count);
+      std::vector<double> theta, env;
+      if (dim > 0) theta = r.read_part<double>("theta", first, count);
+      const auto H = static_cast<std::size_t>(rejection_vertices);
+      if (H > 0) env = r.read_part<double>("envelope", first, count);
+      auto& toks = walkers->tokens();
+      for (std::size_t k = 0; k < count; ++k) {
+        toks[k].vertex = vertex[k];
+        toks[k].previous = previous[k];
+        toks[k].stream.set_position({rblock[k], used[k]});
+        toks[k].scale = scale[k];
+        toks[k].cached = cached[k] != 0;
+        std::copy_n(w.begin() + static_cast<std::ptrdiff_t>(k * N), N, toks[k].w.begin());
+        if (dim > 0) std::copy_n(theta.begin() + static_cast<std::ptrdiff_t>(k * dim), dim, toks[k].theta.begin());
+        if (H > 0) std::copy_n(env.begin() + static_cast<std::ptrdiff_t>(k * H), H, toks[k].env.begin());
+      }
+      walkers->restore(step);
     }
-    walkers.restore(step);
-    if (engine) engine->import_from(walkers);
-    hist = read_history(r.open_group("history"), K);
+    hist = read_history(r.open_group("history"), K, cols);
     ctx.log.info("restarted from " + found.path + " at step " + std::to_string(step));
   }
 
   auto write_checkpoint = [&] {
     return ckpt.write(step, [&](const io::Group& g) {
       const auto o = checkpoint::Manager::dataset_options();
-      const auto& toks = walkers.tokens();
-      std::vector<std::int64_t> vertex, previous, cached;
-      std::vector<std::uint64_t> block, used;
-      std::vector<double> scale, w, theta, env;
-      for (const auto& t : toks) {
-        env.insert(env.end(), t.env.begin(), t.env.end());
-        vertex.push_back(t.vertex);
-        previous.push_back(t.previous);
-        cached.push_back(t.cached ? 1 : 0);
-        block.push_back(t.stream.position().block);
-        used.push_back(t.stream.position().used);
-        scale.push_back(t.scale);
-        w.insert(w.end(), t.w.begin(), t.w.end());
-        theta.insert(theta.end(), t.theta.begin(), t.theta.end());
-      }
-      g.set_attr("graph_edges", static_cast<std::int64_t>(graph.edges()));
+      g.set_attr("graph_edges", graph_edges);
       g.set_attr("method", to_string(p.walk.method));
       g.set_attr("chain", to_string(p.walk.chain));
       g.set_attr("sa_dim", static_cast<std::int64_t>(dim));
-      g.set_attr("rejection_vertices", walkers.rejection_vertices());
-      g.write_distributed<std::int64_t>("vertex", vertex, o);
-      g.write_distributed<std::int64_t>("previous", previous, o);
-      g.write_distributed<std::int64_t>("cached", cached, o);
-      g.write_distributed<std::uint64_t>("rng_block", block, o);
-      g.write_distributed<std::uint64_t>("rng_used", used, o);
-      g.write_distributed<double>("scale", scale, o);
-      g.write_rows<double>("w", w, N, o);
-      if (dim > 0) g.write_rows<double>("theta", theta, dim, o);
-      if (walkers.rejection_vertices() > 0)
-        g.write_rows<double>("envelope", env, static_cast<std::size_t>(walkers.rejection_vertices()), o);
-      write_history(g.create_group("history"), hist, nf, N, K, o);
+      g.set_attr("rejection_vertices", rejection_vertices);
+      if (engine) {
+        engine->write_checkpoint(g, o);
+      } else {
+        const auto& toks = walkers->tokens();
+        std::vector<std::int64_t> vertex, previous, cached;
+        std::vector<std::uint64_t> rblock, used;
+        std::vector<double> scale, w, theta, env;
+        for (const auto& t : toks) {
+          env.insert(env.end(), t.env.begin(), t.env.end());
+          vertex.push_back(t.vertex);
+          previous.push_back(t.previous);
+          cached.push_back(t.cached ? 1 : 0);
+          rblock.push_back(t.stream.position().block);
+          used.push_back(t.stream.position().used);
+          scale.push_back(t.scale);
+          w.insert(w.end(), t.w.begin(), t.w.end());
+          theta.insert(theta.end(), t.theta.begin(), t.theta.end());
+        }
+        g.write_distributed<std::int64_t>("vertex", vertex, o);
+        g.write_distributed<std::int64_t>("previous", previous, o);
+        g.write_distributed<std::int64_t>("cached", cached, o);
+        g.write_distributed<std::uint64_t>("rng_block", rblock, o);
+        g.write_distributed<std::uint64_t>("rng_used", used, o);
+        g.write_distributed<double>("scale", scale, o);
+        g.write_rows<double>("w", w, N, o);
+        if (dim > 0) g.write_rows<double>("theta", theta, dim, o);
+        if (rejection_vertices > 0) g.write_rows<double>("envelope", env, static_cast<std::size_t>(rejection_vertices), o);
+      }
+      write_history(g.create_group("history"), hist, nf, N, K, o, cols);
     });
   };
 
+  // The token-sharded scalar state (both engines): final vertices, θ, trajectories (collective).
+  auto for_shard_tokens = [&](auto&& fn) {
+    if (engine) {
+      for (const auto& t : engine->shard_tokens()) fn(t);
+    } else {
+      for (const auto& t : walkers->tokens()) fn(t);
+    }
+  };
+
   auto record = [&] {
-    const auto s = summarise(comm, walkers, functions, theta_star);
+    const auto s = engine ? summarise_rows(comm, engine->estimator_rows(mu_block, f_block, theta_star), functions)
+                          : summarise(comm, *walkers, functions, theta_star);
     hist.step.push_back(static_cast<double>(step));
     hist.tvd.push_back(s.tvd_mean);
     hist.mse.push_back(s.mse);
@@ -519,14 +582,15 @@ int run(app::Context& ctx) {
     }
     if (K > 0) {
       std::vector<std::int64_t> mine;
-      for (const auto& t : walkers.tokens())
+      for_shard_tokens([&](const Token& t) {
         if (t.id < K) mine.push_back(t.vertex);
+      });
       const auto all = comm.allgatherv<std::int64_t>(mine);
       hist.trajectory.insert(hist.trajectory.end(), all.begin(), all.end());
     }
     const bool snap = (p.snapshot_every > 0 && step % p.snapshot_every == 0) || step == p.steps;
     if (snap) {
-      const auto x = mean_measure(comm, walkers);
+      const auto x = engine ? engine->mean_block() : mean_measure(comm, *walkers);
       hist.snap_step.push_back(static_cast<double>(step));
       hist.snap_x.insert(hist.snap_x.end(), x.begin(), x.end());
     }
@@ -544,26 +608,18 @@ int run(app::Context& ctx) {
     std::int64_t next = std::min({p.steps, (step / p.output_every + 1) * p.output_every, step + p.chunk_steps});
     if (every > 0) next = std::min(next, (step / every + 1) * every);
     if (p.stop_at > step) next = std::min(next, p.stop_at);
-    if (engine) {
-      engine->advance(next - step);
-      engine->export_to(walkers);
-    } else {
-      walkers.advance(next - step);
-    }
+    if (engine) engine->advance(next - step);
+    else walkers->advance(next - step);
     step = next;
     if (step % p.output_every == 0 || step == p.steps) record();
     progress.update(static_cast<double>(step) * static_cast<double>(T));
-    auto reason = ckpt.due(step);
-    if (step == p.stop_at) reason = checkpoint::Reason::signal;
-    if (reason != checkpoint::Reason::none) {
+    if (step == p.stop_at) {  // testing: as after a signal, at a chosen step
       const auto path = write_checkpoint();
-      ctx.log.info("checkpoint (" + checkpoint::to_string(reason) + ") at step " + std::to_string(step) + ": " + path);
-      if (reason == checkpoint::Reason::signal) {
-        ctx.log.info("stopping after " + (step == p.stop_at ? std::string("walk.stop_at") : "signal " + std::to_string(checkpoint::pending_signal())) +
-                     "; restart with --restart latest (exit code 85)");
-        return checkpoint::exit_requeue;
-      }
+      ctx.log.info("checkpoint (walk.stop_at) at step " + std::to_string(step) + ": " + path +
+                   "; stopping, restart with --restart latest (exit code 85)");
+      return checkpoint::exit_requeue;
     }
+    if (ckpt.after_step(step, "step", ctx.log, write_checkpoint)) return checkpoint::exit_requeue;
   }
   progress.finish();
   const double seconds = ctx.log.elapsed() - t0;
@@ -577,19 +633,28 @@ int run(app::Context& ctx) {
     {
       const auto g = r.create_group("graph");
       g.set_attr("kind", p.graph.kind);
-      g.set_attr("vertices", static_cast<std::int64_t>(graph.vertices()));
-      g.set_attr("edges", static_cast<std::int64_t>(graph.edges()));
-      g.set_attr("max_degree", static_cast<std::int64_t>(graph.max_degree()));
+      g.set_attr("vertices", static_cast<std::int64_t>(N));
+      g.set_attr("edges", graph_edges);
+      g.set_attr("max_degree", graph_max_degree);
       g.set_attr("partition", p.partitioned ? "vertex" : "replicated");
+      const auto dd = desc("1", "vertex degrees after preprocessing");
+      const auto dm = desc("1", "target distribution mu of the base chain (normalised)");
       if (dgraph) {
         const auto bytes = comm.allgather(static_cast<std::int64_t>(dgraph->bytes()));
         g.set_attr("rows_bytes_max_rank", *std::max_element(bytes.begin(), bytes.end()));
+        const auto state = comm.allgather(static_cast<std::int64_t>(engine->state_bytes()));
+        g.set_attr("token_state_bytes_max_rank", *std::max_element(state.begin(), state.end()));
+        std::vector<std::int64_t> deg;
+        for (Vertex v = dgraph->lo(); v < dgraph->hi(); ++v) deg.push_back(dgraph->degree(v));
+        g.write_distributed<std::int64_t>("degree", deg, dd);  // blocks are contiguous and in rank order
+        g.write_distributed<double>("mu", mu_block, dm);
+      } else {
+        std::vector<std::int64_t> deg(N);
+        for (std::size_t i = 0; i < N; ++i) deg[i] = rgraph->degree(static_cast<Vertex>(i));
+        g.write_replicated<std::int64_t>("degree", deg, {}, dd);
+        g.write_replicated<double>("mu", std::vector<double>(chain_ptr->mu_norm().begin(), chain_ptr->mu_norm().end()),
+                                   {}, dm);
       }
-      std::vector<std::int64_t> deg(N);
-      for (std::size_t i = 0; i < N; ++i) deg[i] = graph.degree(static_cast<Vertex>(i));
-      g.write_replicated<std::int64_t>("degree", deg, {}, desc("1", "vertex degrees after preprocessing"));
-      g.write_replicated<double>("mu", std::vector<double>(chain.mu_norm().begin(), chain.mu_norm().end()), {},
-                                 desc("1", "target distribution mu of the base chain (normalised)"));
     }
     {
       const auto g = r.create_group("functions");
@@ -601,12 +666,14 @@ int run(app::Context& ctx) {
         exact.push_back(fn.exact);
       }
       g.set_attr("names", names);
-      g.write_replicated<double>("values", values, {nf, N}, desc("1", "vertex functions f (rows: functions)"));
+      const auto dv = desc("1", "vertex functions f (rows: functions)");
+      if (dgraph) write_columns<double>(g, comm, "values", values, nf, block, dv);
+      else g.write_replicated<double>("values", values, {nf, N}, dv);
       g.write_replicated<double>("exact", exact, {}, desc("1", "exact integral of f against mu"));
     }
     {
       const auto g = r.create_group("series");
-      write_history(g, hist, nf, N, K, {});
+      write_history(g, hist, nf, N, K, {}, cols);
       g.set_attr("description", "estimators at output times; scaled_variance = n Var_tokens(x_n f), compare with "
                                 "/oracle/predicted");
     }
@@ -622,10 +689,10 @@ int run(app::Context& ctx) {
       const auto g = r.create_group("tokens");
       std::vector<std::int64_t> vertex;
       std::vector<double> theta;
-      for (const auto& t : walkers.tokens()) {
+      for_shard_tokens([&](const Token& t) {
         vertex.push_back(t.vertex);
         theta.insert(theta.end(), t.theta.begin(), t.theta.end());
-      }
+      });
       g.write_distributed<std::int64_t>("vertex", vertex, desc("1", "final vertex of each token"));
       if (dim > 0) {
         g.write_rows<double>("theta", theta, dim, desc("1", "final SA-SRRW parameter of each token"));
@@ -637,10 +704,10 @@ int run(app::Context& ctx) {
     }
     const double steps_done = static_cast<double>(step - step0) * static_cast<double>(T);
     r.set_attr("steps_per_second", seconds > 0 ? steps_done / seconds : 0.0);
-    r.set_attr("srrw_sampler", walkers.rejection_vertices() > 0
+    r.set_attr("srrw_sampler", rejection_vertices > 0
                                    ? "rejection at degree >= " + std::to_string(p.walk.rejection_degree) + ", scan below"
                                    : std::string("exact scan"));
-    r.set_attr("rejection_vertices", walkers.rejection_vertices());
+    r.set_attr("rejection_vertices", rejection_vertices);
     if (engine) {
       const auto bytes = comm.allreduce(static_cast<double>(engine->stats().bytes_sent), mpi::Op::sum);
       const auto migr = comm.allreduce(static_cast<double>(engine->stats().migrations), mpi::Op::sum);

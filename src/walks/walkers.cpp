@@ -2,6 +2,7 @@
 
 #include <omp.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -9,11 +10,6 @@
 #include "walks/kernels.hpp"
 
 namespace sampo::walks {
-
-namespace {
-// Below this scale G the weights w are folded back into x (w ← w·G, G ← 1): keeps w finite for γ_n = (n+1)^(−a).
-constexpr double min_scale = 1e-200;
-}  // namespace
 
 Chain chain_from(const std::string& s) {
   if (s == "srw") return Chain::srw;
@@ -127,18 +123,24 @@ Walkers::Walkers(const BaseChain& chain, WalkParams p, std::uint64_t first, std:
 }
 
 void Walkers::rebuild(Token& t) const noexcept {
+  // A token keeps either the powers r (cached mode: the kernels read nothing else, and log(w/μ) is formed on the fly
+  // in visit) or log(w/μ) (log domain), never both: one array fewer to touch per step. Both are functions of w.
   const auto lmu = c_->log_mu();
-  t.logr.resize(t.w.size());
-  for (std::size_t j = 0; j < t.w.size(); ++j) t.logr[j] = std::log(t.w[j]) - lmu[j];
   t.cached = t.cached && cache_allowed();
   if (t.cached) {
     t.r.resize(t.w.size());
     for (std::size_t j = 0; j < t.w.size() && t.cached; ++j) {
-      t.r[j] = std::exp(-p_.alpha * t.logr[j]);
+      t.r[j] = std::exp(-p_.alpha * (std::log(t.w[j]) - lmu[j]));
       if (!(t.r[j] >= r_min && t.r[j] <= r_max)) t.cached = false;
     }
   }
-  if (!t.cached) std::vector<double>().swap(t.r);
+  if (t.cached) {
+    std::vector<double>().swap(t.logr);
+    return;
+  }
+  std::vector<double>().swap(t.r);
+  t.logr.resize(t.w.size());
+  for (std::size_t j = 0; j < t.w.size(); ++j) t.logr[j] = std::log(t.w[j]) - lmu[j];
 }
 
 void Walkers::restore(std::int64_t step) {
@@ -161,38 +163,77 @@ void Walkers::visit(Token& t, Vertex v, std::int64_t n) const noexcept {
     const double gamma = std::pow(static_cast<double>(n + 2), -p_.gamma_exponent);
     t.scale *= 1.0 - gamma;
     t.w[vi] += gamma / t.scale;
-    if (t.scale < min_scale) {
+    if (t.scale < p_.renormalise_below) {  // keeps w finite for γ_n = (n+1)^(−a)
       for (auto& wj : t.w) wj *= t.scale;
       t.scale = 1.0;
       // Every ratio x_j/μ_j just shrank: the rejection envelopes are no longer upper bounds.
       std::fill(t.env.begin(), t.env.end(), std::numeric_limits<double>::quiet_NaN());
-      if (!t.logr.empty()) rebuild(t);
+      // And the token leaves the cached-power mode for good: a rule local to the visited vertex, so the vertex
+      // engine (whose counts live on many ranks) renormalises lazily with the same bits.
+      t.cached = false;
+      if (p_.method != Method::base) rebuild(t);
       return;
     }
   }
-  if (!t.logr.empty()) {
-    t.logr[vi] = std::log(t.w[vi]) - c_->log_mu()[vi];
-    if (t.cached) {
-      const double rv = std::exp(-p_.alpha * t.logr[vi]);
-      if (rv >= r_min && rv <= r_max) {
-        t.r[vi] = rv;
-      } else {
-        t.cached = false;  // from now on the log-domain kernel
-        std::vector<double>().swap(t.r);
-      }
-    }
+  if (p_.method == Method::base) return;
+  const double lr = std::log(t.w[vi]) - c_->log_mu()[vi];
+  if (!t.cached) {
+    t.logr[vi] = lr;
+    return;
+  }
+  const double rv = std::exp(-p_.alpha * lr);
+  if (rv >= r_min && rv <= r_max) {
+    t.r[vi] = rv;
+  } else {
+    t.cached = false;  // from now on the log-domain kernel: log(w/μ) rebuilt from w (the same bits)
+    rebuild(t);
   }
 }
 
-void Walkers::advance_token(Token& t, std::int64_t n0, std::int64_t steps, double* scratch) const noexcept {
+void Walkers::prefetch_row(const Token& t) const noexcept {
+  const auto& g = c_->graph();
+  const auto v = static_cast<std::size_t>(t.vertex);
+  const auto b = g.offsets()[v], e = g.offsets()[v + 1];
+  const Vertex* a = g.adjacency().data();
+  for (auto q = b; q < e; q += 8) __builtin_prefetch(a + q);  // 8 ids per 64-byte line
+}
+
+void Walkers::prefetch_values(const Token& t) const noexcept {
+  if (p_.method == Method::base) return;
+  const double* x = t.cached ? t.r.data() : t.logr.data();
+  for (Vertex j : c_->graph().neighbours(t.vertex)) __builtin_prefetch(x + j);
+}
+
+void Walkers::advance_group(Token* group, std::size_t size, std::int64_t n0, std::int64_t steps,
+                            double* scratch) const noexcept {
+  // Step interleaving across tokens (ThunderRW-style): a token's next step needs its row (offsets, then adjacency)
+  // and the powers of its neighbours, three dependent cache misses on a large graph. Tokens of the group take one
+  // step each in turn; before token g steps, the row of token g + 2 and the neighbour values of token g + 1 are
+  // prefetched (their addresses are then in cache), and after it steps, the offsets of its new vertex. Each token's
+  // arithmetic and random stream are untouched: paths are bitwise those of stepping each token alone.
+  const auto& off = c_->graph().offsets();
+  for (std::int64_t n = n0; n < n0 + steps; ++n)
+    for (std::size_t g = 0; g < size; ++g) {
+      if (size > 2) prefetch_row(group[(g + 2) % size]);
+      if (size > 1) prefetch_values(group[(g + 1) % size]);
+      step_token(group[g], n, scratch);
+      __builtin_prefetch(off.data() + group[g].vertex);
+    }
+}
+
+void Walkers::step_token(Token& t, std::int64_t n, double* scratch) const noexcept {
   const int dim = task_ ? task_->dim() : 0;
   double* drift = scratch + c_->graph().max_degree() + 1;
-  for (std::int64_t n = n0; n < n0 + steps; ++n) {
+  {
     const double* lr = t.logr.data();
     const double* rr = t.r.data();
     auto logr = [lr](Vertex j) { return lr[j]; };
     auto r = [rr](Vertex j) { return rr[j]; };
     const std::int32_t hub = slot_.empty() ? -1 : slot_[static_cast<std::size_t>(t.vertex)];
+    // The visit after the draw reads and writes w[next] and the kernel's result depends on it (log, exp, then the
+    // next scan reads the new power): fetch the neighbours' weights now, while the draw computes.
+    if (hub < 0 && p_.method != Method::base)
+      for (Vertex j : c_->graph().neighbours(t.vertex)) __builtin_prefetch(t.w.data() + j, 1);
     const Vertex next =
         hub >= 0 ? kernel::srrw_reject(*c_, t.vertex, logr, r, t.cached, alpha_at(n), t.stream, scratch,
                                        t.env[static_cast<std::size_t>(hub)])
@@ -217,10 +258,15 @@ void Walkers::advance(std::int64_t steps) {
   std::vector<double> scratch(per * static_cast<std::size_t>(threads));
   const auto count = static_cast<std::int64_t>(tokens_.size());
   const std::int64_t n0 = step_;
+  // Groups of up to 8 consecutive tokens stepped in an interleaved way (advance_group), at least one group per thread.
+  const std::int64_t size = std::clamp<std::int64_t>((count + threads - 1) / std::max(threads, 1), 1, 8);
+  const std::int64_t groups = (count + size - 1) / size;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-  for (std::int64_t k = 0; k < count; ++k)
-    advance_token(tokens_[static_cast<std::size_t>(k)], n0, steps,
+  for (std::int64_t q = 0; q < groups; ++q) {
+    const std::int64_t first = q * size, n = std::min(size, count - first);
+    advance_group(tokens_.data() + first, static_cast<std::size_t>(n), n0, steps,
                   scratch.data() + per * static_cast<std::size_t>(omp_get_thread_num()));
+  }
   step_ += steps;
 }
 

@@ -74,6 +74,9 @@ struct WalkParams {
   // SRRW at vertices of degree >= rejection_degree: rejection sampling from P(i,·) with per-(token, vertex)
   // envelopes (kernels.hpp); 0: the exact O(d_i) scan everywhere. The same law; other paths than the scan.
   std::int64_t rejection_degree = 0;
+  // Step-size mode: w is folded back into x (w ← w·G, G ← 1) when the scale G falls below this (tests raise it to
+  // renormalise often).
+  double renormalise_below = 1e-200;
 };
 
 // Vertices that use the rejection sampler (degree >= p.rejection_degree, SRRW only), numbered in vertex order:
@@ -97,7 +100,7 @@ struct Token {
   rng::Stream stream{0, 0, 0};
   std::vector<double> w;      // visit weights: x = w · scale
   double scale = 1.0;
-  std::vector<double> logr;   // log(w_j / μ_j) (SRRW/HDT only)
+  std::vector<double> logr;   // log(w_j / μ_j) (SRRW/HDT in the log domain; empty while `cached`)
   // SRRW with constant α: r_j = exp(−α log(w_j/μ_j)) cached while every r_j stays inside [1e-280, 1e280] (the
   // kernel then needs no exp per neighbour); a token leaves this mode for the log-domain kernel for good as soon as
   // one value would leave the range, so it never underflows. `cached` is part of the restart state.
@@ -136,13 +139,16 @@ class Walkers {
   [[nodiscard]] bool counts_mode() const noexcept { return p_.gamma_exponent == 1.0; }
   [[nodiscard]] std::int64_t rejection_vertices() const noexcept { return hubs_; }
 
-  // Restart: sets the step and rebuilds caches (logr, and r for tokens with `cached` set) from each token's w.
+  // Restart: sets the step and rebuilds caches (r for tokens with `cached` set, logr for the others) from each w.
   void restore(std::int64_t step);
 
  private:
-  void advance_token(Token& t, std::int64_t n0, std::int64_t steps, double* scratch) const noexcept;
+  void advance_group(Token* group, std::size_t size, std::int64_t n0, std::int64_t steps, double* scratch) const noexcept;
+  void step_token(Token& t, std::int64_t n, double* scratch) const noexcept;  // step n → n + 1
+  void prefetch_row(const Token& t) const noexcept;
+  void prefetch_values(const Token& t) const noexcept;
   void visit(Token& t, Vertex v, std::int64_t n) const noexcept;  // x update after step n → n+1
-  void rebuild(Token& t) const noexcept;                           // logr and r from w
+  void rebuild(Token& t) const noexcept;                           // r (cached) or logr from w
   [[nodiscard]] bool cache_allowed() const noexcept {
     return p_.method == Method::srrw && p_.alpha_ramp == 0;
   }

@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # Walk throughput: steps per second per core of sampo-walks for SRW, MHRW, NBRW, SRRW (alpha 0, 1, 5) and HDT on a
-# Graph500 Kronecker graph and on Watts-Strogatz / Barabasi-Albert graphs, then weak scaling 1 -> 2 ranks.
-# Then the SRRW sampler at Graph500 hubs (exact O(d) scan vs rejection sampling) at scales SCALE..SCALE+2, and the
-# distributed graph's bytes per rank at P = 1, 2, 4. Not a test: prints tables. Usage:
+# Watts-Strogatz graph (N = 2^20, k = 10), a Barabasi-Albert graph (N = 2^20, m = 5) and a Graph500 Kronecker graph
+# (scale SCALE), with the SRRW / SRW cost ratio, the CPU time (user+sys of the whole run, setup included) and wall
+# time per row, then weak scaling 1 -> 2 ranks for both engines with the vertex engine's bytes exchanged per step.
+# Then the SRRW sampler at Graph500 hubs (exact O(d) scan vs rejection sampling) at scales REJ_SCALE..REJ_SCALE+2, and
+# the distributed graph's bytes per rank at P = 1, 2, 4. Not a test: prints tables. Usage:
 #   tests/perf/walks_bench.sh [BUILD_DIR] [KRONECKER_SCALE] [STEPS]
-#   WALKS_BENCH_ONLY=rejection|memory tests/perf/walks_bench.sh ...   (one section only)
-# Defaults: build-walks, scale 16, 200000 steps per token, 8 tokens per rank, 1 OpenMP thread per rank.
+#   WALKS_BENCH_ONLY=walks|rejection|memory tests/perf/walks_bench.sh ...   (one section only)
+# Defaults: build-walks, scale 20, 400000 steps per token, 8 tokens per rank, 1 OpenMP thread per rank,
+# REJ_SCALE=16. Graph500 scale 20 takes ~18 s of setup per run (the table has 8 runs per graph) and ~0.9 GB.
 # Replicated engine: tokens sharded by id, so the walk itself exchanges no bytes per step (0 B/step); the only
 # communication is the estimator gather at output times. The vertex-partitioned engine (walk.partition = vertex)
 # migrates tokens and ghost counts every superstep: its migrations and bytes per step are printed last.
 set -euo pipefail
-BUILD=${1:-build-walks}; SCALE=${2:-16}; STEPS=${3:-200000}
+BUILD=${1:-build-walks}; SCALE=${2:-20}; STEPS=${3:-400000}; REJ_SCALE=${REJ_SCALE:-16}
 EXE=$BUILD/drivers/sampo-walks
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1 OMP_NUM_THREADS=1
 # Yield in collectives (shared machines); set OMPI_MCA_mpi_yield_when_idle=0 on dedicated nodes.
@@ -23,18 +26,25 @@ LAST=""
 rate() {  # ranks, args... -> steps/s per core (the full log is kept in $WORK/last.log)
   local np=$1; shift
   local out
-  out=$(mpiexec -n "$np" --bind-to none "$EXE" "$WORK/deck.toml" run.output_dir="$WORK/out" oracle.enabled=false \
+  out=$(/usr/bin/time -f "%U %S %e" -o "$WORK/time" mpiexec -n "$np" --bind-to none "$EXE" "$WORK/deck.toml" \
+        run.output_dir="$WORK/out" oracle.enabled=false \
         checkpoint.at_end=false walk.tokens=$((TOKENS * np)) walk.steps="$STEPS" walk.output_every="$STEPS" \
         walk.chunk_steps="$STEPS" "$@" 2>&1)
   echo "$out" > "$WORK/last.log"
   echo "$out" | sed -n 's/.*(\([0-9.e+]*\) per rank).*/\1/p'
 }
+add_time() {  # adds the last run's user+sys and wall seconds to CPU and WALL (call in the parent shell)
+  local u s w
+  read -r u s w < "$WORK/time"
+  CPU=$(echo "$CPU + $u + $s" | bc -l); WALL=$(echo "$WALL + $w" | bc -l)
+}
 exchange() {  # "migrations/step bytes/step" of the last partitioned run
   sed -n 's/.*supersteps, \([0-9.e+]*\) migrations and \([0-9.e+]*\) bytes exchanged per step.*/\1 \2/p' "$WORK/last.log"
 }
-graphs=("kronecker graph.kind=kronecker graph.scale=$SCALE graph.relabel=true"
-        "ws(N=1e5,k=10) graph.kind=ws graph.vertices=100000 graph.degree=10 graph.rewire=0.1"
-        "ba(N=1e5,m=5) graph.kind=ba graph.vertices=100000 graph.attach=5")
+CPU=0; WALL=0
+graphs=("ws(N=2^20,k=10) graph.kind=ws graph.vertices=1048576 graph.degree=10 graph.rewire=0.1"
+        "ba(N=2^20,m=5) graph.kind=ba graph.vertices=1048576 graph.attach=5"
+        "kronecker graph.kind=kronecker graph.scale=$SCALE graph.relabel=true")
 walks=("SRW walk.chain=srw walk.method=base"
        "MHRW walk.chain=mhrw walk.method=base"
        "NBRW walk.chain=nbrw walk.method=base"
@@ -44,24 +54,32 @@ walks=("SRW walk.chain=srw walk.method=base"
        "MH-SRRW(a=5) walk.chain=mhrw walk.method=srrw walk.alpha=5"
        "HDT(a=5) walk.chain=srw walk.method=hdt walk.alpha=5")
 ONLY=${WALKS_BENCH_ONLY:-}
-if [ -z "$ONLY" ]; then
+if [ -z "$ONLY" ] || [ "$ONLY" = walks ]; then
+echo "load at start: $(cat /proc/loadavg)"
+echo "replicated engine, 1 rank, $TOKENS tokens x $STEPS steps; steps/s/core of the walk loop (estimators at the end"
+echo "included); SRRW/SRW: the cost of a SRRW step over a SRW step; cpu/wall: seconds of the row's runs, setup included"
 printf '%-16s' "steps/s/core"
 for w in "${walks[@]}"; do printf '%14s' "${w%% *}"; done
-printf '\n'
+printf '%10s%10s%10s%10s\n' "a=1/SRW" "a=5/SRW" "cpu s" "wall s"
 for g in "${graphs[@]}"; do
   name=${g%% *}; [ "$name" = kronecker ] && name="g500(s=$SCALE)"
   printf '%-16s' "$name"
+  CPU=0; WALL=0; declare -A R=()
   for w in "${walks[@]}"; do
     # shellcheck disable=SC2086
-    printf '%14.3g' "$(rate 1 ${g#* } ${w#* })"
+    R[${w%% *}]=$(rate 1 ${g#* } ${w#* }); add_time
+    printf '%14.3g' "${R[${w%% *}]}"
   done
-  printf '\n'
+  printf '%10.2f%10.2f%10.1f%10.1f\n' "$(echo "${R[SRW]} / ${R[SRRW(a=1)]}" | bc -l)" \
+    "$(echo "${R[SRW]} / ${R[SRRW(a=5)]}" | bc -l)" "$CPU" "$WALL"
 done
+echo "load at end: $(cat /proc/loadavg)"
 echo
-echo "weak scaling (ws N=1e5, $TOKENS tokens per rank, steps/s per core):"
-for w in "SRW walk.chain=srw walk.method=base" "SRRW(a=5) walk.chain=srw walk.method=srrw walk.alpha=5"; do
+echo "weak scaling (ws N=2^20, $TOKENS tokens per rank, replicated engine: no bytes exchanged while walking; steps/s per core):"
+for w in "SRW walk.chain=srw walk.method=base" "SRRW(a=1) walk.chain=srw walk.method=srrw walk.alpha=1" \
+         "SRRW(a=5) walk.chain=srw walk.method=srrw walk.alpha=5"; do
   # shellcheck disable=SC2086
-  r1=$(rate 1 graph.kind=ws graph.vertices=100000 ${w#* }); r2=$(rate 2 graph.kind=ws graph.vertices=100000 ${w#* })
+  r1=$(rate 1 graph.kind=ws graph.vertices=1048576 ${w#* }); r2=$(rate 2 graph.kind=ws graph.vertices=1048576 ${w#* })
   printf '  %-10s 1 rank %10.3g   2 ranks %10.3g   efficiency %.2f\n' "${w%% *}" "$r1" "$r2" "$(echo "$r2 / $r1" | bc -l)"
 done
 
@@ -70,7 +88,7 @@ echo
 PT=256; PSTEPS=$((STEPS / 10))
 echo "vertex-partitioned engine (walk.partition=vertex, SRRW a=5, $PT tokens per rank, $PSTEPS steps):"
 for g in "ws(N=1e5,k=10) graph.kind=ws graph.vertices=100000 graph.degree=10 graph.rewire=0.1" \
-         "g500(s=$SCALE) graph.kind=kronecker graph.scale=$SCALE graph.relabel=true"; do
+         "g500(s=$REJ_SCALE) graph.kind=kronecker graph.scale=$REJ_SCALE graph.relabel=true"; do
   for np in 1 2; do
     # shellcheck disable=SC2086
     r=$(TOKENS=$PT STEPS=$PSTEPS rate $np ${g#* } walk.partition=vertex walk.chain=srw walk.method=srrw walk.alpha=5)
@@ -81,6 +99,7 @@ done
 fi
 
 if [ -z "$ONLY" ] || [ "$ONLY" = rejection ]; then
+SCALE=$REJ_SCALE
 echo
 echo "SRRW sampler on Graph500 hubs ($TOKENS tokens, $STEPS steps, 1 rank; steps/s/core): scan = walk.rejection_degree=0"
 echo "(the exact O(d) scan at every vertex), rejection = walk.rejection_degree=256 (the default)"
@@ -104,6 +123,7 @@ fi
 
 if [ -z "$ONLY" ] || [ "$ONLY" = memory ]; then
 echo
+SCALE=$REJ_SCALE
 echo "distributed graph (walk.partition=vertex), Graph500 scale $SCALE: bytes of rows + ghost degrees on the largest rank"
 for np in 1 2 4; do
   rate "$np" graph.kind=kronecker graph.scale="$SCALE" graph.relabel=true walk.partition=vertex walk.steps=10 \

@@ -2,8 +2,8 @@
 # Restart equality: a run stopped at step 1300 by a checkpoint (walk.stop_at, exit 85) and restarted with
 # --restart latest (on 2 ranks, and on 3 ranks) ends in the same state, bit for bit, as the uninterrupted run on 2
 # ranks: token vertices, RNG positions, visit weights, theta, and every recorded series. Then the same with the
-# vertex-partitioned engine (counts mode): stopped on 2 ranks, restarted on 3, compared with a replicated run. Last,
-# both engines with the SRRW rejection sampler at every vertex (walk.rejection_degree = 1: the per-(token, vertex)
+# vertex-partitioned engine (step-size mode, then counts mode): stopped on 2 ranks, restarted on 3, compared with a
+# replicated run. Last, both engines with the SRRW rejection sampler at every vertex (walk.rejection_degree = 1: the per-(token, vertex)
 # envelopes are restart state) and the oracle off.
 set -euo pipefail
 BUILD=${SAMPO_BUILD:?}; SRC=${SAMPO_SOURCE:?}; MPIEXEC=${MPIEXEC:-mpiexec}
@@ -85,6 +85,16 @@ PYEOF
 }
 compare full split split3
 echo "restart equality (replicated engine): OK"
+
+# Vertex-partitioned engine in step-size mode (gamma_exponent = 0.8): stopped on 2 ranks, restarted on 3 (the
+# checkpoint's column blocks read by the owners), compared with the replicated run.
+set +e
+run 2 gsplit3 walk.partition=vertex walk.stop_at=1300; rc=$?
+set -e
+[ "$rc" -eq 85 ] || { echo "FAIL: stopped step-size partitioned run exited $rc, expected 85"; exit 1; }
+run 3 gsplit3 walk.partition=vertex --restart latest
+compare full gsplit3
+echo "restart equality (partitioned engine, step-size mode, 2 -> 3 ranks, vs replicated): OK"
 
 # Vertex-partitioned engine, counts mode.
 sed -i 's/^gamma_exponent = 0.8$/gamma_exponent = 1.0/' "$WORK/deck.toml"
