@@ -566,24 +566,9 @@ std::vector<double> PartitionedWalkers::mean_block() const {
 
 void PartitionedWalkers::write_checkpoint(const io::Group& g, const io::DatasetOptions& o) const {
   const auto toks = shard_tokens();
-  std::vector<std::int64_t> vertex, previous, cached;
-  std::vector<std::uint64_t> block, used;
-  std::vector<double> scale, theta;
-  for (const auto& t : toks) {
-    vertex.push_back(t.vertex);
-    previous.push_back(t.previous);
-    cached.push_back(t.cached ? 1 : 0);
-    block.push_back(t.stream.position().block);
-    used.push_back(t.stream.position().used);
-    scale.push_back(t.scale);
-    theta.insert(theta.end(), t.theta.begin(), t.theta.end());
-  }
-  g.write_distributed<std::int64_t>("vertex", vertex, o);
-  g.write_distributed<std::int64_t>("previous", previous, o);
-  g.write_distributed<std::int64_t>("cached", cached, o);
-  g.write_distributed<std::uint64_t>("rng_block", block, o);
-  g.write_distributed<std::uint64_t>("rng_used", used, o);
-  g.write_distributed<double>("scale", scale, o);
+  write_token_state(g, toks, o);
+  std::vector<double> theta;
+  for (const auto& t : toks) theta.insert(theta.end(), t.theta.begin(), t.theta.end());
   const auto T = static_cast<std::uint64_t>(p_.tokens);
   std::vector<double> w(owned_.size());
   const auto E = static_cast<std::uint32_t>(gfac_.size());

@@ -532,26 +532,13 @@ int run(app::Context& ctx) {
         engine->write_checkpoint(g, o);
       } else {
         const auto& toks = walkers->tokens();
-        std::vector<std::int64_t> vertex, previous, cached;
-        std::vector<std::uint64_t> rblock, used;
-        std::vector<double> scale, w, theta, env;
+        write_token_state(g, toks, o);
+        std::vector<double> w, theta, env;
         for (const auto& t : toks) {
           env.insert(env.end(), t.env.begin(), t.env.end());
-          vertex.push_back(t.vertex);
-          previous.push_back(t.previous);
-          cached.push_back(t.cached ? 1 : 0);
-          rblock.push_back(t.stream.position().block);
-          used.push_back(t.stream.position().used);
-          scale.push_back(t.scale);
           w.insert(w.end(), t.w.begin(), t.w.end());
           theta.insert(theta.end(), t.theta.begin(), t.theta.end());
         }
-        g.write_distributed<std::int64_t>("vertex", vertex, o);
-        g.write_distributed<std::int64_t>("previous", previous, o);
-        g.write_distributed<std::int64_t>("cached", cached, o);
-        g.write_distributed<std::uint64_t>("rng_block", rblock, o);
-        g.write_distributed<std::uint64_t>("rng_used", used, o);
-        g.write_distributed<double>("scale", scale, o);
         g.write_rows<double>("w", w, N, o);
         if (dim > 0) g.write_rows<double>("theta", theta, dim, o);
         if (rejection_vertices > 0) g.write_rows<double>("envelope", env, static_cast<std::size_t>(rejection_vertices), o);

@@ -270,4 +270,24 @@ void Walkers::advance(std::int64_t steps) {
   step_ += steps;
 }
 
+void write_token_state(const io::Group& g, std::span<const Token> toks, const io::DatasetOptions& o) {
+  std::vector<std::int64_t> vertex, previous, cached;
+  std::vector<std::uint64_t> block, used;
+  std::vector<double> scale;
+  for (const auto& t : toks) {
+    vertex.push_back(t.vertex);
+    previous.push_back(t.previous);
+    cached.push_back(t.cached ? 1 : 0);
+    block.push_back(t.stream.position().block);
+    used.push_back(t.stream.position().used);
+    scale.push_back(t.scale);
+  }
+  g.write_distributed<std::int64_t>("vertex", vertex, o);
+  g.write_distributed<std::int64_t>("previous", previous, o);
+  g.write_distributed<std::int64_t>("cached", cached, o);
+  g.write_distributed<std::uint64_t>("rng_block", block, o);
+  g.write_distributed<std::uint64_t>("rng_used", used, o);
+  g.write_distributed<double>("scale", scale, o);
+}
+
 }  // namespace sampo::walks

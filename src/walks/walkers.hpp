@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "core/io/hdf5.hpp"
 #include "core/rng/stream.hpp"
 #include "walks/graph.hpp"
 
@@ -112,6 +113,11 @@ struct Token {
 
   [[nodiscard]] double x(Vertex i) const noexcept { return w[static_cast<std::size_t>(i)] * scale; }
 };
+
+// Collective: the scalar restart state of the tokens this rank holds (datasets vertex, previous, cached, rng_block,
+// rng_used, scale; distributed, in token order). Both engines' checkpoints write it; the weights, θ and envelopes
+// they write themselves (their layouts differ).
+void write_token_state(const io::Group& g, std::span<const Token> toks, const io::DatasetOptions& o);
 
 // Log-domain SRRW draw from vertex i for the cached log(w/μ) vector (exposed for the kernel tests).
 // `scratch` needs max_degree + 1 entries.
