@@ -246,16 +246,23 @@ Moved rebalance(const mpi::Communicator& comm, std::span<const std::uint64_t> co
                 std::size_t width, std::uint64_t first_id, const Layout& layout, std::uint64_t n_out) {
   const int P = comm.size();
   if (P == 1) {  // everything stays: expand in place (the same order the exchange would give)
+    // Offspring i goes to slots [start_i, start_i + counts_i): a prefix sum, then the copies in parallel (the same
+    // layout as the serial expansion, for any thread count).
     Moved out;
+    const std::size_t n = counts.size();
+    std::vector<std::uint64_t> start(n + 1, 0);
+    for (std::size_t i = 0; i < n; ++i) start[i + 1] = start[i] + counts[i];
+    SAMPO_VERIFY(start[n] == n_out, "rebalancing produced the wrong number of particles");
     out.records.resize(std::min(n_out, layout.n) * width);
-    out.ancestors.reserve(n_out);
-    double* dst = out.records.data();
-    for (std::size_t i = 0; i < counts.size(); ++i)
-      for (std::uint64_t c = 0; c < counts[i]; ++c, dst += width) {
-        out.ancestors.push_back(first_id + i);
-        std::copy_n(records.data() + i * width, width, dst);
+    out.ancestors.resize(n_out);
+#pragma omp parallel for schedule(static)
+    for (std::int64_t ii = 0; ii < static_cast<std::int64_t>(n); ++ii) {
+      const auto i = static_cast<std::size_t>(ii);
+      for (std::uint64_t slot = start[i]; slot < start[i + 1]; ++slot) {
+        out.ancestors[slot] = first_id + i;
+        std::copy_n(records.data() + i * width, width, out.records.data() + slot * width);
       }
-    SAMPO_VERIFY(out.ancestors.size() == n_out, "rebalancing produced the wrong number of particles");
+    }
     return out;
   }
   unsigned long long local = 0;
