@@ -34,19 +34,6 @@ std::string to_string(Backward b) {
 
 namespace {
 
-// x ∈ [0, 1] as a fixed-point number with 96 fractional bits (truncated; exact function of x).
-inline u128 fixed96(double x) noexcept {
-  std::uint64_t bits;
-  std::memcpy(&bits, &x, sizeof bits);
-  const int biased = static_cast<int>((bits >> 52) & 0x7ff);
-  if (biased == 0) return 0;
-  const std::uint64_t mant = (bits & ((std::uint64_t{1} << 52) - 1)) | (std::uint64_t{1} << 52);
-  const int sh = biased - 1075 + 96;
-  if (sh >= 0) return static_cast<u128>(mant) << sh;
-  if (sh <= -64) return 0;
-  return mant >> -sh;
-}
-
 // Collective: exact global sum of 128-bit integers (one per slot).
 void allreduce_u128(const mpi::Communicator& comm, std::span<u128> v) {
   if (comm.size() == 1) return;
@@ -122,38 +109,39 @@ void ParticleFilter::run() {
   while (!finished()) step();
 }
 
-void ParticleFilter::normalise(std::vector<double>& lw, StepRecord& rec) {
-  double mx = -std::numeric_limits<double>::infinity();
-  for (double v : lw) mx = std::max(mx, v);
+void ParticleFilter::normalise(std::vector<double>& lw, StepRecord& rec, double local_max) {
+  const auto n = static_cast<std::int64_t>(lw.size());
+  double mx = local_max;
+  if (std::isnan(mx)) {
+    mx = -std::numeric_limits<double>::infinity();
+    for (double v : lw) mx = std::max(mx, v);
+  }
   mx = comm_.allreduce(mx, mpi::Op::max);
   if (!std::isfinite(mx))
     throw NumericalError("all particle weights vanished at time " + std::to_string(t_) +
                          " (the observations are impossible under the model, or N is far too small)");
+  // Σ e_i and Σ e_i², e_i = exp(lw_i − max) ∈ [0, 1], exactly in fixed point (80 fractional bits): the same sums,
+  // hence the same likelihood increment and ESS, for any rank and thread count.
   u128 s[2] = {0, 0};
-  const auto n = static_cast<std::int64_t>(lw.size());
   constexpr std::int64_t kBlock = 512;
 #pragma omp parallel
   {
-    u128 a = 0, b = 0;
+    __int128_t a = 0, b = 0;
     double eb[kBlock];
 #pragma omp for schedule(static)
     for (std::int64_t i0 = 0; i0 < n; i0 += kBlock) {
       const std::int64_t m = std::min(kBlock, n - i0);
       simd::exp_shifted(lw.data() + i0, mx, static_cast<std::size_t>(m), eb);
-      for (std::int64_t i = 0; i < m; ++i) {
-        const double e = eb[i];
-        a += fixed96(e);
-        b += fixed96(e * e);
-      }
+      simd::fixed80_sums(eb, static_cast<std::size_t>(m), a, b);
     }
 #pragma omp critical(sampo_smc_normalise)
     {
-      s[0] += a;
-      s[1] += b;
+      s[0] += static_cast<u128>(a);
+      s[1] += static_cast<u128>(b);
     }
   }
   allreduce_u128(comm_, s);
-  const double sum = u128_to_double(s[0], 96), sum2 = u128_to_double(s[1], 96);
+  const double sum = u128_to_double(s[0], 80), sum2 = u128_to_double(s[1], 80);
   const double inc = mx + std::log(sum);
 #pragma omp parallel for schedule(static)
   for (std::int64_t i = 0; i < n; ++i) lw[static_cast<std::size_t>(i)] -= inc;
@@ -569,9 +557,20 @@ void ParticleFilter::step() {
       islands || conditional || records_.back().ess < opt_.ess_threshold * static_cast<double>(N);
   rec.resampled = resample ? 1 : 0;
   std::vector<double> px, plw;
-  std::vector<std::uint64_t> anc;
+  std::vector<std::uint64_t> anc = std::move(anc_);  // last step's buffer, reused
+  anc_.clear();
+  // One rank, systematic: the ancestors come straight from the points, and propagation reads each parent where it
+  // is (no offspring counts, no copied population).
+  const bool fused = P == 1 && !islands && !conditional && opt_.scheme == Scheme::systematic;
+  const std::uint64_t* parent_idx = nullptr;  // parent of local particle j: x_[parent_idx[j]] (fused) or j
+  bool identity = false;
   if (islands) {
     island_resample(t, px, plw, anc, rec);  // parents always in px/plw
+  } else if (resample && fused) {
+    auto fw = fixed_weights(comm_, logw_, N, std::move(spare_w_));
+    systematic_ancestors(fw, N, opt_.seed, static_cast<std::uint32_t>(t), 0, anc);
+    spare_w_ = std::move(fw.w);
+    parent_idx = anc.data();
   } else if (resample) {
     const auto fw = fixed_weights(comm_, logw_, N);
     const std::uint64_t n_out = conditional ? N - 1 : N;
@@ -585,14 +584,17 @@ void ParticleFilter::step() {
                 ref_.begin() + static_cast<std::ptrdiff_t>((t + 1) * d_));
       anc.push_back(N - 1);
     }
-    if (uniform_lw_.size() != n_loc_) uniform_lw_.assign(n_loc_, -std::log(static_cast<double>(N)));
-  } else {
+  } else if (h_) {  // the MH backward sampler starts from the ancestor
     anc.resize(n_loc_);
     for (std::uint64_t j = 0; j < n_loc_; ++j) anc[j] = first_ + j;
+  } else {
+    identity = true;  // anc keeps its storage (stale values); ancestors() writes the identity if asked
   }
-  SAMPO_VERIFY(anc.size() == n_loc_, "resampling left the wrong number of particles on a rank");
-  const double* parent_x = resample ? px.data() : x_.data();  // no copy when the population stays
-  const double* parent_lw = islands ? plw.data() : resample ? uniform_lw_.data() : logw_.data();
+  SAMPO_VERIFY(identity || anc.size() == n_loc_, "resampling left the wrong number of particles on a rank");
+  const double* parent_x = resample && !fused ? px.data() : x_.data();  // no copy when the population stays
+  // Parents' log-weights: islands keep theirs, resampled parents all have −log N, otherwise last step's.
+  const double* parent_lw = islands ? plw.data() : resample ? nullptr : logw_.data();
+  const double lw_uniform = -std::log(static_cast<double>(N));
 
   // Propagation and weighting (buffers reused from the previous step: no allocation, no page faults).
   std::vector<double> xn = std::move(spare_x_), lw = std::move(spare_lw_);
@@ -600,32 +602,50 @@ void ParticleFilter::step() {
   lw.resize(n_loc_);
   const double* y = obs_.at(tn);
   const int noise = opt_.guided ? 0 : model_.transition_noise_dim();
+  double local_max = -std::numeric_limits<double>::infinity();
   if (noise > 0) {
-    // Batched bootstrap step: ε for kBatch particles at once (rng::normals), then the model's block transition and
-    // observation density. A particle's values depend only on its global id, never on the block it falls in.
+    // Batched bootstrap step: ε for kBatch particles at once (core::rng batches: one Box–Muller pair per two
+    // particles when the noise is scalar), then the model's block transition and observation density. A particle's
+    // values depend only on its global id, never on the block it falls in.
     constexpr std::size_t kBatch = 256;
     const std::size_t blocks = (n_loc_ + kBatch - 1) / kBatch;
-#pragma omp parallel
+#pragma omp parallel reduction(max : local_max)
     {
-      std::vector<double> eps(kBatch * static_cast<std::size_t>(noise)), lo(kBatch);
+      std::vector<double> eps(kBatch * static_cast<std::size_t>(noise)), lo(kBatch), pbuf(parent_idx ? kBatch * d : 0);
 #pragma omp for schedule(static)
       for (std::int64_t bb = 0; bb < static_cast<std::int64_t>(blocks); ++bb) {
         const std::size_t j0 = static_cast<std::size_t>(bb) * kBatch, n = std::min(kBatch, n_loc_ - j0);
-        rng::normals(opt_.seed, rng::purpose_transition, first_ + j0, static_cast<std::uint32_t>(tn), n, noise,
-                     eps.data());
-        model_.transition_from_noise(tn, n, parent_x + j0 * d, eps.data(), xn.data() + j0 * d);
+        if (noise == 1)
+          rng::normals_paired(opt_.seed, rng::purpose_transition, first_ + j0, static_cast<std::uint32_t>(tn), n,
+                              eps.data());
+        else
+          rng::normals(opt_.seed, rng::purpose_transition, first_ + j0, static_cast<std::uint32_t>(tn), n, noise,
+                       eps.data());
+        const double* from = parent_x + j0 * d;
+        if (parent_idx) {  // gather this block's parents (fused resampling)
+          for (std::size_t i = 0; i < n; ++i)
+            for (std::size_t c = 0; c < d; ++c) pbuf[i * d + c] = x_[parent_idx[j0 + i] * d + c];
+          from = pbuf.data();
+        }
+        model_.transition_from_noise(tn, n, from, eps.data(), xn.data() + j0 * d);
         if (conditional && first_ + j0 + n == N)  // the frozen slot N − 1 is in this block
           std::copy_n(ref_.data() + static_cast<std::size_t>(tn) * d, d, xn.data() + (j0 + n - 1) * d);
         model_.log_observation_batch(tn, n, xn.data() + j0 * d, y, lo.data());
-        for (std::size_t i = 0; i < n; ++i) lw[j0 + i] = parent_lw[j0 + i] + lo[i];
+        double* out = lw.data() + j0;
+        if (parent_lw) {
+          for (std::size_t i = 0; i < n; ++i) out[i] = parent_lw[j0 + i] + lo[i];
+        } else {
+          for (std::size_t i = 0; i < n; ++i) out[i] = lw_uniform + lo[i];
+        }
+        for (std::size_t i = 0; i < n; ++i) local_max = std::max(local_max, out[i]);
       }
     }
   } else {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) reduction(max : local_max)
   for (std::int64_t jj = 0; jj < static_cast<std::int64_t>(n_loc_); ++jj) {
     const auto j = static_cast<std::size_t>(jj);
     const std::uint64_t g = first_ + j;
-    const double* xp = parent_x + j * d;
+    const double* xp = parent_idx ? x_.data() + parent_idx[j] * d : parent_x + j * d;
     double* x = xn.data() + j * d;
     if (conditional && g == N - 1) {
       std::copy_n(ref_.data() + static_cast<std::size_t>(tn) * d, d, x);
@@ -636,12 +656,13 @@ void ParticleFilter::step() {
       else
         model_.sample_transition(tn, xp, s, x);
     }
-    double l = parent_lw[j] + model_.log_observation(tn, x, y);
+    double l = (parent_lw ? parent_lw[j] : lw_uniform) + model_.log_observation(tn, x, y);
     if (opt_.guided) l += model_.log_transition(tn, xp, x) - model_.log_proposal(tn, xp, y, x);
     lw[j] = l;
+    local_max = std::max(local_max, l);
   }
   }
-  normalise(lw, rec);
+  normalise(lw, rec, local_max);
 
   // PaRIS backward draws.
   std::vector<double> taun;
@@ -734,6 +755,7 @@ void ParticleFilter::step() {
   x_ = std::move(xn);
   logw_ = std::move(lw);
   anc_ = std::move(anc);
+  anc_identity_ = identity;
   tau_ = std::move(taun);
   t_ = tn;
   moments(rec);

@@ -38,6 +38,7 @@
 // multinomially from all N (which keeps the invariance of the conditional kernel); backward draws of every slot
 // (the frozen one included) are stored so that select_path() can draw the next reference.
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -111,7 +112,14 @@ class ParticleFilter {
   [[nodiscard]] const std::vector<double>& statistics() const noexcept { return tau_; }
   [[nodiscard]] std::uint64_t first() const noexcept { return first_; }
   // Global ids of the parents (time t-1) of this rank's particles after the latest step.
-  [[nodiscard]] const std::vector<std::uint64_t>& ancestors() const noexcept { return anc_; }
+  [[nodiscard]] const std::vector<std::uint64_t>& ancestors() const {
+    if (anc_identity_) {  // not resampled: written on demand (not thread-safe)
+      anc_.resize(n_loc_);
+      for (std::uint64_t j = 0; j < n_loc_; ++j) anc_[j] = first_ + j;
+      anc_identity_ = false;
+    }
+    return anc_;
+  }
   // keep_history: global backward indices J_t (N × K̃, row i = particle i at time t ≥ 1, entries index time t-1).
   [[nodiscard]] const std::vector<std::uint64_t>& backward_indices(int t) const {
     return hist_j_.at(static_cast<std::size_t>(t - 1));
@@ -122,7 +130,9 @@ class ParticleFilter {
   void load(const io::Group& g);
 
  private:
-  void normalise(std::vector<double>& lw, StepRecord& rec);
+  // Collective: log-sum-exp normalisation of lw in place; the likelihood increment and ESS into rec. local_max:
+  // this rank's max of lw if the caller already has it (NaN: computed here).
+  void normalise(std::vector<double>& lw, StepRecord& rec, double local_max = std::numeric_limits<double>::quiet_NaN());
   void moments(StepRecord& rec) const;
   void remember(const std::vector<std::uint64_t>& backward);
   // Collective: PaRIS backward draws by batched requests (opt.remote_requests), for this step's new particles xn.
@@ -145,8 +155,9 @@ class ParticleFilter {
   double loglik_ = 0.0;
   std::vector<double> x_, logw_, tau_;
   std::vector<double> spare_x_, spare_lw_;  // last step's arrays, reused as the next step's (not state)
-  std::vector<double> uniform_lw_;          // −log N per local particle: parents' weights after resampling
-  std::vector<std::uint64_t> anc_;
+  std::vector<std::uint64_t> spare_w_;       // the fixed-point weights' storage, reused (not state)
+  mutable std::vector<std::uint64_t> anc_;  // after a step without resampling: the identity, filled on demand
+  mutable bool anc_identity_ = false;
   std::vector<StepRecord> records_;
   std::vector<std::vector<double>> hist_x_;          // global ξ_t (keep_history)
   std::vector<std::vector<std::uint64_t>> hist_j_;   // global J_t (t ≥ 1), N × K̃

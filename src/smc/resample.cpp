@@ -5,6 +5,8 @@
 #include <cmath>
 #include <limits>
 
+#include <omp.h>
+
 #include "core/error/error.hpp"
 #include "core/rng/stream.hpp"
 
@@ -45,13 +47,15 @@ FixedWeights place_weights(const mpi::Communicator& comm, std::vector<std::uint6
   return fw;
 }
 
-FixedWeights fixed_weights(const mpi::Communicator& comm, std::span<const double> logw, std::uint64_t n_global) {
+FixedWeights fixed_weights(const mpi::Communicator& comm, std::span<const double> logw, std::uint64_t n_global,
+                           std::vector<std::uint64_t> storage) {
   double mx = -std::numeric_limits<double>::infinity();
   for (double v : logw) mx = std::max(mx, v);
   mx = comm.allreduce(mx, mpi::Op::max);
   SAMPO_VERIFY(std::isfinite(mx), "all particle weights are zero or not finite");
   const int shift = fixed_shift(n_global);
-  std::vector<std::uint64_t> w(logw.size());
+  std::vector<std::uint64_t> w = std::move(storage);
+  w.resize(logw.size());  // every entry is written below
   const std::size_t n = logw.size(), blocks = (n + kBlock - 1) / kBlock;
   const double scale = std::ldexp(1.0, shift);
 #pragma omp parallel
@@ -240,6 +244,68 @@ std::vector<std::uint64_t> offspring_serial(std::span<const std::uint64_t> w, Sc
   std::sort(pts.begin(), pts.end());
   sweep(w, 0, pts, counts);
   return counts;
+}
+
+void systematic_ancestors(const FixedWeights& fw, std::uint64_t n_out, std::uint64_t seed, std::uint32_t t,
+                          std::uint64_t first_id, std::vector<std::uint64_t>& anc) {
+  SAMPO_VERIFY(fw.offset == 0 && fw.total > 0 && fw.rank_offsets.size() == 2,
+               "systematic_ancestors needs one rank's weights with a positive total");
+  SAMPO_VERIFY(n_out < (std::uint64_t{1} << 32), "systematic resampling supports fewer than 2^32 particles");
+  anc.resize(n_out);
+  const std::uint64_t T = fw.total;
+  const std::uint32_t u = shared_u32(seed, t);
+  // Point k is p_k = ⌊(k·2^32 + u)·T / (n·2^32)⌋ (as offspring()); the particle with cumulative range [s, s + w)
+  // owns the slots [K(s), K(s + w)), K(s) = #{k : p_k < s} = the least k with (k·2^32 + u)·T ≥ s·n·2^32, i.e.
+  // ⌈s·n/T − u/2^32⌉ in [0, n]. K is estimated in double and then made exact by the integer test (a product each).
+  const auto at_or_after = [&](std::uint64_t k, std::uint64_t s) {  // p_k ≥ s
+    return static_cast<u128>((k << 32) | u) * T >= (static_cast<u128>(s) * n_out) << 32;
+  };
+  // The double x = s·(n/T) − u·2^−32 is within 4·2^−53·n of the exact value (three roundings of numbers ≤ n), so
+  // outside a margin of 2^−48·n around the integers ⌈x⌉ is exact; inside it, the integer test decides.
+  const double ratio = static_cast<double>(n_out) / static_cast<double>(T), uf = static_cast<double>(u) * 0x1p-32;
+  const double margin = std::ldexp(static_cast<double>(n_out), -48), top = static_cast<double>(n_out);
+  const auto first_slot = [&](std::uint64_t s) -> std::uint64_t {
+    const double x = static_cast<double>(s) * ratio - uf;
+    if (x < -margin) return 0;
+    if (x > top) return n_out;
+    if (x > margin) {
+      const auto ti = static_cast<std::uint64_t>(x);  // ⌊x⌋ (x > 0)
+      const double f = x - static_cast<double>(ti);
+      if (f > margin && f < 1.0 - margin) return std::min(ti + 1, n_out);
+    }
+    auto k = static_cast<std::uint64_t>(std::max(0.0, std::min(x, top)));
+    while (k < n_out && !at_or_after(k, s)) ++k;
+    while (k > 0 && at_or_after(k - 1, s)) --k;
+    return k;
+  };
+  const std::size_t n = fw.w.size();
+  std::vector<std::uint64_t> part(static_cast<std::size_t>(omp_get_max_threads()) + 1, 0);
+  std::uint64_t* const out = anc.data();
+#pragma omp parallel
+  {
+    const auto nt = static_cast<std::size_t>(omp_get_num_threads()), id = static_cast<std::size_t>(omp_get_thread_num());
+    const std::size_t i0 = n * id / nt, i1 = n * (id + 1) / nt;
+    std::uint64_t mine = 0;
+    for (std::size_t i = i0; i < i1; ++i) mine += fw.w[i];
+    part[id] = mine;
+#pragma omp barrier
+    std::uint64_t s = 0;
+    for (std::size_t j = 0; j < id; ++j) s += part[j];
+    std::uint64_t k = first_slot(s);
+    const std::uint64_t k1 = first_slot(s + mine);  // this thread's slots are [k, k1)
+    for (std::size_t i = i0; i < i1; ++i) {
+      s += fw.w[i];
+      const std::uint64_t kn = first_slot(s), a = first_id + i;
+      if (k + 4 <= k1) {  // four stores whatever the count (most counts are 0–2): the slots past kn are written
+        out[k] = a, out[k + 1] = a, out[k + 2] = a, out[k + 3] = a;  // again by the later particles owning them
+        for (std::uint64_t j = k + 4; j < kn; ++j) out[j] = a;
+      } else {
+        for (std::uint64_t j = k; j < kn; ++j) out[j] = a;
+      }
+      k = kn;
+    }
+  }
+  SAMPO_VERIFY(first_slot(T) == n_out, "systematic resampling: the points do not cover the weights");
 }
 
 Moved rebalance(const mpi::Communicator& comm, std::span<const std::uint64_t> counts, std::span<const double> records,

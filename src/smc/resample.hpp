@@ -45,8 +45,10 @@ inline std::uint64_t to_fixed(double logw, double max, int shift) {
   simd::exp_shifted(&logw, max, 1, &e);
   return static_cast<std::uint64_t>(std::ldexp(e, shift));
 }
-// Collective: fixed-point weights from log-weights (any normalisation).
-FixedWeights fixed_weights(const mpi::Communicator& comm, std::span<const double> logw, std::uint64_t n_global);
+// Collective: fixed-point weights from log-weights (any normalisation). storage: a vector whose memory the weights
+// may reuse (a caller's buffer from the last call: no allocation, no zero-fill).
+FixedWeights fixed_weights(const mpi::Communicator& comm, std::span<const double> logw, std::uint64_t n_global,
+                           std::vector<std::uint64_t> storage = {});
 // Collective: offsets for integer weights that are already fixed point.
 FixedWeights place_weights(const mpi::Communicator& comm, std::vector<std::uint64_t> w);
 
@@ -58,6 +60,14 @@ std::vector<std::uint64_t> offspring(const mpi::Communicator& comm, const FixedW
 // Serial reference: every point built explicitly and swept against the cumulative weights.
 std::vector<std::uint64_t> offspring_serial(std::span<const std::uint64_t> w, Scheme s, std::uint64_t n_out,
                                             std::uint64_t seed, std::uint32_t t);
+
+// Systematic resampling on one rank, fused with the expansion (no offspring counts, no copies): anc[k] = first_id +
+// the index of the particle that output slot k descends from, k < n_out — exactly the ancestors rebalance() gives
+// from offspring(systematic) counts (tested). fw must be a single rank's weights (offset 0). OpenMP inside: each
+// thread takes a block of particles, finds its first slot by one division and sweeps its points; the result does
+// not depend on the thread count. Needs n_out < 2^32.
+void systematic_ancestors(const FixedWeights& fw, std::uint64_t n_out, std::uint64_t seed, std::uint32_t t,
+                          std::uint64_t first_id, std::vector<std::uint64_t>& anc);
 
 // Collective: deterministic rebalancing. This rank's particles (records of `width` doubles, global ids from
 // first_id) with the given offspring counts become output particles 0..n_out-1 in ancestor order, placed by

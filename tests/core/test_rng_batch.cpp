@@ -110,3 +110,57 @@ TEST(RngBatch, StandardNormalLaw) {
   const double p4 = std::erfc(4 / std::sqrt(2.0));
   EXPECT_LT(std::abs(tails - N * p4), 5 * std::sqrt(N * p4));
 }
+
+TEST(RngBatch, PairedNormalsAreTheirPairStreamsBoxMullerAndDoNotDependOnTheCallRange) {
+  // Entity e: r cos φ (e even) or r sin φ (e odd) of block 0 of the stream (seed, purpose, 2^63 | e/2, sub), the
+  // same uniforms as Stream::normal_pair; tolerance 1e-14 (1 + |z|) as above.
+  const std::size_t n = 3001;
+  const std::uint64_t first = 77;  // odd: the first entity is the second of its pair
+  std::vector<double> z(n);
+  sampo::rng::normals_paired(5, sampo::rng::purpose_test, first, 6, n, z.data());
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::uint64_t e = first + i;
+    Stream s(5, sampo::rng::purpose_test, (1ULL << 63) | (e >> 1), 6);
+    const auto [a, b] = s.normal_pair();
+    const double ref = (e & 1) ? b : a;
+    ASSERT_NEAR(z[i], ref, 1e-14 * (1 + std::abs(ref))) << "entity " << e;
+  }
+  std::vector<double> parts(n);
+  std::size_t done = 0;
+  for (std::size_t len : {1UL, 2UL, 31UL, 32UL, 33UL, 64UL, 255UL, 2583UL}) {
+    sampo::rng::normals_paired(5, sampo::rng::purpose_test, first + done, 6, len, parts.data() + done);
+    done += len;
+  }
+  ASSERT_EQ(done, n);
+  EXPECT_EQ(parts, z);
+}
+
+TEST(RngBatch, PairedNormalsLawAndNoCorrelationWithinAPair) {
+  // 2·10^6 draws: mean and variance within 5 standard errors; the lag-1 product moment (the two members of a pair
+  // are r cos φ and r sin φ: independent) within 5 standard errors of 0; χ² on 20 equiprobable bins (df 19, 0.9999
+  // quantile 49.4).
+  const std::size_t n = 2000000;
+  std::vector<double> z(n);
+  sampo::rng::normals_paired(12, sampo::rng::purpose_test, 0, 1, n, z.data());
+  double m = 0, v = 0, c = 0;
+  for (std::size_t i = 0; i < n; ++i) m += z[i], v += z[i] * z[i];
+  for (std::size_t i = 0; i + 1 < n; i += 2) c += z[i] * z[i + 1];
+  m /= n, v = v / n - m * m, c /= n / 2;
+  EXPECT_LT(std::abs(m), 5 / std::sqrt(n));
+  EXPECT_LT(std::abs(v - 1), 5 * std::sqrt(2.0 / n));
+  EXPECT_LT(std::abs(c), 5 / std::sqrt(n / 2.0));
+  std::vector<double> edges;
+  for (int k = 1; k < 20; ++k) {  // standard normal quantiles at k/20 by bisection on erfc
+    double lo = -10, hi = 10;
+    for (int it = 0; it < 200; ++it) {
+      const double mid = 0.5 * (lo + hi);
+      (0.5 * std::erfc(-mid / std::sqrt(2.0)) < k / 20.0 ? lo : hi) = mid;
+    }
+    edges.push_back(0.5 * (lo + hi));
+  }
+  std::vector<double> cnt(20, 0);
+  for (double x : z) cnt[static_cast<std::size_t>(std::upper_bound(edges.begin(), edges.end(), x) - edges.begin())] += 1;
+  double chi2 = 0;
+  for (double o : cnt) chi2 += (o - n / 20.0) * (o - n / 20.0) / (n / 20.0);
+  EXPECT_LT(chi2, 49.4);
+}

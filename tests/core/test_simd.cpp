@@ -2,6 +2,8 @@
 // not depend on how an array is split into calls.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -56,4 +58,47 @@ TEST(Simd, ExpShiftedDoesNotDependOnTheSplit) {
   }
   ASSERT_EQ(done, n);
   EXPECT_EQ(parts, whole);
+}
+
+namespace {
+// round(v·2^80) (ties to even) for v in [0, 1], from the exact binary expansion of v.
+__int128_t rounded80(double v) {
+  if (v == 0.0) return 0;
+  int e = 0;
+  const double m = std::frexp(v, &e);                       // v = m·2^e, m in [0.5, 1)
+  const auto mi = static_cast<__int128_t>(std::ldexp(m, 53));  // exact 53-bit integer
+  const int sh = e - 53 + 80;                               // v·2^80 = mi·2^sh
+  if (sh >= 0) return mi << sh;
+  if (sh <= -60) return 0;
+  const __int128_t q = mi >> -sh, r = mi - (q << -sh), half = static_cast<__int128_t>(1) << (-sh - 1);
+  return (r > half || (r == half && (q & 1))) ? q + 1 : q;
+}
+}  // namespace
+
+TEST(Simd, Fixed80SumsAreExactAndDoNotDependOnTheGrouping) {
+  // Terms spanning 1 down to 2^-90 (below the 2^-80 resolution, where rounding to nearest decides), exact ties, 1
+  // and 0: the sums must equal Σ round(v·2^80) and Σ round(fl(v²)·2^80) computed from the exact expansions, and any
+  // split of the array into calls gives the same integers.
+  std::vector<double> v;
+  std::uint64_t s = 88172645463325252ULL;
+  for (int i = 0; i < 20000; ++i) {
+    s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+    const double u = static_cast<double>(s >> 11) * 0x1p-53;
+    v.push_back(std::ldexp(u, -static_cast<int>(s % 90)));
+  }
+  v.push_back(1.0), v.push_back(0.0), v.push_back(0x1p-81), v.push_back(3 * 0x1p-81), v.push_back(0x1p-80);
+  __int128_t ref1 = 0, ref2 = 0;
+  for (double x : v) ref1 += rounded80(x), ref2 += rounded80(x * x);
+  __int128_t a = 0, b = 0;
+  sampo::simd::fixed80_sums(v.data(), v.size(), a, b);
+  EXPECT_TRUE(a == ref1 && b == ref2);
+  __int128_t c = 0, d = 0;
+  for (std::size_t i = 0, len = 1; i < v.size(); i += len, len = len * 3 + 1)
+    sampo::simd::fixed80_sums(v.data() + i, std::min(len, v.size() - i), c, d);
+  EXPECT_TRUE(c == a && d == b);
+  // Ties go to even: 2^-81 → 0, 3·2^-81 → 2·2^-80 (1.5 ulp rounds up to 2), 2^-80 → 1.
+  __int128_t t1 = 0, t2 = 0;
+  const double ties[] = {0x1p-81, 3 * 0x1p-81, 0x1p-80};
+  sampo::simd::fixed80_sums(ties, 3, t1, t2);
+  EXPECT_TRUE(t1 == 3);
 }

@@ -2,6 +2,7 @@
 // exact sums do not depend on grouping. Run at np = 1, 2, 3, 4.
 #include <gtest/gtest.h>
 #include <mpi.h>
+#include <omp.h>
 
 #include <algorithm>
 #include <cmath>
@@ -54,6 +55,29 @@ TEST(Resample, OffspringIdenticalToSerialForEveryScheme) {
       }
     }
   }
+}
+
+TEST(Resample, FusedSystematicAncestorsAreTheExpandedSerialOffspring) {
+  // The one-rank fused path (systematic_ancestors) must give, slot for slot, the ancestors that expanding the serial
+  // systematic offspring counts gives — for any thread count (each thread starts its sweep from a division).
+  for (std::uint64_t N : {1ULL, 37ULL, 1000ULL, 70001ULL}) {
+    for (double spread : {0.1, 3.0, 30.0}) {
+      std::vector<double> lw(N);
+      for (std::uint64_t i = 0; i < N; ++i) lw[i] = logw_of(i, 3, spread);
+      if (N == 1) lw[0] = 0.0;
+      const auto fw = fixed_weights(mpi::Communicator(MPI_COMM_SELF), lw, N);
+      const auto counts = offspring_serial(fw.w, Scheme::systematic, N, 4321, 3);
+      std::vector<std::uint64_t> ref;
+      for (std::uint64_t i = 0; i < N; ++i) ref.insert(ref.end(), counts[i], 10 + i);
+      for (int threads : {1, 2, 3}) {
+        omp_set_num_threads(threads);
+        std::vector<std::uint64_t> anc;
+        systematic_ancestors(fw, N, 4321, 3, 10, anc);
+        EXPECT_EQ(anc, ref) << "N=" << N << " spread=" << spread << " threads=" << threads;
+      }
+    }
+  }
+  omp_set_num_threads(1);
 }
 
 TEST(Resample, LowVarianceSchemesKeepCountsNearExpectation) {

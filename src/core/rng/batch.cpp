@@ -14,6 +14,7 @@ namespace sampo::rng {
 namespace {
 
 constexpr int kLanes = 16;  // entities computed side by side
+constexpr std::uint64_t kPairStream = std::uint64_t{1} << 63;  // entity bit of normals_paired's pair streams
 constexpr std::uint32_t kM0 = 0xD2511F53U, kM1 = 0xCD9E8D57U;  // Philox4x32 multipliers (Salmon et al. 2011)
 constexpr std::uint32_t kW0 = 0x9E3779B9U, kW1 = 0xBB67AE85U;  // its Weyl key increments
 
@@ -112,6 +113,23 @@ SAMPO_RNG_CLONES void normals_lanes(std::uint64_t key, std::uint32_t sub, std::u
   }
 }
 
+// kLanes Box–Muller pairs (pair streams m0 … m0 + kLanes − 1): out[2i] = r cos φ, out[2i + 1] = r sin φ of pair m0 + i.
+SAMPO_RNG_CLONES void pairs_lanes(std::uint64_t key, std::uint32_t sub, std::uint64_t m0, double* out) {
+  const auto k0 = static_cast<std::uint32_t>(key), k1 = static_cast<std::uint32_t>(key >> 32);
+  double z0[kLanes], z1[kLanes];
+#pragma omp simd
+  for (int i = 0; i < kLanes; ++i) {
+    std::uint32_t w0, w1, w2, w3;
+    philox_one(k0, k1, 0, sub, kPairStream | (m0 + static_cast<std::uint64_t>(i)), w0, w1, w2, w3);
+    const double r = std::sqrt(-2.0 * log_unit(uniform_of(w0, w1)));
+    double c = 0, s = 0;
+    sincos_turn(uniform_of(w2, w3), c, s);
+    z0[i] = r * c;
+    z1[i] = r * s;
+  }
+  for (int i = 0; i < kLanes; ++i) out[2 * i] = z0[i], out[2 * i + 1] = z1[i];
+}
+
 SAMPO_RNG_CLONES void blocks_lanes(std::uint64_t key, std::uint32_t block, std::uint32_t sub, std::uint64_t e0,
                                    std::uint32_t* words, int stored) {
   const auto k0 = static_cast<std::uint32_t>(key), k1 = static_cast<std::uint32_t>(key >> 32);
@@ -128,6 +146,25 @@ void normals(std::uint64_t seed, std::uint32_t purpose, std::uint64_t first, std
   for (std::size_t i = 0; i < count; i += kLanes) {
     const int stored = static_cast<int>(std::min<std::size_t>(kLanes, count - i));
     normals_lanes(key, substream, first + i, k, out + i * static_cast<std::size_t>(k), stored);
+  }
+}
+
+void normals_paired(std::uint64_t seed, std::uint32_t purpose, std::uint64_t first, std::uint32_t substream,
+                    std::size_t count, double* out) noexcept {
+  const std::uint64_t key = stream_key(seed, purpose), end = first + count;
+  constexpr std::uint64_t span = 2 * kLanes;  // entities per pairs_lanes call
+  double tmp[span];
+  for (std::uint64_t e = first; e < end;) {
+    const std::uint64_t m0 = e >> 1;
+    if ((e & 1) == 0 && end - e >= span) {  // aligned and whole: straight into out
+      pairs_lanes(key, substream, m0, out + (e - first));
+      e += span;
+      continue;
+    }
+    pairs_lanes(key, substream, m0, tmp);
+    const std::uint64_t stop = std::min(end, 2 * m0 + span);
+    std::copy(tmp + (e - 2 * m0), tmp + (stop - 2 * m0), out + (e - first));
+    e = stop;
   }
 }
 

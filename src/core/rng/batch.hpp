@@ -23,6 +23,15 @@ namespace sampo::rng {
 void normals(std::uint64_t seed, std::uint32_t purpose, std::uint64_t first, std::uint32_t substream,
              std::size_t count, int k, double* out) noexcept;
 
+// One normal per entity at half the cost: entities 2m and 2m + 1 share one Box–Muller pair. Entity e's normal is
+// r cos φ (e even) or r sin φ (e odd) of block 0 of the stream (seed, purpose, 2^63 | ⌊e/2⌋, substream), with u1, u2,
+// r, φ as above (the high bit keeps these pair streams apart from the per-entity streams of `normals`). The two
+// normals of a pair are independent N(0, 1) (Box–Muller), so the population's noise has the same law as with
+// `normals(..., k = 1, ...)`; an entity's value still depends only on its global id, never on the call's range.
+// out[i] = the normal of entity first + i, i < count. Thread-safe; no allocation.
+void normals_paired(std::uint64_t seed, std::uint32_t purpose, std::uint64_t first, std::uint32_t substream,
+                    std::size_t count, double* out) noexcept;
+
 // The Philox4x32-10 blocks themselves: words[4·i + w] = word w of block `block` of entity first + i (what
 // rng::Stream(seed, purpose, first + i, substream) draws as its block `block`). Exposed for tests and for
 // consumers that need uniforms rather than normals.

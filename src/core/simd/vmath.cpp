@@ -34,7 +34,39 @@ SAMPO_SIMD_CLONES void exp_shifted_kernel(const double* x, double shift, std::si
   for (std::size_t i = 0; i < n; ++i) out[i] = exp_one(x[i] - shift);
 }
 
+// round(t) for |t| ≤ 2^51 as an integer, exactly: t + 1.5·2^52 lies in [2^52, 2^53), where the ulp is 1.
+[[gnu::always_inline]] inline std::int64_t round_to_int(double t, double& rounded) {
+  constexpr double bias = 0x1.8p52;
+  const double tb = t + bias;
+  rounded = tb - bias;
+  return std::bit_cast<std::int64_t>(tb) - std::bit_cast<std::int64_t>(bias);
+}
+
+// round(v·2^80) = hi·2^40 + lo with hi = round(v·2^40) and lo = round((v·2^40 − hi)·2^40): every product by a power
+// of two and the difference are exact, so the pair is exactly the rounded term.
+SAMPO_SIMD_CLONES void fixed80_kernel(const double* v, std::size_t n, std::int64_t* acc) {
+  std::int64_t h1 = 0, l1 = 0, h2 = 0, l2 = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double x = v[i], x2 = x * x;
+    double r1 = 0, r2 = 0;
+    const double t1 = x * 0x1p40, t2 = x2 * 0x1p40;
+    h1 += round_to_int(t1, r1);
+    h2 += round_to_int(t2, r2);
+    double unused = 0;
+    l1 += round_to_int((t1 - r1) * 0x1p40, unused);
+    l2 += round_to_int((t2 - r2) * 0x1p40, unused);
+  }
+  acc[0] = h1, acc[1] = l1, acc[2] = h2, acc[3] = l2;
+}
+
 }  // namespace
+
+void fixed80_sums(const double* v, std::size_t n, __int128_t& sum, __int128_t& sum_sq) noexcept {
+  std::int64_t acc[4];
+  fixed80_kernel(v, n, acc);
+  sum += (static_cast<__int128_t>(acc[0]) << 40) + acc[1];
+  sum_sq += (static_cast<__int128_t>(acc[2]) << 40) + acc[3];
+}
 
 void exp_shifted(const double* x, double shift, std::size_t n, double* out) noexcept {
   exp_shifted_kernel(x, shift, n, out);

@@ -14,4 +14,10 @@ namespace sampo::simd {
 // double; a relative weight that small vanishes in every sum), including −∞. out may alias x.
 void exp_shifted(const double* x, double shift, std::size_t n, double* out) noexcept;
 
+// Exact fixed-point sums of values in [0, 1] (weights after exp_shifted): sum += Σ round(v_i·2^80) and
+// sum_sq += Σ round(fl(v_i²)·2^80), each term rounded to the nearest multiple of 2^−80 (ties to even), the sums
+// exact integers — so they do not depend on the order or the grouping of the terms (ranks, threads, blocks).
+// n ≤ 2^22 per call. Vectorised (two 40-bit halves per term, converted by the 1.5·2^52 bias: no int64 conversion).
+void fixed80_sums(const double* v, std::size_t n, __int128_t& sum, __int128_t& sum_sq) noexcept;
+
 }  // namespace sampo::simd
