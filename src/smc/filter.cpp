@@ -559,18 +559,24 @@ void ParticleFilter::step() {
   std::vector<double> px, plw;
   std::vector<std::uint64_t> anc = std::move(anc_);  // last step's buffer, reused
   anc_.clear();
-  // One rank, systematic: the ancestors come straight from the points, and propagation reads each parent where it
-  // is (no offspring counts, no copied population).
-  const bool fused = P == 1 && !islands && !conditional && opt_.scheme == Scheme::systematic;
+  // Systematic: the ancestors come straight from the points, and propagation reads each parent where it is (no
+  // offspring counts, no copied population; parents from other ranks are appended to x_).
+  const bool fused = !islands && !conditional && opt_.scheme == Scheme::systematic;
   const std::uint64_t* parent_idx = nullptr;  // parent of local particle j: x_[parent_idx[j]] (fused) or j
   bool identity = false;
   if (islands) {
     island_resample(t, px, plw, anc, rec);  // parents always in px/plw
   } else if (resample && fused) {
     auto fw = fixed_weights(comm_, logw_, N, std::move(spare_w_));
-    systematic_ancestors(fw, N, opt_.seed, static_cast<std::uint32_t>(t), 0, anc);
+    if (P == 1) {
+      systematic_ancestors(fw, N, opt_.seed, static_cast<std::uint32_t>(t), 0, anc);
+      parent_idx = anc.data();
+    } else {
+      systematic_rebalance(comm_, fw, N, opt_.seed, static_cast<std::uint32_t>(t), layout_, first_, x_, d, anc,
+                           parent_);
+      parent_idx = parent_.data();
+    }
     spare_w_ = std::move(fw.w);
-    parent_idx = anc.data();
   } else if (resample) {
     const auto fw = fixed_weights(comm_, logw_, N);
     const std::uint64_t n_out = conditional ? N - 1 : N;

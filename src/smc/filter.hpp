@@ -156,6 +156,7 @@ class ParticleFilter {
   std::vector<double> x_, logw_, tau_;
   std::vector<double> spare_x_, spare_lw_;  // last step's arrays, reused as the next step's (not state)
   std::vector<std::uint64_t> spare_w_;       // the fixed-point weights' storage, reused (not state)
+  std::vector<std::uint64_t> parent_;        // fused resampling over ranks: row of each slot's parent in x_
   mutable std::vector<std::uint64_t> anc_;  // after a step without resampling: the identity, filled on demand
   mutable bool anc_identity_ = false;
   std::vector<StepRecord> records_;

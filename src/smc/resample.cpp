@@ -246,38 +246,53 @@ std::vector<std::uint64_t> offspring_serial(std::span<const std::uint64_t> w, Sc
   return counts;
 }
 
-void systematic_ancestors(const FixedWeights& fw, std::uint64_t n_out, std::uint64_t seed, std::uint32_t t,
-                          std::uint64_t first_id, std::vector<std::uint64_t>& anc) {
-  SAMPO_VERIFY(fw.offset == 0 && fw.total > 0 && fw.rank_offsets.size() == 2,
-               "systematic_ancestors needs one rank's weights with a positive total");
-  SAMPO_VERIFY(n_out < (std::uint64_t{1} << 32), "systematic resampling supports fewer than 2^32 particles");
-  anc.resize(n_out);
-  const std::uint64_t T = fw.total;
-  const std::uint32_t u = shared_u32(seed, t);
-  // Point k is p_k = ⌊(k·2^32 + u)·T / (n·2^32)⌋ (as offspring()); the particle with cumulative range [s, s + w)
-  // owns the slots [K(s), K(s + w)), K(s) = #{k : p_k < s} = the least k with (k·2^32 + u)·T ≥ s·n·2^32, i.e.
-  // ⌈s·n/T − u/2^32⌉ in [0, n]. K is estimated in double and then made exact by the integer test (a product each).
-  const auto at_or_after = [&](std::uint64_t k, std::uint64_t s) {  // p_k ≥ s
-    return static_cast<u128>((k << 32) | u) * T >= (static_cast<u128>(s) * n_out) << 32;
-  };
+namespace {
+
+// Systematic points p_k = ⌊(k·2^32 + u)·T / (n·2^32)⌋ (as offspring()). The particle with cumulative range [s, s + w)
+// owns the slots [K(s), K(s + w)), K(s) = #{k : p_k < s} = the least k with (k·2^32 + u)·T ≥ s·n·2^32, i.e.
+// ⌈s·n/T − u/2^32⌉ in [0, n]. K is estimated in double and made exact by the integer test where it could be off.
+class SystematicSlots {
+ public:
+  SystematicSlots(std::uint64_t total, std::uint64_t n_out, std::uint32_t u)
+      : T_(total), n_(n_out), u_(u), ratio_(static_cast<double>(n_out) / static_cast<double>(total)),
+        uf_(static_cast<double>(u) * 0x1p-32), margin_(std::ldexp(static_cast<double>(n_out), -48)),
+        top_(static_cast<double>(n_out)) {
+    SAMPO_VERIFY(total > 0, "resampling needs a positive total weight");
+    SAMPO_VERIFY(n_out < (std::uint64_t{1} << 32), "systematic resampling supports fewer than 2^32 particles");
+  }
   // The double x = s·(n/T) − u·2^−32 is within 4·2^−53·n of the exact value (three roundings of numbers ≤ n), so
   // outside a margin of 2^−48·n around the integers ⌈x⌉ is exact; inside it, the integer test decides.
-  const double ratio = static_cast<double>(n_out) / static_cast<double>(T), uf = static_cast<double>(u) * 0x1p-32;
-  const double margin = std::ldexp(static_cast<double>(n_out), -48), top = static_cast<double>(n_out);
-  const auto first_slot = [&](std::uint64_t s) -> std::uint64_t {
-    const double x = static_cast<double>(s) * ratio - uf;
-    if (x < -margin) return 0;
-    if (x > top) return n_out;
-    if (x > margin) {
+  [[nodiscard]] std::uint64_t first(std::uint64_t s) const {
+    const double x = static_cast<double>(s) * ratio_ - uf_;
+    if (x < -margin_) return 0;
+    if (x > top_) return n_;
+    if (x > margin_) {
       const auto ti = static_cast<std::uint64_t>(x);  // ⌊x⌋ (x > 0)
       const double f = x - static_cast<double>(ti);
-      if (f > margin && f < 1.0 - margin) return std::min(ti + 1, n_out);
+      if (f > margin_ && f < 1.0 - margin_) return std::min(ti + 1, n_);
     }
-    auto k = static_cast<std::uint64_t>(std::max(0.0, std::min(x, top)));
-    while (k < n_out && !at_or_after(k, s)) ++k;
+    auto k = static_cast<std::uint64_t>(std::max(0.0, std::min(x, top_)));
+    while (k < n_ && !at_or_after(k, s)) ++k;
     while (k > 0 && at_or_after(k - 1, s)) --k;
     return k;
-  };
+  }
+
+ private:
+  [[nodiscard]] bool at_or_after(std::uint64_t k, std::uint64_t s) const {  // p_k ≥ s
+    return static_cast<u128>((k << 32) | u_) * T_ >= (static_cast<u128>(s) * n_) << 32;
+  }
+  std::uint64_t T_, n_;
+  std::uint32_t u_;
+  double ratio_, uf_, margin_, top_;
+};
+
+}  // namespace
+
+void systematic_ancestors(const FixedWeights& fw, std::uint64_t n_out, std::uint64_t seed, std::uint32_t t,
+                          std::uint64_t first_id, std::vector<std::uint64_t>& anc) {
+  SAMPO_VERIFY(fw.offset == 0 && fw.rank_offsets.size() == 2, "systematic_ancestors needs one rank's weights");
+  const SystematicSlots slots(fw.total, n_out, shared_u32(seed, t));
+  anc.resize(n_out);
   const std::size_t n = fw.w.size();
   std::vector<std::uint64_t> part(static_cast<std::size_t>(omp_get_max_threads()) + 1, 0);
   std::uint64_t* const out = anc.data();
@@ -291,11 +306,11 @@ void systematic_ancestors(const FixedWeights& fw, std::uint64_t n_out, std::uint
 #pragma omp barrier
     std::uint64_t s = 0;
     for (std::size_t j = 0; j < id; ++j) s += part[j];
-    std::uint64_t k = first_slot(s);
-    const std::uint64_t k1 = first_slot(s + mine);  // this thread's slots are [k, k1)
+    std::uint64_t k = slots.first(s);
+    const std::uint64_t k1 = slots.first(s + mine);  // this thread's slots are [k, k1)
     for (std::size_t i = i0; i < i1; ++i) {
       s += fw.w[i];
-      const std::uint64_t kn = first_slot(s), a = first_id + i;
+      const std::uint64_t kn = slots.first(s), a = first_id + i;
       if (k + 4 <= k1) {  // four stores whatever the count (most counts are 0–2): the slots past kn are written
         out[k] = a, out[k + 1] = a, out[k + 2] = a, out[k + 3] = a;  // again by the later particles owning them
         for (std::uint64_t j = k + 4; j < kn; ++j) out[j] = a;
@@ -305,7 +320,58 @@ void systematic_ancestors(const FixedWeights& fw, std::uint64_t n_out, std::uint
       k = kn;
     }
   }
-  SAMPO_VERIFY(first_slot(T) == n_out, "systematic resampling: the points do not cover the weights");
+  SAMPO_VERIFY(slots.first(fw.total) == n_out, "systematic resampling: the points do not cover the weights");
+}
+
+void systematic_rebalance(const mpi::Communicator& comm, const FixedWeights& fw, std::uint64_t n_out,
+                          std::uint64_t seed, std::uint32_t t, const Layout& layout, std::uint64_t first_id,
+                          std::vector<double>& records, std::size_t width, std::vector<std::uint64_t>& anc,
+                          std::vector<std::uint64_t>& parent) {
+  const SystematicSlots slots(fw.total, n_out, shared_u32(seed, t));
+  const int P = comm.size(), me = comm.rank();
+  const std::uint64_t blk_lo = std::min(layout.first(me), n_out), blk_hi = std::min(layout.first(me + 1), n_out);
+  const std::size_t n_loc = fw.w.size(), mine = static_cast<std::size_t>(blk_hi - blk_lo);
+  anc.resize(mine);
+  parent.resize(mine);
+  // Runs of copies: particle i owns slots [K_i, K_i+1); the part in this rank's block is written here, the rest
+  // travels as (first slot, count, id, record) to the block's owner — once per destination.
+  std::vector<std::vector<double>> send(static_cast<std::size_t>(P));
+  std::uint64_t s = fw.offset, k = slots.first(s), filled = 0;
+  for (std::size_t i = 0; i < n_loc; ++i) {
+    s += fw.w[i];
+    const std::uint64_t kn = slots.first(s), id = first_id + i;
+    for (std::uint64_t a = k; a < kn;) {
+      const int dest = layout.owner(a);
+      const std::uint64_t e = std::min(kn, layout.first(dest + 1));
+      if (dest == me) {
+        for (std::uint64_t j = a; j < e; ++j) anc[j - blk_lo] = id, parent[j - blk_lo] = i;
+        filled += e - a;
+      } else {
+        auto& b = send[static_cast<std::size_t>(dest)];
+        b.push_back(static_cast<double>(a));  // exact: slots and ids < 2^53
+        b.push_back(static_cast<double>(e - a));
+        b.push_back(static_cast<double>(id));
+        b.insert(b.end(), records.begin() + static_cast<std::ptrdiff_t>(i * width),
+                 records.begin() + static_cast<std::ptrdiff_t>((i + 1) * width));
+      }
+      a = e;
+    }
+    k = kn;
+  }
+  const auto recv = comm.alltoallv(send);
+  // Received parents are appended to `records`; their slots point there.
+  const std::size_t rec = 3 + width;
+  for (std::size_t o = 0; o < recv.size(); o += rec) {
+    const auto a = static_cast<std::uint64_t>(recv[o]), c = static_cast<std::uint64_t>(recv[o + 1]);
+    const auto id = static_cast<std::uint64_t>(recv[o + 2]);
+    const std::size_t where = records.size() / width;
+    records.insert(records.end(), recv.begin() + static_cast<std::ptrdiff_t>(o + 3),
+                   recv.begin() + static_cast<std::ptrdiff_t>(o + rec));
+    SAMPO_VERIFY(a >= blk_lo && a + c <= blk_hi, "systematic rebalancing: a run arrived at the wrong rank");
+    for (std::uint64_t j = a; j < a + c; ++j) anc[j - blk_lo] = id, parent[j - blk_lo] = where;
+    filled += c;
+  }
+  SAMPO_VERIFY(filled == mine, "systematic rebalancing left the wrong number of particles on a rank");
 }
 
 Moved rebalance(const mpi::Communicator& comm, std::span<const std::uint64_t> counts, std::span<const double> records,

@@ -69,6 +69,16 @@ std::vector<std::uint64_t> offspring_serial(std::span<const std::uint64_t> w, Sc
 void systematic_ancestors(const FixedWeights& fw, std::uint64_t n_out, std::uint64_t seed, std::uint32_t t,
                           std::uint64_t first_id, std::vector<std::uint64_t>& anc);
 
+// Collective: systematic resampling fused with rebalancing, any rank count. This rank's output slots (its `layout`
+// block ∩ [0, n_out)) get their ancestors' global ids in `anc` and their parents' rows in `parent`: rows < the
+// local count are this rank's own records; parents from other ranks are appended to `records` (each run of copies
+// travels once per destination, as with rebalance()) and `parent` points at them. The same ancestors as
+// offspring(systematic) + rebalance() (tested at np = 1–4). Needs n_out < 2^32.
+void systematic_rebalance(const mpi::Communicator& comm, const FixedWeights& fw, std::uint64_t n_out,
+                          std::uint64_t seed, std::uint32_t t, const Layout& layout, std::uint64_t first_id,
+                          std::vector<double>& records, std::size_t width, std::vector<std::uint64_t>& anc,
+                          std::vector<std::uint64_t>& parent);
+
 // Collective: deterministic rebalancing. This rank's particles (records of `width` doubles, global ids from
 // first_id) with the given offspring counts become output particles 0..n_out-1 in ancestor order, placed by
 // `layout` (each rank gets its block ∩ [0, n_out)). Returns the records and each one's ancestor global id.

@@ -80,6 +80,36 @@ TEST(Resample, FusedSystematicAncestorsAreTheExpandedSerialOffspring) {
   omp_set_num_threads(1);
 }
 
+TEST(Resample, FusedSystematicRebalancingGivesTheSerialAncestorsAndTheirRecords) {
+  // Any rank count: each rank's slots get the ancestors of the expanded serial systematic offspring, and each
+  // slot's parent row holds that ancestor's record (records of width 2 keyed by the global id).
+  const auto comm = world();
+  for (std::uint64_t N : {5ULL, 37ULL, 1000ULL, 20001ULL}) {
+    const Layout lay{N, comm.size()};
+    const auto first = lay.first(comm.rank()), count = lay.count(comm.rank());
+    for (double spread : {0.1, 3.0, 30.0}) {
+      std::vector<double> lw(count);
+      for (std::uint64_t i = 0; i < count; ++i) lw[i] = logw_of(first + i, 7, spread);
+      const auto fw = fixed_weights(comm, lw, N);
+      const auto all_w = comm.allgatherv<unsigned long long>(std::vector<unsigned long long>(fw.w.begin(), fw.w.end()));
+      if (std::all_of(all_w.begin(), all_w.end(), [](auto v) { return v == 0; })) continue;
+      const auto counts = offspring_serial(std::vector<std::uint64_t>(all_w.begin(), all_w.end()), Scheme::systematic, N, 55, 7);
+      std::vector<std::uint64_t> ref;
+      for (std::uint64_t i = 0; i < N; ++i) ref.insert(ref.end(), counts[i], i);
+      std::vector<double> rec(2 * count);
+      for (std::uint64_t i = 0; i < count; ++i) rec[2 * i] = 0.5 * static_cast<double>(first + i), rec[2 * i + 1] = -1.0 * static_cast<double>(first + i);
+      std::vector<std::uint64_t> anc, parent;
+      systematic_rebalance(comm, fw, N, 55, 7, lay, first, rec, 2, anc, parent);
+      ASSERT_EQ(anc.size(), count);
+      for (std::uint64_t j = 0; j < count; ++j) {
+        ASSERT_EQ(anc[j], ref[first + j]) << "N=" << N << " spread=" << spread << " slot " << first + j;
+        ASSERT_EQ(rec[2 * parent[j]], 0.5 * static_cast<double>(anc[j]));
+        ASSERT_EQ(rec[2 * parent[j] + 1], -1.0 * static_cast<double>(anc[j]));
+      }
+    }
+  }
+}
+
 TEST(Resample, LowVarianceSchemesKeepCountsNearExpectation) {
   // Systematic and residual: every count is within 1 of N W_i (the defining property), exactly.
   const std::uint64_t N = 500;
