@@ -150,22 +150,70 @@ void ParticleFilter::normalise(std::vector<double>& lw, StepRecord& rec, double 
   loglik_ += inc;
 }
 
-void ParticleFilter::moments(StepRecord& rec) const {
+void ParticleFilter::moments(StepRecord& rec) {
   if (!opt_.moments) return;
-  const int d = d_;
-  std::vector<double> wt(n_loc_);
-  simd::exp_shifted(logw_.data(), 0.0, n_loc_, wt.data());
-  const auto s = exact_sums(comm_, n_loc_, 2 * d, [&](std::size_t i, double* out) {
-    const double w = wt[i];
-    for (int k = 0; k < d; ++k) {
-      const double x = x_[i * static_cast<std::size_t>(d) + static_cast<std::size_t>(k)];
-      out[k] = w * x;
-      out[d + k] = w * x * x;
+  const auto d = static_cast<std::size_t>(d_);
+  const auto n = static_cast<std::int64_t>(n_loc_);
+  // Per dimension k a power of two 2^E_k > max |x_k| over all particles (an exact max Allreduce), then the sums
+  // Σ W_i x_ik 2^−E_k and Σ W_i (x_ik 2^−E_k)² of terms in [−1, 1], exactly in 80-bit fixed point: the moments do
+  // not depend on the rank or thread count (each term is rounded to 2^−80 of 2^E_k, far below any Monte Carlo error).
+  std::vector<double> top(d + 1, 0.0);  // max |x_k|, then a flag for states that are not finite
+#pragma omp parallel
+  {
+    std::vector<double> mine(d + 1, 0.0);
+#pragma omp for schedule(static)
+    for (std::int64_t i = 0; i < n; ++i)
+      for (std::size_t k = 0; k < d; ++k) {
+        const double v = std::abs(x_[static_cast<std::size_t>(i) * d + k]);
+        mine[k] = std::max(mine[k], v);
+        if (!std::isfinite(v)) mine[d] = 1.0;
+      }
+#pragma omp critical(sampo_smc_moments_max)
+    for (std::size_t k = 0; k <= d; ++k) top[k] = std::max(top[k], mine[k]);
+  }
+  comm_.allreduce_inplace(std::span<double>(top), mpi::Op::max);
+  std::vector<double> scale(d);
+  for (std::size_t k = 0; k < d; ++k) {
+    if (top[d] != 0.0 || !std::isfinite(top[k]))
+      throw NumericalError("particle states are not finite at time " + std::to_string(t_) +
+                           " (the model's transition diverged; check its parameters)");
+    scale[k] = top[k] > 0 ? std::ldexp(1.0, -std::ilogb(top[k]) - 1) : 1.0;  // top·scale ∈ [1/2, 1)
+  }
+  std::vector<u128> sums(2 * d, 0);  // two's complement: the signed sums wrap into u128 exactly
+  constexpr std::int64_t kBlock = 512;
+#pragma omp parallel
+  {
+    std::vector<__int128_t> part(2 * d, 0);
+    std::vector<double> w(kBlock), a(kBlock), b(kBlock);
+#pragma omp for schedule(static)
+    for (std::int64_t i0 = 0; i0 < n; i0 += kBlock) {
+      const auto m = static_cast<std::size_t>(std::min(kBlock, n - i0));
+      simd::exp_shifted(logw_.data() + i0, 0.0, m, w.data());
+      for (std::size_t k = 0; k < d; ++k) {
+        for (std::size_t i = 0; i < m; ++i) {
+          const double xs = x_[(static_cast<std::size_t>(i0) + i) * d + k] * scale[k];
+          a[i] = w[i] * xs;
+          b[i] = a[i] * xs;
+        }
+        simd::fixed80_sum(a.data(), m, part[k]);
+        simd::fixed80_sum(b.data(), m, part[d + k]);
+      }
     }
-  });
-  rec.mean.assign(s.begin(), s.begin() + d);
-  rec.var.resize(static_cast<std::size_t>(d));
-  for (int k = 0; k < d; ++k) rec.var[static_cast<std::size_t>(k)] = s[static_cast<std::size_t>(d + k)] - s[static_cast<std::size_t>(k)] * s[static_cast<std::size_t>(k)];
+#pragma omp critical(sampo_smc_moments)
+    for (std::size_t k = 0; k < 2 * d; ++k) sums[k] += static_cast<u128>(part[k]);
+  }
+  allreduce_u128(comm_, sums);
+  rec.mean.resize(d);
+  rec.var.resize(d);
+  for (std::size_t k = 0; k < d; ++k) {
+    const auto to_double = [](u128 v) {
+      const auto sv = static_cast<__int128_t>(v);
+      return sv < 0 ? -u128_to_double(static_cast<u128>(-sv), 80) : u128_to_double(v, 80);
+    };
+    const double m1 = to_double(sums[k]) / scale[k], m2 = to_double(sums[d + k]) / (scale[k] * scale[k]);
+    rec.mean[k] = m1;
+    rec.var[k] = m2 - m1 * m1;
+  }
 }
 
 void ParticleFilter::remember(const std::vector<std::uint64_t>& backward) {

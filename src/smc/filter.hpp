@@ -133,7 +133,7 @@ class ParticleFilter {
   // Collective: log-sum-exp normalisation of lw in place; the likelihood increment and ESS into rec. local_max:
   // this rank's max of lw if the caller already has it (NaN: computed here).
   void normalise(std::vector<double>& lw, StepRecord& rec, double local_max = std::numeric_limits<double>::quiet_NaN());
-  void moments(StepRecord& rec) const;
+  void moments(StepRecord& rec);
   void remember(const std::vector<std::uint64_t>& backward);
   // Collective: PaRIS backward draws by batched requests (opt.remote_requests), for this step's new particles xn.
   void paris_by_requests(int t, const std::vector<double>& xn, std::vector<double>& taun,
@@ -157,6 +157,7 @@ class ParticleFilter {
   std::vector<double> spare_x_, spare_lw_;  // last step's arrays, reused as the next step's (not state)
   std::vector<std::uint64_t> spare_w_;       // the fixed-point weights' storage, reused (not state)
   std::vector<std::uint64_t> parent_;        // fused resampling over ranks: row of each slot's parent in x_
+  std::vector<double> moment_w_;             // the moments' weights, reused (not state)
   mutable std::vector<std::uint64_t> anc_;  // after a step without resampling: the identity, filled on demand
   mutable bool anc_identity_ = false;
   std::vector<StepRecord> records_;

@@ -22,7 +22,8 @@ constexpr double half_log_2pi = 0.91893853320467274178;  // ½ log(2π)
 void Model::sample_proposal(int, const double*, const double*, rng::Stream&, double*) const { no_proposal(name()); }
 double Model::log_proposal(int, const double*, const double*, const double*) const { no_proposal(name()); }
 void Model::transition_from_noise(int, std::size_t, const double*, const double*, double*) const {
-  throw ConfigError("model '" + name() + "' has no batched transition (transition_noise_dim() is 0)");
+  // Only called when transition_noise_dim() > 0, which a model must not declare without overriding this.
+  SAMPO_VERIFY(false, "model '" + name() + "' declares transition noise but has no transition_from_noise");
 }
 void Model::log_observation_batch(int t, std::size_t n, const double* x, const double* y, double* out) const {
   const auto d = static_cast<std::size_t>(dim());

@@ -102,3 +102,25 @@ TEST(Simd, Fixed80SumsAreExactAndDoNotDependOnTheGrouping) {
   sampo::simd::fixed80_sums(ties, 3, t1, t2);
   EXPECT_TRUE(t1 == 3);
 }
+
+TEST(Simd, Fixed80SumOfSignedTermsIsExact) {
+  // Terms in [−1, 1] of both signs (the moments' scaled terms): Σ round(v·2^80), rounding symmetric in the sign.
+  std::vector<double> v;
+  std::uint64_t s = 0x9E3779B97F4A7C15ULL;
+  __int128_t ref = 0;
+  for (int i = 0; i < 20000; ++i) {
+    s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+    const double u = std::ldexp(static_cast<double>(s >> 11) * 0x1p-53, -static_cast<int>(s % 90));
+    const bool neg = (s >> 7) & 1;
+    v.push_back(neg ? -u : u);
+    ref += neg ? -rounded80(u) : rounded80(u);
+  }
+  v.push_back(-1.0), v.push_back(1.0), v.push_back(-3 * 0x1p-81);
+  ref += -2;  // −1 + 1 − round(1.5) = −2 (ties to even)
+  __int128_t a = 0, b = 0;
+  sampo::simd::fixed80_sum(v.data(), v.size(), a);
+  for (std::size_t i = 0, len = 1; i < v.size(); i += len, len = 2 * len + 1)
+    sampo::simd::fixed80_sum(v.data() + i, std::min(len, v.size() - i), b);
+  EXPECT_TRUE(a == ref);
+  EXPECT_TRUE(b == a);
+}

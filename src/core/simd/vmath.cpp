@@ -59,13 +59,31 @@ SAMPO_SIMD_CLONES void fixed80_kernel(const double* v, std::size_t n, std::int64
   acc[0] = h1, acc[1] = l1, acc[2] = h2, acc[3] = l2;
 }
 
+SAMPO_SIMD_CLONES void fixed80_one_kernel(const double* v, std::size_t n, std::int64_t* acc) {
+  std::int64_t h = 0, l = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    double r = 0, unused = 0;
+    const double t = v[i] * 0x1p40;
+    h += round_to_int(t, r);
+    l += round_to_int((t - r) * 0x1p40, unused);
+  }
+  acc[0] = h, acc[1] = l;
+}
+
 }  // namespace
+
+void fixed80_sum(const double* v, std::size_t n, __int128_t& sum) noexcept {
+  std::int64_t acc[2];
+  fixed80_one_kernel(v, n, acc);
+  sum += static_cast<__int128_t>(acc[0]) * (static_cast<__int128_t>(1) << 40) + acc[1];
+}
 
 void fixed80_sums(const double* v, std::size_t n, __int128_t& sum, __int128_t& sum_sq) noexcept {
   std::int64_t acc[4];
   fixed80_kernel(v, n, acc);
-  sum += (static_cast<__int128_t>(acc[0]) << 40) + acc[1];
-  sum_sq += (static_cast<__int128_t>(acc[2]) << 40) + acc[3];
+  constexpr auto two40 = static_cast<__int128_t>(1) << 40;
+  sum += static_cast<__int128_t>(acc[0]) * two40 + acc[1];
+  sum_sq += static_cast<__int128_t>(acc[2]) * two40 + acc[3];
 }
 
 void exp_shifted(const double* x, double shift, std::size_t n, double* out) noexcept {

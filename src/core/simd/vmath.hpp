@@ -19,5 +19,7 @@ void exp_shifted(const double* x, double shift, std::size_t n, double* out) noex
 // exact integers — so they do not depend on the order or the grouping of the terms (ranks, threads, blocks).
 // n ≤ 2^22 per call. Vectorised (two 40-bit halves per term, converted by the 1.5·2^52 bias: no int64 conversion).
 void fixed80_sums(const double* v, std::size_t n, __int128_t& sum, __int128_t& sum_sq) noexcept;
+// The same for one sum of values in [−1, 1]: sum += Σ round(v_i·2^80) (exact, any order or grouping). n ≤ 2^22.
+void fixed80_sum(const double* v, std::size_t n, __int128_t& sum) noexcept;
 
 }  // namespace sampo::simd
