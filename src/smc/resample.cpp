@@ -334,30 +334,52 @@ void systematic_rebalance(const mpi::Communicator& comm, const FixedWeights& fw,
   anc.resize(mine);
   parent.resize(mine);
   // Runs of copies: particle i owns slots [K_i, K_i+1); the part in this rank's block is written here, the rest
-  // travels as (first slot, count, id, record) to the block's owner — once per destination.
-  std::vector<std::vector<double>> send(static_cast<std::size_t>(P));
-  std::uint64_t s = fw.offset, k = slots.first(s), filled = 0;
-  for (std::size_t i = 0; i < n_loc; ++i) {
-    s += fw.w[i];
-    const std::uint64_t kn = slots.first(s), id = first_id + i;
-    for (std::uint64_t a = k; a < kn;) {
-      const int dest = layout.owner(a);
-      const std::uint64_t e = std::min(kn, layout.first(dest + 1));
-      if (dest == me) {
-        for (std::uint64_t j = a; j < e; ++j) anc[j - blk_lo] = id, parent[j - blk_lo] = i;
-        filled += e - a;
-      } else {
-        auto& b = send[static_cast<std::size_t>(dest)];
-        b.push_back(static_cast<double>(a));  // exact: slots and ids < 2^53
-        b.push_back(static_cast<double>(e - a));
-        b.push_back(static_cast<double>(id));
-        b.insert(b.end(), records.begin() + static_cast<std::ptrdiff_t>(i * width),
-                 records.begin() + static_cast<std::ptrdiff_t>((i + 1) * width));
+  // travels as (first slot, count, id, record) to the block's owner — once per destination. Threads take blocks of
+  // particles (their first slot from one search each); their runs are sent in thread order (any order would do:
+  // every run carries its slots).
+  const auto nt_max = static_cast<std::size_t>(omp_get_max_threads());
+  std::vector<std::uint64_t> part(nt_max + 1, 0), filled_by(nt_max, 0);
+  std::vector<std::vector<std::vector<double>>> tsend(nt_max, std::vector<std::vector<double>>(static_cast<std::size_t>(P)));
+#pragma omp parallel
+  {
+    const auto nt = static_cast<std::size_t>(omp_get_num_threads()), tid = static_cast<std::size_t>(omp_get_thread_num());
+    const std::size_t i0 = n_loc * tid / nt, i1 = n_loc * (tid + 1) / nt;
+    std::uint64_t sum = 0;
+    for (std::size_t i = i0; i < i1; ++i) sum += fw.w[i];
+    part[tid] = sum;
+#pragma omp barrier
+    std::uint64_t s = fw.offset;
+    for (std::size_t j = 0; j < tid; ++j) s += part[j];
+    std::uint64_t k = slots.first(s), filled = 0;
+    auto& send_t = tsend[tid];
+    for (std::size_t i = i0; i < i1; ++i) {
+      s += fw.w[i];
+      const std::uint64_t kn = slots.first(s), id = first_id + i;
+      for (std::uint64_t a = k; a < kn;) {
+        const int dest = layout.owner(a);
+        const std::uint64_t e = std::min(kn, layout.first(dest + 1));
+        if (dest == me) {
+          for (std::uint64_t j = a; j < e; ++j) anc[j - blk_lo] = id, parent[j - blk_lo] = i;
+          filled += e - a;
+        } else {
+          auto& b = send_t[static_cast<std::size_t>(dest)];
+          b.push_back(static_cast<double>(a));  // exact: slots and ids < 2^53
+          b.push_back(static_cast<double>(e - a));
+          b.push_back(static_cast<double>(id));
+          b.insert(b.end(), records.begin() + static_cast<std::ptrdiff_t>(i * width),
+                   records.begin() + static_cast<std::ptrdiff_t>((i + 1) * width));
+        }
+        a = e;
       }
-      a = e;
+      k = kn;
     }
-    k = kn;
+    filled_by[tid] = filled;
   }
+  std::uint64_t filled = 0;
+  for (auto f : filled_by) filled += f;
+  std::vector<std::vector<double>> send(static_cast<std::size_t>(P));
+  for (auto& ts : tsend)
+    for (int r = 0; r < P; ++r) send[static_cast<std::size_t>(r)].insert(send[static_cast<std::size_t>(r)].end(), ts[static_cast<std::size_t>(r)].begin(), ts[static_cast<std::size_t>(r)].end());
   const auto recv = comm.alltoallv(send);
   // Received parents are appended to `records`; their slots point there.
   const std::size_t rec = 3 + width;
