@@ -4,11 +4,16 @@
 // Global particle i lives on the rank whose block [N r/P, N (r+1)/P) holds it; OpenMP threads share a rank's block.
 // Every random number is keyed by (seed, purpose, global particle id, time): initial draws (purpose_init, i, 0),
 // transitions/proposals (purpose_transition, i, t), backward draws (purpose_backward, i, t), resampling points (see
-// resample.hpp). Every sum over particles is exact (ExactSum / 128-bit fixed point), so the particles, the
-// likelihood, the moments and the smoothed estimates are bitwise identical for any rank and thread count.
+// resample.hpp). Every sum over particles is exact (ExactSum, or integer fixed point: the weights' Σ e and Σ e² with
+// 80 fractional bits, the moments' terms on a global power-of-two scale), so the particles, the likelihood, the
+// moments and the smoothed estimates are bitwise identical for any rank and thread count.
 //
 // Step t → t+1: resample (if ESS < threshold·N; always, multinomially, in conditional mode) and rebalance;
 // propagate (bootstrap: m, guided: the model's proposal); weight and normalise (log-sum-exp with a global max);
+// Fast path of the bootstrap step (models with transition_from_noise): the noise of 256 particles at a time from
+// core::rng batches (scalar noise: rng::normals_paired, one Box–Muller pair per two particles), and systematic
+// resampling fused with rebalancing (systematic_ancestors / systematic_rebalance): each slot's parent is read where
+// it lies while the block is propagated, with no offspring counts or copied population.
 // then PaRIS: K̃ backward draws J ~ Λ_t(i, ℓ) ∝ W_t^ℓ m(ξ_t^ℓ, ξ_{t+1}^i) per particle and
 // τ_{t+1}^i = (1/K̃) Σ_j [τ_t^J + h̃_t(ξ_t^J, ξ_{t+1}^i)]. Over MPI the backward draws use an Allgather of
 // (ξ_t, W_t, τ_t): O(N) memory and traffic per rank and step, fine for moderate N (≲ 10^6 particles · dims).

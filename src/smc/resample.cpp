@@ -286,6 +286,22 @@ class SystematicSlots {
   double ratio_, uf_, margin_, top_;
 };
 
+// Inside an OpenMP parallel region: this thread's block [i0, i1) of the weights w, its weight sum, and the weight
+// before it (`base` plus the lower threads' sums). `part` is shared, one slot per thread. Contains a barrier.
+struct ThreadBlock {
+  std::size_t i0, i1, thread;
+  std::uint64_t sum, before;
+};
+ThreadBlock thread_block(std::span<const std::uint64_t> w, std::uint64_t base, std::vector<std::uint64_t>& part) {
+  const auto nt = static_cast<std::size_t>(omp_get_num_threads()), id = static_cast<std::size_t>(omp_get_thread_num());
+  ThreadBlock b{w.size() * id / nt, w.size() * (id + 1) / nt, id, 0, base};
+  for (std::size_t i = b.i0; i < b.i1; ++i) b.sum += w[i];
+  part[id] = b.sum;
+#pragma omp barrier
+  for (std::size_t j = 0; j < id; ++j) b.before += part[j];
+  return b;
+}
+
 }  // namespace
 
 void systematic_ancestors(const FixedWeights& fw, std::uint64_t n_out, std::uint64_t seed, std::uint32_t t,
@@ -293,22 +309,14 @@ void systematic_ancestors(const FixedWeights& fw, std::uint64_t n_out, std::uint
   SAMPO_VERIFY(fw.offset == 0 && fw.rank_offsets.size() == 2, "systematic_ancestors needs one rank's weights");
   const SystematicSlots slots(fw.total, n_out, shared_u32(seed, t));
   anc.resize(n_out);
-  const std::size_t n = fw.w.size();
-  std::vector<std::uint64_t> part(static_cast<std::size_t>(omp_get_max_threads()) + 1, 0);
+  std::vector<std::uint64_t> part(static_cast<std::size_t>(omp_get_max_threads()), 0);
   std::uint64_t* const out = anc.data();
 #pragma omp parallel
   {
-    const auto nt = static_cast<std::size_t>(omp_get_num_threads()), id = static_cast<std::size_t>(omp_get_thread_num());
-    const std::size_t i0 = n * id / nt, i1 = n * (id + 1) / nt;
-    std::uint64_t mine = 0;
-    for (std::size_t i = i0; i < i1; ++i) mine += fw.w[i];
-    part[id] = mine;
-#pragma omp barrier
-    std::uint64_t s = 0;
-    for (std::size_t j = 0; j < id; ++j) s += part[j];
-    std::uint64_t k = slots.first(s);
-    const std::uint64_t k1 = slots.first(s + mine);  // this thread's slots are [k, k1)
-    for (std::size_t i = i0; i < i1; ++i) {
+    const auto blk = thread_block(fw.w, 0, part);
+    std::uint64_t s = blk.before, k = slots.first(s);
+    const std::uint64_t k1 = slots.first(s + blk.sum);  // this thread's slots are [k, k1)
+    for (std::size_t i = blk.i0; i < blk.i1; ++i) {
       s += fw.w[i];
       const std::uint64_t kn = slots.first(s), a = first_id + i;
       if (k + 4 <= k1) {  // four stores whatever the count (most counts are 0–2): the slots past kn are written
@@ -330,7 +338,7 @@ void systematic_rebalance(const mpi::Communicator& comm, const FixedWeights& fw,
   const SystematicSlots slots(fw.total, n_out, shared_u32(seed, t));
   const int P = comm.size(), me = comm.rank();
   const std::uint64_t blk_lo = std::min(layout.first(me), n_out), blk_hi = std::min(layout.first(me + 1), n_out);
-  const std::size_t n_loc = fw.w.size(), mine = static_cast<std::size_t>(blk_hi - blk_lo);
+  const auto mine = static_cast<std::size_t>(blk_hi - blk_lo);
   anc.resize(mine);
   parent.resize(mine);
   // Runs of copies: particle i owns slots [K_i, K_i+1); the part in this rank's block is written here, the rest
@@ -338,21 +346,14 @@ void systematic_rebalance(const mpi::Communicator& comm, const FixedWeights& fw,
   // particles (their first slot from one search each); their runs are sent in thread order (any order would do:
   // every run carries its slots).
   const auto nt_max = static_cast<std::size_t>(omp_get_max_threads());
-  std::vector<std::uint64_t> part(nt_max + 1, 0), filled_by(nt_max, 0);
+  std::vector<std::uint64_t> part(nt_max, 0), filled_by(nt_max, 0);
   std::vector<std::vector<std::vector<double>>> tsend(nt_max, std::vector<std::vector<double>>(static_cast<std::size_t>(P)));
 #pragma omp parallel
   {
-    const auto nt = static_cast<std::size_t>(omp_get_num_threads()), tid = static_cast<std::size_t>(omp_get_thread_num());
-    const std::size_t i0 = n_loc * tid / nt, i1 = n_loc * (tid + 1) / nt;
-    std::uint64_t sum = 0;
-    for (std::size_t i = i0; i < i1; ++i) sum += fw.w[i];
-    part[tid] = sum;
-#pragma omp barrier
-    std::uint64_t s = fw.offset;
-    for (std::size_t j = 0; j < tid; ++j) s += part[j];
-    std::uint64_t k = slots.first(s), filled = 0;
-    auto& send_t = tsend[tid];
-    for (std::size_t i = i0; i < i1; ++i) {
+    const auto blk = thread_block(fw.w, fw.offset, part);
+    std::uint64_t s = blk.before, k = slots.first(s), filled = 0;
+    auto& send_t = tsend[blk.thread];
+    for (std::size_t i = blk.i0; i < blk.i1; ++i) {
       s += fw.w[i];
       const std::uint64_t kn = slots.first(s), id = first_id + i;
       for (std::uint64_t a = k; a < kn;) {
@@ -373,7 +374,7 @@ void systematic_rebalance(const mpi::Communicator& comm, const FixedWeights& fw,
       }
       k = kn;
     }
-    filled_by[tid] = filled;
+    filled_by[blk.thread] = filled;
   }
   std::uint64_t filled = 0;
   for (auto f : filled_by) filled += f;
