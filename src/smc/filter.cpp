@@ -630,13 +630,19 @@ void ParticleFilter::step() {
     const std::uint64_t n_out = conditional ? N - 1 : N;
     const auto counts = offspring(comm_, fw, conditional ? Scheme::multinomial : opt_.scheme, n_out, N, opt_.seed,
                                   static_cast<std::uint32_t>(t));
-    auto moved = rebalance(comm_, counts, x_, d, first_, layout_, n_out);
-    px = std::move(moved.records);
-    anc = std::move(moved.ancestors);
-    if (conditional && first_ + n_loc_ == N) {  // the frozen slot's parent is the reference itself
-      px.insert(px.end(), ref_.begin() + static_cast<std::ptrdiff_t>(t * d_),
-                ref_.begin() + static_cast<std::ptrdiff_t>((t + 1) * d_));
-      anc.push_back(N - 1);
+    if (P == 1) {  // ancestors only; propagation reads the parents in place
+      anc = rebalance(comm_, counts, std::span<const double>{}, 0, first_, layout_, n_out).ancestors;
+      if (conditional) anc.push_back(N - 1);  // the frozen slot's parent: x_'s slot N − 1 holds ζ_t
+      parent_idx = anc.data();
+    } else {
+      auto moved = rebalance(comm_, counts, x_, d, first_, layout_, n_out);
+      px = std::move(moved.records);
+      anc = std::move(moved.ancestors);
+      if (conditional && first_ + n_loc_ == N) {  // the frozen slot's parent is the reference itself
+        px.insert(px.end(), ref_.begin() + static_cast<std::ptrdiff_t>(t * d_),
+                  ref_.begin() + static_cast<std::ptrdiff_t>((t + 1) * d_));
+        anc.push_back(N - 1);
+      }
     }
   } else if (h_) {  // the MH backward sampler starts from the ancestor
     anc.resize(n_loc_);
@@ -645,7 +651,7 @@ void ParticleFilter::step() {
     identity = true;  // anc keeps its storage (stale values); ancestors() writes the identity if asked
   }
   SAMPO_VERIFY(identity || anc.size() == n_loc_, "resampling left the wrong number of particles on a rank");
-  const double* parent_x = resample && !fused ? px.data() : x_.data();  // no copy when the population stays
+  const double* parent_x = px.empty() ? x_.data() : px.data();  // (parent_idx set: parents read in place)
   // Parents' log-weights: islands keep theirs, resampled parents all have −log N, otherwise last step's.
   const double* parent_lw = islands ? plw.data() : resample ? nullptr : logw_.data();
   const double lw_uniform = -std::log(static_cast<double>(N));

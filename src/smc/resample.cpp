@@ -8,6 +8,7 @@
 #include <omp.h>
 
 #include "core/error/error.hpp"
+#include "core/rng/batch.hpp"
 #include "core/rng/stream.hpp"
 
 namespace sampo::smc {
@@ -99,8 +100,80 @@ void sweep(std::span<const std::uint64_t> w, std::uint64_t base, std::span<const
   }
 }
 
+// iid_point(seed, purpose, k, t, total) for k = k0 … k0 + n − 1: the first Philox block of each point's stream
+// computed 256 at a time (core::rng::philox_blocks), Lemire's method on its first 64-bit word exactly as
+// Stream::below; the rare point that needs another word takes its Stream.
+void iid_points(std::uint64_t seed, std::uint32_t purpose, std::uint64_t k0, std::uint32_t t, std::uint64_t total,
+                std::span<unsigned long long> out) {
+  constexpr std::size_t kBatch = 256;
+  const auto n = static_cast<std::int64_t>(out.size());
+#pragma omp parallel
+  {
+    std::uint32_t words[4 * kBatch];
+#pragma omp for schedule(static)
+    for (std::int64_t j0 = 0; j0 < n; j0 += static_cast<std::int64_t>(kBatch)) {
+      const std::size_t m = std::min<std::size_t>(kBatch, static_cast<std::size_t>(n - j0));
+      const std::uint64_t first = k0 + static_cast<std::uint64_t>(j0);
+      rng::philox_blocks(seed, purpose, first, t, 0, m, words);
+      for (std::size_t i = 0; i < m; ++i) {
+        const std::uint64_t x = (static_cast<std::uint64_t>(words[4 * i]) << 32) | words[4 * i + 1];
+        const u128 prod = static_cast<u128>(x) * total;
+        out[static_cast<std::size_t>(j0) + i] =
+            static_cast<std::uint64_t>(prod) < total ? iid_point(seed, purpose, first + i, t, total)  // maybe rejected
+                                                     : static_cast<std::uint64_t>(prod >> 64);
+      }
+    }
+  }
+}
+
+// Adds to counts[i] the number of points (in any order) in [base + S_i, base + S_i + w_i), without sorting: a
+// bucket index over the cumulative weights (bucket b = ⌊(p − base)·B/W⌋ in double, monotone in p) gives the first
+// particle that can hold a point of bucket b, and a short walk finds the one that does. O(n + points).
+void count_points(std::span<const std::uint64_t> w, std::uint64_t base, std::span<const unsigned long long> points,
+                  std::vector<std::uint64_t>& counts) {
+  const std::size_t n = w.size();
+  if (points.empty()) return;
+  SAMPO_VERIFY(n > 0 && n < (std::uint64_t{1} << 32), "multinomial resampling: 1 to 2^32 − 1 particles per rank");
+  std::vector<std::uint64_t> end(n);  // end[i] = base + S_{i+1}
+  std::uint64_t acc = base;
+  for (std::size_t i = 0; i < n; ++i) end[i] = acc += w[i];
+  const std::uint64_t width = acc - base;
+  const std::size_t B = n;
+  const double scale = width > 0 ? static_cast<double>(B) / static_cast<double>(width) : 0.0;
+  const auto bucket = [&](std::uint64_t v) -> std::size_t {  // monotone in v
+    if (v <= base) return 0;
+    const auto b = static_cast<std::size_t>(static_cast<double>(v - base) * scale);
+    return std::min(b, B - 1);
+  };
+  std::vector<std::uint32_t> start(B + 1);  // first particle whose last point maps to a bucket ≥ b
+  std::size_t b = 0;
+  for (std::size_t i = 0; i < n && b < B; ++i) {
+    const std::size_t last = end[i] > base ? bucket(end[i] - 1) : 0;
+    for (; b <= last && b < B; ++b) start[b] = static_cast<std::uint32_t>(i);
+  }
+  for (; b < B; ++b) start[b] = static_cast<std::uint32_t>(n - 1);
+  // The points are first grouped by coarse bucket (a counting-sort pass into kCoarse runs), so that the lookups
+  // below touch one small window of the arrays at a time instead of missing the cache at every point.
+  constexpr std::size_t kCoarse = 2048;
+  const std::size_t C = std::min(kCoarse, B);
+  const auto coarse = [&](std::size_t fine) { return fine * C / B; };
+  std::vector<std::size_t> pos(C + 1, 0);
+  for (const auto p : points) {
+    SAMPO_VERIFY(p >= base && p < acc, "resampling point beyond the cumulative weights");
+    ++pos[coarse(bucket(p)) + 1];
+  }
+  for (std::size_t c = 0; c < C; ++c) pos[c + 1] += pos[c];
+  std::vector<std::uint64_t> grouped(points.size());
+  for (const auto p : points) grouped[pos[coarse(bucket(p))]++] = p;
+  for (const auto p : grouped) {
+    std::size_t i = start[bucket(p)];
+    while (end[i] <= p) ++i;
+    ++counts[i];
+  }
+}
+
 // Multinomial with n_pts iid points over the distributed weights: each rank draws its block of points, routes
-// each to the rank whose cumulative range holds it; the owner sorts and sweeps. Collective.
+// each to the rank whose cumulative range holds it; the owner counts them. Collective.
 void multinomial_counts(const mpi::Communicator& comm, const FixedWeights& fw, std::uint64_t n_pts,
                         std::uint64_t seed, std::uint32_t purpose, std::uint32_t t,
                         std::vector<std::uint64_t>& counts) {
@@ -108,10 +181,7 @@ void multinomial_counts(const mpi::Communicator& comm, const FixedWeights& fw, s
   const Layout pl{n_pts, P};
   const std::uint64_t k0 = pl.first(comm.rank()), k1 = pl.first(comm.rank() + 1);
   std::vector<unsigned long long> pts(k1 - k0);
-  const auto m = static_cast<std::int64_t>(pts.size());
-#pragma omp parallel for schedule(static)
-  for (std::int64_t j = 0; j < m; ++j)
-    pts[static_cast<std::size_t>(j)] = iid_point(seed, purpose, k0 + static_cast<std::uint64_t>(j), t, fw.total);
+  iid_points(seed, purpose, k0, t, fw.total, pts);
   std::vector<unsigned long long> mine;
   if (P == 1) {
     mine = std::move(pts);
@@ -123,9 +193,7 @@ void multinomial_counts(const mpi::Communicator& comm, const FixedWeights& fw, s
     }
     mine = comm.alltoallv(send);
   }
-  std::sort(mine.begin(), mine.end());
-  std::vector<std::uint64_t> sorted(mine.begin(), mine.end());
-  sweep(fw.w, fw.offset, sorted, counts);
+  count_points(fw.w, fw.offset, mine, counts);
 }
 
 }  // namespace
