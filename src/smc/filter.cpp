@@ -734,7 +734,7 @@ void ParticleFilter::step() {
     taun.assign(n_loc_ * m, 0.0);
     if (opt_.keep_history) backward.assign(n_loc_ * static_cast<std::size_t>(K), 0);
     std::vector<double> wt(N);
-    for (std::uint64_t l = 0; l < N; ++l) wt[l] = std::exp(glw[l]);
+    simd::exp_shifted(glw, 0.0, N, wt.data());  // W_t (the same SIMD exp as every particle weight)
     const rng::AliasTable alias(wt);
     const double lbound = model_.log_transition_bound(tn);
     const bool have_bound = std::isfinite(lbound);
