@@ -414,19 +414,34 @@ void systematic_rebalance(const mpi::Communicator& comm, const FixedWeights& fw,
   // particles (their first slot from one search each); their runs are sent in thread order (any order would do:
   // every run carries its slots).
   const auto nt_max = static_cast<std::size_t>(omp_get_max_threads());
-  std::vector<std::uint64_t> part(nt_max, 0), filled_by(nt_max, 0);
+  std::vector<std::uint64_t> part(nt_max, 0), filled_by(nt_max, 0), bounds(static_cast<std::size_t>(P) + 1);
+  for (int r = 0; r <= P; ++r) bounds[static_cast<std::size_t>(r)] = std::min(layout.first(r), n_out);
   std::vector<std::vector<std::vector<double>>> tsend(nt_max, std::vector<std::vector<double>>(static_cast<std::size_t>(P)));
 #pragma omp parallel
   {
     const auto blk = thread_block(fw.w, fw.offset, part);
     std::uint64_t s = blk.before, k = slots.first(s), filled = 0;
     auto& send_t = tsend[blk.thread];
+    int dest = k < n_out ? layout.owner(k) : P - 1;  // the slots only increase: the owner is advanced, not searched
+    // Runs wholly inside [local_lo, local_hi) — this rank's block ∩ this thread's slots — take the one-rank path's
+    // four unconditional stores (later particles overwrite the slots past a run's end).
+    const std::uint64_t local_lo = blk_lo, local_hi = std::min(blk_hi, slots.first(blk.before + blk.sum));
     for (std::size_t i = blk.i0; i < blk.i1; ++i) {
       s += fw.w[i];
       const std::uint64_t kn = slots.first(s), id = first_id + i;
+      if (k >= local_lo && k + 4 <= local_hi && kn <= local_hi) {
+        std::uint64_t* const out_a = anc.data() + (k - blk_lo);
+        std::uint64_t* const out_p = parent.data() + (k - blk_lo);
+        out_a[0] = id, out_a[1] = id, out_a[2] = id, out_a[3] = id;
+        out_p[0] = i, out_p[1] = i, out_p[2] = i, out_p[3] = i;
+        for (std::uint64_t j = 4; j < kn - k; ++j) out_a[j] = id, out_p[j] = i;
+        filled += kn - k;
+        k = kn;
+        continue;
+      }
       for (std::uint64_t a = k; a < kn;) {
-        const int dest = layout.owner(a);
-        const std::uint64_t e = std::min(kn, layout.first(dest + 1));
+        while (a >= bounds[static_cast<std::size_t>(dest) + 1]) ++dest;
+        const std::uint64_t e = std::min(kn, bounds[static_cast<std::size_t>(dest) + 1]);
         if (dest == me) {
           for (std::uint64_t j = a; j < e; ++j) anc[j - blk_lo] = id, parent[j - blk_lo] = i;
           filled += e - a;
