@@ -129,6 +129,9 @@ class LocalChain {
     return chain_ == Chain::mhrw ? log1m_eps_ - std::max(log_d(i), log_d(j)) : log1m_eps_ - log_d(i);
   }
   [[nodiscard]] double log_mu(Vertex j) const noexcept { return chain_ == Chain::mhrw ? 0.0 : log_d(j); }
+  [[nodiscard]] double mu(Vertex j) const noexcept {
+    return chain_ == Chain::mhrw ? 1.0 : static_cast<double>(g_->degree(j));
+  }
 
  private:
   [[nodiscard]] std::size_t slot(Vertex j) const noexcept {

@@ -4,7 +4,7 @@
 #include <fstream>
 
 #include "core/error/error.hpp"
-#include "walks/exact_sum.hpp"
+#include "core/numeric/exact_sum.hpp"
 
 namespace sampo::walks {
 
@@ -67,12 +67,8 @@ VertexFunction function_from_file(const BaseChain& c, const std::string& path) {
 }
 
 double allreduce_exact(const mpi::Communicator& comm, ExactSum& s) {
-  s.normalise();  // canonical digits < 2^32: the integer sum over ranks cannot overflow
-  const auto d = s.digits();
-  std::vector<std::int64_t> v(d.begin(), d.end());
-  comm.allreduce_inplace<std::int64_t>(v, mpi::Op::sum);
-  ExactSum t;
-  std::copy(v.begin(), v.end(), t.digits().begin());
+  ExactSum t = s;
+  ExactSum::allreduce(comm, std::span<ExactSum>(&t, 1));
   return t.round();
 }
 

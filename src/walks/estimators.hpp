@@ -11,7 +11,13 @@
 #include "walks/distributed.hpp"
 #include "walks/walkers.hpp"
 
+namespace sampo::numeric {
+class ExactSum;  // core/numeric/exact_sum.hpp
+}
+
 namespace sampo::walks {
+
+using numeric::ExactSum;
 
 // A vertex function f with its exact mean ∫ f dμ.
 struct VertexFunction {
@@ -24,8 +30,6 @@ struct VertexFunction {
 std::vector<VertexFunction> standard_functions(const BaseChain& c, double indicator_fraction);
 // Values from a text file: one number per vertex (N lines, '#' comments). Throws InputError with file:line.
 VertexFunction function_from_file(const BaseChain& c, const std::string& path);
-
-class ExactSum;
 
 // The TVD term of one vertex, |w·scale − μ_i| (one expression for both engines).
 inline double tvd_term(double w, double scale, double mu) noexcept {

@@ -11,7 +11,7 @@
 #include "core/error/error.hpp"
 #include "walks/columns.hpp"
 #include "walks/estimators.hpp"
-#include "walks/exact_sum.hpp"
+#include "core/numeric/exact_sum.hpp"
 #include "walks/kernels.hpp"
 
 namespace sampo::walks {
@@ -47,10 +47,7 @@ void PartitionedWalkers::init() {
   ghosts_ = g.ghosts();
   block_ = static_cast<std::size_t>(hi_ - lo_);
   // Cached powers need every r_j of the pseudo-count in range, over the whole graph (as Walkers::rebuild).
-  auto r0 = [&](Vertex j) {
-    const double logr = std::log(1.0) - c_->log_mu(j);  // the expression of Walkers::rebuild for w = 1
-    return std::exp(-p_.alpha * logr);
-  };
+  auto r0 = [&](Vertex j) { return power(1.0, j); };  // Walkers::rebuild for w = 1
   std::int64_t in_range = 1;
   r0_owned_.resize(block_);
   for (std::size_t b = 0; b < block_; ++b) {
@@ -124,6 +121,10 @@ void PartitionedWalkers::extend_schedule(std::int64_t until) {
   }
 }
 
+double PartitionedWalkers::power(double w, Vertex j) const noexcept {
+  return kernel::Power(p_.alpha)(w, [&] { return c_->mu(j); }, [&] { return c_->log_mu(j); });
+}
+
 void PartitionedWalkers::visit(Local& t, std::vector<std::vector<std::uint64_t>>& ghost_out) {
   const Vertex v = t.vertex;
   Entry& e = owned(t.id, v);
@@ -143,7 +144,7 @@ void PartitionedWalkers::visit(Local& t, std::vector<std::vector<std::uint64_t>>
       t.cached = false;
       fix_owned(t.id, v, t.epoch);
     } else if (p_.method != Method::base && t.cached) {
-      const double rv = std::exp(-p_.alpha * (std::log(e.w) - c_->log_mu(v)));
+      const double rv = power(e.w, v);
       if (rv >= kernel::r_min && rv <= kernel::r_max) e.r = rv;
       else t.cached = false;
     }
@@ -156,13 +157,10 @@ void PartitionedWalkers::visit(Local& t, std::vector<std::vector<std::uint64_t>>
   }
   if (e.w == 1.0) touched_[t.id].push_back(static_cast<std::uint32_t>(v - lo_));  // first visit (counts mode)
   e.w += 1.0;
-  if (p_.method != Method::base) {
-    const double logr = std::log(e.w) - c_->log_mu(v);
-    if (t.cached) {
-      const double rv = std::exp(-p_.alpha * logr);
-      if (rv >= kernel::r_min && rv <= kernel::r_max) e.r = rv;
-      else t.cached = false;  // the log-domain kernel from now on, as in Walkers::visit
-    }
+  if (p_.method != Method::base && t.cached) {
+    const double rv = power(e.w, v);
+    if (rv >= kernel::r_min && rv <= kernel::r_max) e.r = rv;
+    else t.cached = false;  // the log-domain kernel from now on, as in Walkers::visit
   }
   for (int g : ghost_ranks_[static_cast<std::size_t>(v - lo_)]) {
     auto& out = ghost_out[static_cast<std::size_t>(g)];
@@ -322,10 +320,19 @@ std::uint64_t PartitionedWalkers::shard_count() const noexcept {
          shard_first();
 }
 
+void PartitionedWalkers::assign(Token& t, const Local& l) const {
+  t.vertex = l.vertex;
+  t.previous = l.previous;
+  t.stream = l.stream;
+  t.cached = l.cached;
+  t.theta = l.theta;
+  // Counts mode: the scale Walkers::visit sets after step n = l.n − 1, 1 / Σw = 1 / (N + n + 1).
+  t.scale = steps_mode_ ? l.scale : 1.0 / static_cast<double>(g_->vertices() + (l.n - 1) + 1);
+}
+
 void PartitionedWalkers::export_to(Walkers& w) const {
   const int P = comm_.size();
   const auto T = static_cast<std::uint64_t>(p_.tokens);
-  const auto N = static_cast<std::size_t>(g_->vertices());
   // Token scalars, and the owned block of every token's counts (sparse: vertex, count), to the shard ranks.
   std::vector<std::vector<std::uint64_t>> tsend(static_cast<std::size_t>(P)), csend(static_cast<std::size_t>(P));
   for (const auto& t : tokens_) pack(t, tsend[static_cast<std::size_t>(shard(t.id))]);
@@ -356,13 +363,7 @@ void PartitionedWalkers::export_to(Walkers& w) const {
   for (auto& t : toks) std::fill(t.w.begin(), t.w.end(), u);
   for (std::size_t q = 0; q < tin.size(); q += record_words()) {
     const Local l = unpack(tin.data() + q);
-    Token& t = toks[l.id - first];
-    t.vertex = l.vertex;
-    t.previous = l.previous;
-    t.stream = l.stream;
-    t.cached = l.cached;
-    t.theta = l.theta;
-    t.scale = steps_mode_ ? l.scale : 1.0 / static_cast<double>(static_cast<std::int64_t>(N) + (l.n - 1) + 1);
+    assign(toks[l.id - first], l);
   }
   for (std::size_t q = 0; q < cin.size(); q += 3)
     toks[cin[q] - first].w[cin[q + 1]] = std::bit_cast<double>(cin[q + 2]);
@@ -398,8 +399,7 @@ void PartitionedWalkers::import_from(const Walkers& w) {
     const std::uint64_t* wk = counts.data() + k * N;
     auto entry = [&](Vertex j) {
       const double wj = std::bit_cast<double>(wk[j]);
-      const double r = std::exp(-p_.alpha * (std::log(wj) - c_->log_mu(j)));
-      return Entry{wj, r};
+      return Entry{wj, power(wj, j)};
     };
     for (Vertex v = lo_; v < hi_; ++v)
       if (std::bit_cast<double>(wk[v]) != u) {
@@ -437,7 +437,6 @@ std::pair<std::uint32_t, double> PartitionedWalkers::restart_schedule(double sca
 
 std::vector<Token> PartitionedWalkers::shard_tokens() const {
   const int P = comm_.size();
-  const auto N = static_cast<std::int64_t>(g_->vertices());
   std::vector<std::vector<std::uint64_t>> send(static_cast<std::size_t>(P));
   for (const auto& t : tokens_) pack(t, send[static_cast<std::size_t>(shard(t.id))]);
   const auto in = comm_.alltoallv(send);
@@ -447,33 +446,10 @@ std::vector<Token> PartitionedWalkers::shard_tokens() const {
     const Local l = unpack(in.data() + q);
     Token& t = out[l.id - first];
     t.id = l.id;
-    t.vertex = l.vertex;
-    t.previous = l.previous;
-    t.stream = l.stream;
-    t.cached = l.cached;
-    t.theta = l.theta;
-    t.scale = steps_mode_ ? l.scale : 1.0 / static_cast<double>(N + (l.n - 1) + 1);  // Walkers::visit
+    assign(t, l);
   }
   return out;
 }
-
-namespace {
-// Collective: exact sums added over ranks (canonical digits, integer MPI sum), not rounded.
-void allreduce_sums(const mpi::Communicator& comm, std::vector<ExactSum>& s) {
-  std::vector<std::int64_t> v;
-  for (auto& a : s) {
-    a.normalise();
-    const auto d = a.digits();
-    v.insert(v.end(), d.begin(), d.end());
-  }
-  comm.allreduce_inplace<std::int64_t>(v, mpi::Op::sum);
-  for (std::size_t q = 0; q < s.size(); ++q) {
-    ExactSum t;
-    std::copy_n(v.begin() + static_cast<std::ptrdiff_t>(q * ExactSum::limbs), ExactSum::limbs, t.digits().begin());
-    s[q] = t;
-  }
-}
-}  // namespace
 
 std::vector<double> PartitionedWalkers::estimator_rows(std::span<const double> mu_block,
                                                        const std::vector<std::span<const double>>& f_block,
@@ -492,7 +468,7 @@ std::vector<double> PartitionedWalkers::estimator_rows(std::span<const double> m
     base[0].add(tvd_term(u, s, mu_block[b]));
     for (std::size_t q = 0; q < nf; ++q) base[1 + q].add(u * f_block[q][b]);
   }
-  allreduce_sums(comm_, base);
+  ExactSum::allreduce(comm_, base);  // exact sums added over ranks, not rounded
   // Visited owned vertices of every token: the exact difference to the unvisited term, to the token's shard.
   std::vector<std::vector<std::uint64_t>> rec(T);
   const auto Ti = static_cast<std::int64_t>(T);
@@ -616,7 +592,7 @@ void PartitionedWalkers::read_checkpoint(const io::Group& g, std::int64_t step) 
       const double wj = w[k * block_ + b];
       if (wj == u) continue;
       const Vertex j = lo_ + static_cast<Vertex>(b);
-      owned_[k * block_ + b] = {wj, std::exp(-p_.alpha * (std::log(wj) - c_->log_mu(j)))};
+      owned_[k * block_ + b] = {wj, power(wj, j)};
       if (steps_mode_) owned_ep_[k * block_ + b] = E;
       touched_[k].push_back(static_cast<std::uint32_t>(b));
     }

@@ -101,6 +101,10 @@ class PartitionedWalkers {
   };
   void init();
   void visit(Local& t, std::vector<std::vector<std::uint64_t>>& ghost_out);
+  // A token's walk state (all but id and the counts) from an unpacked record.
+  void assign(Token& t, const Local& l) const;
+  // The cached power (w/μ_j)^(−α) of an owned or ghost j (kernel::Power, as in Walkers).
+  [[nodiscard]] double power(double w, Vertex j) const noexcept;
   [[nodiscard]] const Entry& lookup(std::uint64_t id, Vertex j) const noexcept {
     if (j >= lo_ && j < hi_) return owned_[id * block_ + static_cast<std::size_t>(j - lo_)];
     const auto slot = static_cast<std::size_t>(std::lower_bound(ghosts_.begin(), ghosts_.end(), j) - ghosts_.begin());

@@ -52,6 +52,10 @@ class BaseChain {
   [[nodiscard]] std::span<const double> mu() const noexcept { return mu_; }          // unnormalised
   [[nodiscard]] std::span<const double> mu_norm() const noexcept { return mu_norm_; }  // sums to 1
   [[nodiscard]] std::span<const double> log_mu() const noexcept { return log_mu_; }
+  // μ_i from the degree (the value of mu()[i], without reading the μ array).
+  [[nodiscard]] double mu_at(Vertex i) const noexcept {
+    return chain_ == Chain::mhrw ? 1.0 : static_cast<double>(g_->degree(i));
+  }
   [[nodiscard]] std::span<const double> log_degree() const noexcept { return log_d_; }
 
  private:
@@ -94,19 +98,39 @@ class TokenTask {
   virtual void drift(Vertex i, const double* theta, double* out) const noexcept = 0;
 };
 
+// Allocator of the per-token arrays (N doubles each): arrays of 4 MiB or more are mapped on 2 MiB boundaries with
+// transparent huge pages requested (madvise; THP is madvise-only on common kernels) — the walk reads and writes
+// them at random, and with 4 KiB pages nearly every access would also be a TLB miss. Smaller arrays: operator new.
+// A performance hint only: results never depend on it.
+void* huge_allocate(std::size_t bytes);
+void huge_deallocate(void* p, std::size_t bytes) noexcept;
+template <class T>
+struct HugeAllocator {
+  using value_type = T;
+  HugeAllocator() noexcept = default;
+  template <class U>
+  HugeAllocator(const HugeAllocator<U>&) noexcept {}  // NOLINT(google-explicit-constructor)
+  T* allocate(std::size_t n) { return static_cast<T*>(huge_allocate(n * sizeof(T))); }
+  void deallocate(T* p, std::size_t n) noexcept { huge_deallocate(p, n * sizeof(T)); }
+  template <class U>
+  bool operator==(const HugeAllocator<U>&) const noexcept { return true; }
+};
+using TokenArray = std::vector<double, HugeAllocator<double>>;
+
 struct Token {
   std::uint64_t id = 0;
   Vertex vertex = 0;
   Vertex previous = -1;       // NBRW memory
   rng::Stream stream{0, 0, 0};
-  std::vector<double> w;      // visit weights: x = w · scale
+  TokenArray w;               // visit weights: x = w · scale
   double scale = 1.0;
-  std::vector<double> logr;   // log(w_j / μ_j) (SRRW/HDT in the log domain; empty while `cached`)
-  // SRRW with constant α: r_j = exp(−α log(w_j/μ_j)) cached while every r_j stays inside [1e-280, 1e280] (the
-  // kernel then needs no exp per neighbour); a token leaves this mode for the log-domain kernel for good as soon as
-  // one value would leave the range, so it never underflows. `cached` is part of the restart state.
+  TokenArray logr;            // log(w_j / μ_j) (SRRW/HDT in the log domain; empty while `cached`)
+  // SRRW with constant α: r_j = (w_j/μ_j)^(−α) (kernel::Power) cached while every r_j stays inside
+  // [1e-280, 1e280] (the kernel then needs no exp per neighbour); a token leaves this mode for the log-domain kernel
+  // for good as soon as one value would leave the range, so it never underflows. `cached` is part of the restart
+  // state.
   bool cached = false;
-  std::vector<double> r;
+  TokenArray r;
   std::vector<double> theta;  // SA-SRRW parameter (empty without a task)
   // Rejection envelopes lm per high-degree vertex (rejection_slots; NaN: scan next time). Restart state.
   std::vector<double> env;

@@ -10,28 +10,14 @@
 #include "walks/optimise.hpp"
 #include "walks/partition.hpp"
 #include "walks/walkers.hpp"
+#include "support.hpp"
 
 using namespace sampo;
 using namespace sampo::walks;
+using test::fingerprint;
+using test::params;
 
 namespace {
-
-std::uint64_t hash_doubles(const std::vector<double>& v) {
-  std::uint64_t h = 1469598103934665603ull;
-  for (double x : v) h = (h ^ std::bit_cast<std::uint64_t>(x)) * 1099511628211ull;
-  return h;
-}
-
-std::vector<std::uint64_t> fingerprint(const Walkers& w) {
-  std::vector<std::uint64_t> out;
-  for (const auto& t : w.tokens()) {
-    const auto pos = t.stream.position();
-    out.insert(out.end(), {t.id, static_cast<std::uint64_t>(t.vertex), static_cast<std::uint64_t>(t.previous),
-                           pos.block, pos.used, hash_doubles(t.w), hash_doubles(t.theta),
-                           std::bit_cast<std::uint64_t>(t.scale) ^ (t.cached ? 1u : 0u)});
-  }
-  return out;
-}
 
 struct Case {
   Chain chain;
@@ -71,13 +57,7 @@ TEST(WalksPartition, BitwiseEqualToReplicated) {
                          Case{Chain::srw, Method::srrw, 2, 0, false}, Case{Chain::mhrw, Method::srrw, 5, 0.1, true},
                          Case{Chain::mhrw, Method::srrw, 600, 0, false}, Case{Chain::srw, Method::hdt, 3, 0.2, false}}) {
     BaseChain c(g, cs.chain, cs.laziness);
-    WalkParams p;
-    p.chain = cs.chain;
-    p.method = cs.method;
-    p.alpha = cs.alpha;
-    p.laziness = cs.laziness;
-    p.tokens = T;
-    p.seed = 13;
+    const WalkParams p = params(cs.chain, cs.method, cs.alpha, cs.laziness, T, 13);
     const TokenTask* task = cs.sa ? &obj : nullptr;
     PartitionedWalkers pw(world, c, p, task);
     pw.advance(300);
@@ -120,13 +100,7 @@ TEST(WalksPartition, EstimatorsFromOwnersBitwise) {
   for (const Case& cs : {Case{Chain::srw, Method::srrw, 2, 0, false}, Case{Chain::mhrw, Method::srrw, 5, 0.1, true},
                          Case{Chain::srw, Method::hdt, 3, 0.2, false}, Case{Chain::srw, Method::base, 0, 0, false}}) {
     BaseChain c(g, cs.chain, cs.laziness);
-    WalkParams p;
-    p.chain = cs.chain;
-    p.method = cs.method;
-    p.alpha = cs.alpha;
-    p.laziness = cs.laziness;
-    p.tokens = T;
-    p.seed = 5;
+    const WalkParams p = params(cs.chain, cs.method, cs.alpha, cs.laziness, T, 5);
     const TokenTask* task = cs.sa ? &obj : nullptr;
     const std::vector<double> theta_star = cs.sa ? std::vector<double>{0.3, -0.2} : std::vector<double>{};
     PartitionedWalkers pw(world, c, p, task);
@@ -201,16 +175,10 @@ TEST(WalksPartition, StepSizeModeBitwise) {
                              StepCase{Chain::srw, Method::hdt, 3, 0.8, 0, 0, false},
                              StepCase{Chain::mhrw, Method::srrw, 4, 0.9, 0, 300, true}}) {
     BaseChain c(g, cs.chain, 0.0);
-    WalkParams p;
-    p.chain = cs.chain;
-    p.method = cs.method;
-    p.alpha = cs.alpha;
-    p.gamma_exponent = cs.gamma;
+    WalkParams p = params(cs.chain, cs.method, cs.alpha, 0.0, T, 29, cs.gamma);
     p.rejection_degree = cs.reject;
     p.alpha_ramp = cs.ramp;
     p.renormalise_below = 1e-3;
-    p.tokens = T;
-    p.seed = 29;
     const TokenTask* task = cs.sa ? &obj : nullptr;
     const std::string what = to_string(cs.chain) + "/" + to_string(cs.method) + " gamma " + std::to_string(cs.gamma);
     PartitionedWalkers pw(world, c, p, task);

@@ -4,7 +4,6 @@
 #include <omp.h>
 
 #include <array>
-#include <bit>
 #include <cmath>
 #include <cstring>
 
@@ -12,29 +11,14 @@
 #include "walks/graph.hpp"
 #include "walks/optimise.hpp"
 #include "walks/walkers.hpp"
+#include "support.hpp"
 
 using namespace sampo;
 using namespace sampo::walks;
+using test::fingerprint;
+using test::params;
 
 namespace {
-
-std::uint64_t hash_doubles(const std::vector<double>& v) {
-  std::uint64_t h = 1469598103934665603ull;
-  for (double x : v) h = (h ^ std::bit_cast<std::uint64_t>(x)) * 1099511628211ull;
-  return h;
-}
-
-// Per token: id, vertex, previous, rng block, rng used, hash(w), hash(θ), bits(scale).
-std::vector<std::uint64_t> fingerprint(const Walkers& w) {
-  std::vector<std::uint64_t> out;
-  for (const auto& t : w.tokens()) {
-    const auto pos = t.stream.position();
-    out.insert(out.end(), {t.id, static_cast<std::uint64_t>(t.vertex), static_cast<std::uint64_t>(t.previous),
-                           pos.block, pos.used, hash_doubles(t.w), hash_doubles(t.theta),
-                           std::bit_cast<std::uint64_t>(t.scale) ^ (t.cached ? 1u : 0u)});
-  }
-  return out;
-}
 
 struct Case {
   Chain chain;
@@ -55,14 +39,7 @@ TEST(WalksTokens, BitwiseAcrossRanksAndThreads) {
                          Case{Chain::srw, Method::hdt, 2, 0, 1, false}, Case{Chain::mhrw, Method::srrw, 10, 0, 0.8, true},
                          Case{Chain::mhrw, Method::srrw, 600, 0.1, 1, false}}) {  // switches to the log domain mid-run
     BaseChain c(g, cs.chain, cs.laziness);
-    WalkParams p;
-    p.chain = cs.chain;
-    p.method = cs.method;
-    p.alpha = cs.alpha;
-    p.laziness = cs.laziness;
-    p.gamma_exponent = cs.gamma_exponent;
-    p.tokens = T;
-    p.seed = 31;
+    const WalkParams p = params(cs.chain, cs.method, cs.alpha, cs.laziness, T, 31, cs.gamma_exponent);
     const TokenTask* task = cs.sa ? &obj : nullptr;
     const auto P = static_cast<std::uint64_t>(world.size()), r = static_cast<std::uint64_t>(world.rank());
     const std::uint64_t first = T * r / P, last = T * (r + 1) / P;

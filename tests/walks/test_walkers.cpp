@@ -8,7 +8,6 @@
 #include <limits>
 
 #include "walks/estimators.hpp"
-#include "walks/exact_sum.hpp"
 #include "walks/graph.hpp"
 #include "walks/kernels.hpp"
 #include "walks/walkers.hpp"
@@ -318,54 +317,31 @@ TEST(WalksKernel, TvdToZeroForAllAlpha) {
   }
 }
 
-// The exact accumulator behind every per-token estimator sum: exact cancellation, correct rounding (ties to even,
-// sticky bits far below), bitwise independence of order and of splitting into partial sums sent as wire records.
-TEST(WalksKernel, ExactSumIsExactAndOrderIndependent) {
-  {
-    ExactSum s;
-    for (double x : {1e100, 1.0, -1e100, 1e-300, -1e-300}) s.add(x);
-    EXPECT_EQ(s.round(), 1.0);  // a plain double sum gives 0
-  }
-  {
-    ExactSum s;  // 1 + 2^-53 is a tie: to even (1); any bit far below breaks the tie upwards
-    s.add(1.0);
-    s.add(std::ldexp(1.0, -53));
-    EXPECT_EQ(s.round(), 1.0);
-    s.add(std::ldexp(1.0, -900));
-    EXPECT_EQ(s.round(), 1.0 + std::ldexp(1.0, -52));
-    s.sub(2.0);
-    EXPECT_EQ(s.round(), -1.0 + std::ldexp(1.0, -53));  // exact: −1 + 2^-53 + 2^-900, the nearest double
-  }
-  {
-    ExactSum s;  // subnormals and the largest double are in range
-    s.add(std::numeric_limits<double>::denorm_min());
-    s.add(std::numeric_limits<double>::max());
-    s.sub(std::numeric_limits<double>::max());
-    EXPECT_EQ(s.round(), std::numeric_limits<double>::denorm_min());
-  }
-  // Random terms over 600 binary orders of magnitude, both signs: every order and every split gives the same bits,
-  // and the result agrees with an 80-bit sum of the positive terms to the double's rounding.
-  rng::Stream r(1, 99, 0);
-  std::vector<double> x;
-  for (int k = 0; k < 5000; ++k) x.push_back((r.uniform() < 0.5 ? -1.0 : 1.0) * std::ldexp(r.uniform(), static_cast<int>(r.below(600)) - 300));
-  ExactSum a;
-  for (double v : x) a.add(v);
-  const double ref = a.round();
-  std::vector<std::uint64_t> wire;
-  for (int parts : {2, 3, 7}) {
-    for (int q = 0; q < parts; ++q) {
-      ExactSum p;
-      for (std::size_t k = static_cast<std::size_t>(q); k < x.size(); k += static_cast<std::size_t>(parts)) p.add(x[x.size() - 1 - k]);
-      p.append_to(wire);
+// The cached power (w/μ)^(−α): at integer α in [1, 64] by binary powering of μ/w, within α·2^−52 relative of the
+// long-double power of the same μ/w (each of the ≤ 2 log2 α roundings at most doubles the relative error already
+// there, so α·ε bounds it), without evaluating log μ; α = 0 gives 1; other α the exp/log expression, bit for bit.
+TEST(WalksKernel, CachedPowerIntegerAlpha) {
+  rng::Stream s(3, 99, 1);
+  for (double alpha : {1.0, 2.0, 3.0, 5.0, 7.0, 10.0, 64.0}) {
+    const kernel::Power power(alpha);
+    double worst = 0.0;
+    for (int k = 0; k < 2000; ++k) {
+      const double w = std::floor(std::exp(s.uniform(0.0, std::log(1e6)))) + (k % 2 ? s.uniform() : 0.0);
+      const double mu = 1.0 + static_cast<double>(s.below(50));
+      bool used_log = false;
+      const double r = power(w, [&] { return mu; }, [&] { used_log = true; return std::log(mu); });
+      EXPECT_FALSE(used_log);
+      const long double ref = std::pow(static_cast<long double>(mu / w), static_cast<long double>(alpha));
+      if (ref > 1e-300L && ref < 1e300L)
+        worst = std::max(worst, static_cast<double>(std::fabs(static_cast<long double>(r) / ref - 1.0L)));
     }
-    ExactSum b;
-    for (std::size_t pos = 0; pos < wire.size();) pos += b.add_from(wire.data() + pos);
-    wire.clear();
-    EXPECT_EQ(std::bit_cast<std::uint64_t>(b.round()), std::bit_cast<std::uint64_t>(ref)) << parts << " parts";
+    EXPECT_LE(worst, alpha * std::ldexp(1.0, -52)) << "alpha " << alpha;
   }
-  ExactSum pos;
-  long double lsum = 0;
-  for (double v : x)
-    if (v > 0 && v > 1e-30) pos.add(v), lsum += v;
-  EXPECT_NEAR(pos.round(), static_cast<double>(lsum), 1e-15 * static_cast<double>(lsum));
+  EXPECT_EQ(kernel::Power(0.0)(7.0, [] { return 3.0; }, [] { return std::log(3.0); }), 1.0);
+  for (double alpha : {0.5, 1.5, 65.0, 600.0}) {
+    const double w = 17.0, mu = 6.0;
+    const double r = kernel::Power(alpha)(w, [&] { return mu; }, [&] { return std::log(mu); });
+    const double want = std::exp(-alpha * (std::log(w) - std::log(mu)));
+    EXPECT_EQ(std::bit_cast<std::uint64_t>(r), std::bit_cast<std::uint64_t>(want));
+  }
 }

@@ -1,13 +1,14 @@
 #pragma once
-// Exact summation of doubles (a Kulisch-style fixed-point accumulator): the sum of any set of doubles is held
-// exactly, so it does not depend on the order of the additions or on how the terms are split between ranks, and
-// rounding it once gives the same double whatever the decomposition. The estimators use it so that per-token sums
-// computed from dense visit arrays (replicated engine) and from partial sums at the owning ranks (vertex engine, any
-// rank count) are bitwise equal.
+// Exact summation of doubles (a Kulisch-style fixed-point accumulator covering the whole double range): the sum of
+// any set of doubles is held exactly, so it does not depend on the order of the additions or on how the terms are
+// split between threads and ranks, and rounding it once gives the same double whatever the decomposition.
 //
 // Value = Σ_k d[k]·2^(32k − 1126): 68 signed 64-bit limbs holding 32-bit digits between normalisations (a double
-// m·2^(e−1075) lands in three digits), so 2^30 additions fit before a carry pass. normalise() makes the digits
-// canonical (0 ≤ d[k] < 2^32 for k < 67, the sign in d[67]); round() is correctly rounded (ties to even).
+// m·2^(e−1075), subnormals included, lands in three digits), so 2^29 additions fit before a carry pass, which runs
+// by itself. normalise() makes the digits canonical (0 ≤ d[k] < 2^32 for k < 67, the sign in d[67]); round() is
+// correctly rounded (ties to even; ±inf beyond the double range; NaN once an infinite or NaN term was added).
+// Cost: a few integer operations per term. Header-only.
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <cmath>
@@ -16,7 +17,10 @@
 #include <span>
 #include <vector>
 
-namespace sampo::walks {
+#include "core/error/error.hpp"
+#include "core/mpi/communicator.hpp"
+
+namespace sampo::numeric {
 
 __extension__ typedef unsigned __int128 exact_u128;
 
@@ -39,6 +43,7 @@ class ExactSum {
     count_ += o.count_ + 1;
     if (count_ >= (1 << 29)) normalise();
   }
+  void merge(const ExactSum& o) noexcept { add(o); }  // this += o, exactly
 
   // Canonical digits (unique for a value): afterwards the limbs of several accumulators can be added as integers.
   void normalise() noexcept {
@@ -50,12 +55,12 @@ class ExactSum {
     count_ = 0;
   }
 
-  // The sum rounded to the nearest double (ties to even; ±inf beyond the double range).
+  // The sum rounded to the nearest double (ties to even; ±inf beyond the double range; NaN if nonfinite()).
   [[nodiscard]] double round() const noexcept {
     if (nonfinite_) return std::numeric_limits<double>::quiet_NaN();
     ExactSum a = *this;
     a.normalise();
-    bool neg = a.d_[limbs - 1] < 0;
+    const bool neg = a.d_[limbs - 1] < 0;
     if (neg) {
       for (auto& v : a.d_) v = -v;
       a.normalise();
@@ -73,8 +78,10 @@ class ExactSum {
     const double v = std::ldexp(static_cast<double>(top), 32 * (h - 2) - bias);
     return neg ? -v : v;
   }
+  [[nodiscard]] bool nonfinite() const noexcept { return nonfinite_; }
 
   // Wire format: normalised digits from `lo` to `hi` (inclusive); a zero sum sends nothing but its header.
+  // (The nonfinite flag is not sent: the caller sends it where it matters.)
   void append_to(std::vector<std::uint64_t>& out) noexcept {
     normalise();
     int lo = 0, hi = limbs - 1;
@@ -91,7 +98,36 @@ class ExactSum {
     if (++count_ >= (1 << 29)) normalise();
     return 1 + static_cast<std::size_t>(end > lo ? end - lo : 0);
   }
-  [[nodiscard]] std::span<std::int64_t, limbs> digits() noexcept { return d_; }
+
+  // Raw limbs, e.g. for checkpoints: raw() after normalise() is canonical (the same value always has the same
+  // limbs); set_raw(limbs, nonfinite) restores any raw() (limbs.size() must be `limbs`).
+  [[nodiscard]] std::span<const std::int64_t, limbs> raw() const noexcept { return d_; }
+  void set_raw(std::span<const std::int64_t> r, bool nonfinite) {
+    SAMPO_VERIFY(r.size() == static_cast<std::size_t>(limbs), "ExactSum::set_raw: expected 68 limbs");
+    std::copy(r.begin(), r.end(), d_.begin());
+    nonfinite_ = nonfinite;
+    normalise();
+  }
+
+  // Collective: replaces every accumulator in `sums` by its exact sum over the ranks of `comm` (the same on every
+  // rank; sums.size() must agree). Each rank's digits are normalised (< 2^32) before the integer MPI sum, so it
+  // cannot overflow for fewer than 2^30 ranks; the nonfinite flags are or-ed. One allreduce of 69 words per sum.
+  static void allreduce(const mpi::Communicator& comm, std::span<ExactSum> sums) {
+    std::vector<std::int64_t> v;
+    v.reserve(sums.size() * (limbs + 1));
+    for (auto& s : sums) {
+      s.normalise();
+      v.insert(v.end(), s.d_.begin(), s.d_.end());
+      v.push_back(s.nonfinite_ ? 1 : 0);
+    }
+    comm.allreduce_inplace<std::int64_t>(v, mpi::Op::sum);
+    for (std::size_t q = 0; q < sums.size(); ++q) {
+      const auto* p = v.data() + q * (limbs + 1);
+      std::copy(p, p + limbs, sums[q].d_.begin());
+      sums[q].nonfinite_ = p[limbs] != 0;
+      sums[q].count_ = (1 << 28);  // digits up to P·2^32: normalise well before the headroom is used
+    }
+  }
 
  private:
   void put(double x, bool negate) noexcept {
@@ -121,9 +157,6 @@ class ExactSum {
   std::array<std::int64_t, limbs> d_{};
   std::int32_t count_ = 0;
   bool nonfinite_ = false;
-
- public:
-  [[nodiscard]] bool nonfinite() const noexcept { return nonfinite_; }
 };
 
-}  // namespace sampo::walks
+}  // namespace sampo::numeric
