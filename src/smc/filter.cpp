@@ -9,6 +9,7 @@
 
 #include "core/checkpoint/checkpoint.hpp"
 #include "core/error/error.hpp"
+#include "core/numeric/exact_sum.hpp"
 #include "core/rng/batch.hpp"
 #include "core/rng/stream.hpp"
 #include "core/simd/vmath.hpp"
@@ -58,6 +59,7 @@ double u128_to_double(u128 v, int frac_bits) {
 // Collective: `width` exact sums of term(i, out) over this rank's n items and all ranks; OpenMP inside.
 template <class F>
 std::vector<double> exact_sums(const mpi::Communicator& comm, std::uint64_t n, int width, F&& term) {
+  using numeric::ExactSum;
   std::vector<ExactSum> total(static_cast<std::size_t>(width));
 #pragma omp parallel
   {
@@ -73,7 +75,7 @@ std::vector<double> exact_sums(const mpi::Communicator& comm, std::uint64_t n, i
   }
   ExactSum::allreduce(comm, total);
   std::vector<double> out(static_cast<std::size_t>(width));
-  for (int k = 0; k < width; ++k) out[static_cast<std::size_t>(k)] = total[static_cast<std::size_t>(k)].value();
+  for (int k = 0; k < width; ++k) out[static_cast<std::size_t>(k)] = total[static_cast<std::size_t>(k)].round();
   return out;
 }
 

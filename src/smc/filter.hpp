@@ -49,7 +49,6 @@
 
 #include "core/io/hdf5.hpp"
 #include "core/mpi/communicator.hpp"
-#include "smc/exact_sum.hpp"
 #include "smc/functional.hpp"
 #include "smc/model.hpp"
 #include "smc/resample.hpp"

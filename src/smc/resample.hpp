@@ -11,6 +11,7 @@
 //   multinomial p_k = Stream(seed, resample, k, t).below(T), iid (routed to the owning rank, sorted there)
 //   residual    ⌊n w_i / T⌋ copies, then multinomial on the remainders (purpose smc_residual)
 // Offspring are laid out in ancestor order; rebalance() then moves them so every rank holds its block again.
+#include <cmath>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -18,7 +19,7 @@
 
 #include "core/mpi/communicator.hpp"
 #include "core/simd/vmath.hpp"
-#include "smc/exact_sum.hpp"
+#include "smc/layout.hpp"
 
 namespace sampo::smc {
 
