@@ -17,14 +17,12 @@ namespace {
 // PETSc's Vec is ::Vec here (mcmc::Vec is Eigen's).
 using PVec = petsc::Handle<::Vec, VecDestroy>;
 using PTao = petsc::Handle<Tao, TaoDestroy>;
-using PScatter = petsc::Handle<VecScatter, VecScatterDestroy>;
 
 struct Ctx {
   const Target* target;
   bool jacobian;
   int dim;
-  VecScatter to_all;
-  ::Vec all;           // the iterate on every rank
+  const petsc::ReplicatedIterate* iterate;  // the iterate on every rank
   mcmc::Vec q, grad;   // the last evaluation
   double lp = 0.0;
   std::int64_t evaluations = 0;
@@ -33,12 +31,7 @@ struct Ctx {
 
 // Collective: the iterate to every rank, then the target there (every rank the same arithmetic).
 PetscErrorCode evaluate(Ctx& c, ::Vec x) {
-  PetscCall(VecScatterBegin(c.to_all, x, c.all, INSERT_VALUES, SCATTER_FORWARD));
-  PetscCall(VecScatterEnd(c.to_all, x, c.all, INSERT_VALUES, SCATTER_FORWARD));
-  const PetscScalar* a = nullptr;
-  PetscCall(VecGetArrayRead(c.all, &a));
-  std::copy_n(a, c.dim, c.q.data());
-  PetscCall(VecRestoreArrayRead(c.all, &a));
+  PetscCall(c.iterate->gather(x, std::span<double>(c.q.data(), static_cast<std::size_t>(c.dim))));
   ++c.evaluations;
   if (!c.error) {
     try {
@@ -72,7 +65,7 @@ MapResult find_map(const petsc::Session& session, const Target& target, const mc
                    const MapOptions& opt) {
   const auto& comm = session.comm();
   const int d = target.dim();
-  Ctx c{&target, opt.jacobian, d, nullptr, nullptr, mcmc::Vec::Zero(d), mcmc::Vec::Zero(d), 0.0, 0, nullptr};
+  Ctx c{&target, opt.jacobian, d, nullptr, mcmc::Vec::Zero(d), mcmc::Vec::Zero(d), 0.0, 0, nullptr};
   const PetscInt local = comm.rank() == 0 ? d : 0;  // the iterate on rank 0: serial vector algebra
   PVec x;
   SAMPO_PETSC(VecCreateMPI(comm.get(), local, d, x.out()));
@@ -82,11 +75,8 @@ MapResult find_map(const petsc::Session& session, const Target& target, const mc
     std::copy_n(start.data(), d, a);
     SAMPO_PETSC(VecRestoreArray(x, &a));
   }
-  PScatter to_all;
-  PVec all;
-  SAMPO_PETSC(VecScatterCreateToAll(x, to_all.out(), all.out()));
-  c.to_all = to_all;
-  c.all = all;
+  const petsc::ReplicatedIterate iterate(x);
+  c.iterate = &iterate;
   PTao tao;
   SAMPO_PETSC(TaoCreate(comm.get(), tao.out()));
   SAMPO_PETSC(TaoSetType(tao, opt.type.c_str()));

@@ -15,26 +15,19 @@ namespace {
 using PVec = petsc::Handle<Vec, VecDestroy>;
 using PMat = petsc::Handle<Mat, MatDestroy>;
 using PTao = petsc::Handle<Tao, TaoDestroy>;
-using PScatter = petsc::Handle<VecScatter, VecScatterDestroy>;
 
 struct Ctx {
   const Objective* obj;
   std::span<const double> mu;
   MPI_Comm comm;
   int rank, size, dim, chunks;
-  VecScatter to_all;
-  Vec all;  // θ on every rank
+  const petsc::ReplicatedIterate* iterate;  // θ on every rank
   std::vector<double> theta, sums;  // sums: F, ∇F (dim), H (dim²)
 };
 
 // Collective: F, ∇F and (with_hess) the Hessian at x into c.sums, bitwise independent of the rank count.
 PetscErrorCode evaluate(Ctx& c, Vec x, bool with_hess) {
-  PetscCall(VecScatterBegin(c.to_all, x, c.all, INSERT_VALUES, SCATTER_FORWARD));
-  PetscCall(VecScatterEnd(c.to_all, x, c.all, INSERT_VALUES, SCATTER_FORWARD));
-  const PetscScalar* a = nullptr;
-  PetscCall(VecGetArrayRead(c.all, &a));
-  std::copy_n(a, c.dim, c.theta.begin());
-  PetscCall(VecRestoreArrayRead(c.all, &a));
+  PetscCall(c.iterate->gather(x, c.theta));
   const auto d = static_cast<std::size_t>(c.dim);
   const std::size_t rec = 1 + d + (with_hess ? d * d : 0);
   const Vertex N = c.obj->vertices();
@@ -100,7 +93,7 @@ ThetaStar solve_tao(const petsc::Session& session, const Objective& obj, std::sp
   const double rec = 1.0 + d + static_cast<double>(d) * d;
   const int chunks = static_cast<int>(std::clamp<double>(std::floor(4194304.0 / rec), 1.0,
                                                          std::min<double>(64.0, static_cast<double>(obj.vertices()))));
-  Ctx c{&obj, mu, comm.get(), comm.rank(), comm.size(), d, chunks, nullptr, nullptr,
+  Ctx c{&obj, mu, comm.get(), comm.rank(), comm.size(), d, chunks, nullptr,
         std::vector<double>(static_cast<std::size_t>(d)), {}};
   // θ and the Hessian live on rank 0: TAO's vector algebra (norms, dots, the Newton solve) is then serial arithmetic
   // whatever the rank count, so θ* is bitwise rank-count independent; the work is in the vertex sums.
@@ -108,11 +101,8 @@ ThetaStar solve_tao(const petsc::Session& session, const Objective& obj, std::sp
   PVec x;
   SAMPO_PETSC(VecCreateMPI(comm.get(), local, d, x.out()));
   SAMPO_PETSC(VecSet(x, 0.0));  // the tokens' start θ_0 = 0
-  PScatter to_all;
-  PVec all;
-  SAMPO_PETSC(VecScatterCreateToAll(x, to_all.out(), all.out()));
-  c.to_all = to_all;
-  c.all = all;
+  const petsc::ReplicatedIterate iterate(x);
+  c.iterate = &iterate;
   PMat H;
   SAMPO_PETSC(MatCreateDense(comm.get(), local, local, d, d, nullptr, H.out()));
   SAMPO_PETSC(MatSetOption(H, MAT_SYMMETRIC, PETSC_TRUE));
