@@ -2,13 +2,8 @@
 # sampo-mcmc with mcmc.target = "bridgestan" and the example model library ($1) writes bitwise the same chains as
 # the built-in non-centred eight schools (same arithmetic; posterior and sample_stats compared byte for byte), on 2
 # ranks; and a library that cannot be loaded is one clear message with exit code 2.
-set -euo pipefail
+. "$SAMPO_SOURCE/tests/mcmc/lib.sh"
 LIB=$1
-BIN="$SAMPO_BUILD/drivers/sampo-mcmc"
-MPI="${MPIEXEC:-mpiexec} --oversubscribe --bind-to none"
-PY=/usr/bin/python3
-W=$(mktemp -d)
-trap 'rm -rf "$W"' EXIT
 DECK="$SAMPO_SOURCE/inputs/mcmc/eight_schools.toml"
 common="mcmc.warmup=150 mcmc.draws=100 --quiet"
 $MPI -n 2 "$BIN" "$DECK" run.output_dir="$W/a" $common

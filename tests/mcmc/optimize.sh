@@ -5,12 +5,7 @@
 # reaches TAO; centred eight schools (no MAP without the Jacobian) reports TAO's DIVERGED_* reason in the log and
 # in optimize/. mcmc.init = "map": chains start at that optimum, the output has optimize/ (bitwise the optimize
 # run's) and a restart of such a run is bitwise.
-set -euo pipefail
-BIN="$SAMPO_BUILD/drivers/sampo-mcmc"
-MPI="${MPIEXEC:-mpiexec} --oversubscribe --bind-to none"
-PY=/usr/bin/python3
-W=$(mktemp -d)
-trap 'rm -rf "$W"' EXIT
+. "$SAMPO_SOURCE/tests/mcmc/lib.sh"
 DECK="$SAMPO_SOURCE/inputs/mcmc/flagship.toml"
 
 "$PY" - "$W/data.csv" <<'PYEOF'

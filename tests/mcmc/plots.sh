@@ -2,17 +2,12 @@
 # tools/mcmc_plots.py smoke test: trace, rank and pair PNGs from an eight-schools output (with warm-up groups);
 # named parameters; the rank histograms are exact (each chain's bins sum to its draws, the
 # pooled bins are uniform: ranks 1..M*N split into equal bins). Skipped (77) without matplotlib.
-set -euo pipefail
-PY=/usr/bin/python3
+. "$SAMPO_SOURCE/tests/mcmc/lib.sh"
 if ! "$PY" -c "import matplotlib" 2>/dev/null; then
   echo "SKIP: python3-matplotlib is not installed"
   exit 77
 fi
-BIN="$SAMPO_BUILD/drivers/sampo-mcmc"
-MPI="${MPIEXEC:-mpiexec} --oversubscribe --bind-to none"
 TOOL="$SAMPO_SOURCE/tools/mcmc_plots.py"
-W=$(mktemp -d)
-trap 'rm -rf "$W"' EXIT
 $MPI -n 2 "$BIN" "$SAMPO_SOURCE/inputs/mcmc/eight_schools.toml" run.output_dir="$W" mcmc.warmup=100 mcmc.draws=100 \
     mcmc.save_warmup=true --quiet
 "$PY" "$TOOL" "$W/eight_schools.h5" --out "$W/p1" --warmup

@@ -2,12 +2,7 @@
 # Restart equality: runs restarted from a checkpoint in mid-warm-up (iteration 50 of 100, between adaptation
 # windows) and from one in mid-sampling (iteration 150), on other rank and thread counts, write bitwise the same
 # posterior and sample_stats as the uninterrupted run.
-set -euo pipefail
-BIN="$SAMPO_BUILD/drivers/sampo-mcmc"
-MPI="${MPIEXEC:-mpiexec} --oversubscribe --bind-to none"
-PY=/usr/bin/python3
-W=$(mktemp -d)
-trap 'rm -rf "$W"' EXIT
+. "$SAMPO_SOURCE/tests/mcmc/lib.sh"
 DECK="$SAMPO_SOURCE/inputs/mcmc/flagship.toml"
 common="mcmc.dim=10 mcmc.chains=5 mcmc.warmup=100 mcmc.draws=100 checkpoint.keep=10 --quiet"
 

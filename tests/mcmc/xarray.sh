@@ -2,16 +2,11 @@
 # The output opens with xarray (engine h5netcdf) for group posterior and sample_stats, with dims chain/draw and
 # diverging decoded as bool, with the h5netcdf engine and (python3-netcdf4) the netcdf4 engine, which must read the
 # same values. Needs Debian python3-xarray and python3-h5netcdf; skipped (exit 77) otherwise.
-set -euo pipefail
-PY=/usr/bin/python3
+. "$SAMPO_SOURCE/tests/mcmc/lib.sh"
 if ! "$PY" -c "import xarray, h5netcdf" 2>/dev/null; then
   echo "SKIP: python3-xarray and/or python3-h5netcdf are not installed (apt-get install python3-xarray python3-h5netcdf)"
   exit 77
 fi
-BIN="$SAMPO_BUILD/drivers/sampo-mcmc"
-MPI="${MPIEXEC:-mpiexec} --oversubscribe --bind-to none"
-W=$(mktemp -d)
-trap 'rm -rf "$W"' EXIT
 $MPI -n 2 "$BIN" "$SAMPO_SOURCE/inputs/mcmc/eight_schools.toml" run.output_dir="$W" mcmc.warmup=200 mcmc.draws=100 \
     mcmc.save_warmup=true mcmc.flush_every=30 --quiet
 "$PY" - "$W/eight_schools.h5" <<'PYEOF'
