@@ -6,12 +6,7 @@
 #  - a run checkpointed mid-warm-up (round 500, after three ladder updates) on 2 ranks and restarted on 3 writes the same file,
 #    bitwise (posterior, sample_stats, tempering);
 #  - bad tempering keys are one message and exit code 2.
-set -uo pipefail
-BIN="$SAMPO_BUILD/drivers/sampo-mcmc"
-MPI="${MPIEXEC:-mpiexec} --oversubscribe --bind-to none"
-PY=/usr/bin/python3
-W=$(mktemp -d)
-trap 'rm -rf "$W"' EXIT
+. "$SAMPO_SOURCE/tests/mcmc/lib.sh"
 DECK="$SAMPO_SOURCE/inputs/mcmc/tempering.toml"
 set -e
 $MPI -n 2 "$BIN" "$DECK" run.output_dir="$W/a" checkpoint.every_steps=500 checkpoint.keep=20 --quiet
