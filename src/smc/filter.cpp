@@ -113,12 +113,18 @@ void ParticleFilter::run() {
 
 void ParticleFilter::normalise(std::vector<double>& lw, StepRecord& rec, double local_max) {
   const auto n = static_cast<std::int64_t>(lw.size());
+  // local_max: the maximum of lw with NaN counted as +∞ (the propagation computes it), or NaN: not known yet.
   double mx = local_max;
   if (std::isnan(mx)) {
     mx = -std::numeric_limits<double>::infinity();
-    for (double v : lw) mx = std::max(mx, v);
+    for (double v : lw) mx = std::max(mx, std::isnan(v) ? std::numeric_limits<double>::infinity() : v);
   }
   mx = comm_.allreduce(mx, mpi::Op::max);
+  if (mx == std::numeric_limits<double>::infinity())
+    throw NumericalError("a particle's log-weight is NaN or +inf at time " + std::to_string(t_) +
+                         " (the model's log observation density, or its transition/proposal densities in a guided "
+                         "filter, returned a non-finite value: check the model for states or parameters where "
+                         "it is undefined)");
   if (!std::isfinite(mx))
     throw NumericalError("all particle weights vanished at time " + std::to_string(t_) +
                          " (the observations are impossible under the model, or N is far too small)");
@@ -678,8 +684,8 @@ void ParticleFilter::step() {
       for (std::int64_t bb = 0; bb < static_cast<std::int64_t>(blocks); ++bb) {
         const std::size_t j0 = static_cast<std::size_t>(bb) * kBatch, n = std::min(kBatch, n_loc_ - j0);
         if (noise == 1)
-          rng::normals_paired(opt_.seed, rng::purpose_transition, first_ + j0, static_cast<std::uint32_t>(tn), n,
-                              eps.data());
+          rng::normals_ziggurat(opt_.seed, rng::purpose_transition, first_ + j0, static_cast<std::uint32_t>(tn), n,
+                                eps.data());
         else
           rng::normals(opt_.seed, rng::purpose_transition, first_ + j0, static_cast<std::uint32_t>(tn), n, noise,
                        eps.data());
@@ -699,7 +705,16 @@ void ParticleFilter::step() {
         } else {
           for (std::size_t i = 0; i < n; ++i) out[i] = lw_uniform + lo[i];
         }
-        for (std::size_t i = 0; i < n; ++i) local_max = std::max(local_max, out[i]);
+        // The block's maximum, vectorised (max is exact in any order); a NaN log-weight counts as +∞ so that
+        // normalise() reports it.
+        double bm = local_max;
+        int nan = 0;
+#pragma omp simd reduction(max : bm) reduction(| : nan)
+        for (std::size_t i = 0; i < n; ++i) {
+          bm = std::max(bm, out[i]);
+          nan |= out[i] != out[i] ? 1 : 0;
+        }
+        local_max = nan ? std::numeric_limits<double>::infinity() : bm;
       }
     }
   } else {
@@ -721,7 +736,7 @@ void ParticleFilter::step() {
     double l = (parent_lw ? parent_lw[j] : lw_uniform) + model_.log_observation(tn, x, y);
     if (opt_.guided) l += model_.log_transition(tn, xp, x) - model_.log_proposal(tn, xp, y, x);
     lw[j] = l;
-    local_max = std::max(local_max, l);
+    local_max = std::max(local_max, std::isnan(l) ? std::numeric_limits<double>::infinity() : l);
   }
   }
   normalise(lw, rec, local_max);

@@ -11,7 +11,7 @@
 // Step t → t+1: resample (if ESS < threshold·N; always, multinomially, in conditional mode) and rebalance;
 // propagate (bootstrap: m, guided: the model's proposal); weight and normalise (log-sum-exp with a global max);
 // Fast path of the bootstrap step (models with transition_from_noise): the noise of 256 particles at a time from
-// core::rng batches (scalar noise: rng::normals_paired, one Box–Muller pair per two particles), and systematic
+// core::rng batches (scalar noise: rng::normals_ziggurat, four particles per Philox block), and systematic
 // resampling fused with rebalancing (systematic_ancestors / systematic_rebalance): each slot's parent is read where
 // it lies while the block is propagated, with no offspring counts or copied population.
 // then PaRIS: K̃ backward draws J ~ Λ_t(i, ℓ) ∝ W_t^ℓ m(ξ_t^ℓ, ξ_{t+1}^i) per particle and

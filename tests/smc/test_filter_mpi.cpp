@@ -4,6 +4,8 @@
 #include <mpi.h>
 #include <omp.h>
 
+#include <limits>
+
 #include "smc/filter.hpp"
 #include "smc/ppg.hpp"
 
@@ -115,6 +117,58 @@ TEST(Filter, IslandModeBitwiseIdenticalAcrossRanksAndThreads) {
     expect_same(dist, one, "islands " + to_string(scheme) + " (ranks)");
     expect_same(three, one, "islands " + to_string(scheme) + " (threads)");
     EXPECT_EQ(flags, 3) << "both island-level (2) and within-island (1) resampling must occur";
+  }
+}
+
+// The linear Gaussian model whose observation log-density is NaN where x > 1.5 (a user model undefined somewhere):
+// with or without the fast path (transition_from_noise), every rank must stop with one NumericalError naming the
+// time step, not resample from garbage weights.
+class NanObservation final : public Model {
+ public:
+  explicit NanObservation(bool fast) : fast_(fast) {}
+  [[nodiscard]] std::string name() const override { return "nan_observation"; }
+  [[nodiscard]] int dim() const override { return 1; }
+  [[nodiscard]] int obs_dim() const override { return 1; }
+  [[nodiscard]] std::unique_ptr<Model> clone() const override { return std::make_unique<NanObservation>(*this); }
+  void sample_initial(rng::Stream& s, double* x) const override { m_.sample_initial(s, x); }
+  [[nodiscard]] double log_initial(const double* x) const override { return m_.log_initial(x); }
+  void sample_transition(int t, const double* xp, rng::Stream& s, double* x) const override {
+    m_.sample_transition(t, xp, s, x);
+  }
+  [[nodiscard]] double log_transition(int t, const double* xp, const double* x) const override {
+    return m_.log_transition(t, xp, x);
+  }
+  [[nodiscard]] double log_observation(int t, const double* x, const double* y) const override {
+    return x[0] > 1.5 ? std::numeric_limits<double>::quiet_NaN() : m_.log_observation(t, x, y);
+  }
+  void sample_observation(int t, const double* x, rng::Stream& s, double* y) const override {
+    m_.sample_observation(t, x, s, y);
+  }
+  [[nodiscard]] int transition_noise_dim() const override { return fast_ ? 1 : 0; }
+  void transition_from_noise(int t, std::size_t n, const double* xp, const double* eps, double* x) const override {
+    m_.transition_from_noise(t, n, xp, eps, x);
+  }
+
+ private:
+  ScalarLinearGaussian m_{0.9, 1.0, 1.0, 0.0, 0.1};  // x_0 near 0: the first steps are finite, later ones are not
+  bool fast_;
+};
+
+TEST(Filter, NanLogWeightStopsEveryRankWithANumericalError) {
+  const mpi::Communicator world(MPI_COMM_WORLD);
+  ScalarLinearGaussian sim(0.9, 1.0, 1.0, 0.0, 0.1);
+  const auto y = simulate(sim, 30, 2);
+  FilterOptions o;
+  o.particles = 4096;
+  for (bool fast : {true, false}) {
+    const NanObservation m(fast);
+    ParticleFilter f(world, m, y, nullptr, o);
+    try {
+      f.run();
+      ADD_FAILURE() << "no error (fast path " << fast << ")";
+    } catch (const NumericalError& e) {
+      EXPECT_NE(std::string(e.what()).find("NaN or +inf at time"), std::string::npos) << e.what();
+    }
   }
 }
 

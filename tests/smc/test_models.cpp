@@ -88,7 +88,7 @@ TEST(Models, PoissonDensityAndSimulation) {
 }
 
 TEST(Models, FiltersMatchTheGridOracle) {
-  // Filter means within c/√N of the oracle (6 sd, sd inflated ×2 for resampling, as in test_validation), and the
+  // Filter means within 6 Monte Carlo standard errors of the oracle (below), and the
   // likelihood estimate unbiased: the mean of Ẑ/Z over R runs within 4.5 standard errors of 1.
   std::vector<Case> cases;
   cases.push_back({std::make_unique<PoissonCox>(1.0, 0.9, 0.3), -2.5, 4.5, 600});
@@ -105,9 +105,14 @@ TEST(Models, FiltersMatchTheGridOracle) {
     o.seed = 7;
     ParticleFilter f(self(), *c.model, y, nullptr, o);
     f.run();
-    for (int t = 0; t <= y.steps(); ++t)
-      EXPECT_NEAR(f.records()[t].mean[0], g.mean[t], 6 * 2 * std::sqrt(g.var[t] / N))
-          << c.model->name() << " t=" << t;
+    // The Monte Carlo error of a weighted mean is about sd/√ESS: the weights' ESS at t, and at most N/4 (the ×2 on
+    // the sd for the variance that past resampling adds). The growth model's observations (y = x²/20) can leave
+    // an ESS of ~15 of N = 4000 (t = 11 here), where c/√N alone would be a 16-fold too tight tolerance.
+    for (int t = 0; t <= y.steps(); ++t) {
+      const double ess = std::min(f.records()[t].ess, N / 4.0);
+      EXPECT_NEAR(f.records()[t].mean[0], g.mean[t], 6 * std::sqrt(g.var[t] / ess))
+          << c.model->name() << " t=" << t << " (ESS " << f.records()[t].ess << ")";
+    }
     const int R = 40;
     std::vector<double> ratio;
     for (int r = 0; r < R; ++r) {
