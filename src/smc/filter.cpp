@@ -672,10 +672,10 @@ void ParticleFilter::step() {
   const int noise = opt_.guided ? 0 : model_.transition_noise_dim();
   double local_max = -std::numeric_limits<double>::infinity();
   if (noise > 0) {
-    // Batched bootstrap step: ε for kBatch particles at once (core::rng batches: one Box–Muller pair per two
-    // particles when the noise is scalar), then the model's block transition and observation density. A particle's
+    // Batched bootstrap step: ε for kBatch particles at once (core::rng batches: the ziggurat, four particles per
+    // Philox block, when the noise is scalar), then the model's block transition and observation density. A particle's
     // values depend only on its global id, never on the block it falls in.
-    constexpr std::size_t kBatch = 256;
+    constexpr std::size_t kBatch = 1024;
     const std::size_t blocks = (n_loc_ + kBatch - 1) / kBatch;
 #pragma omp parallel reduction(max : local_max)
     {

@@ -10,7 +10,7 @@
 //
 // Step t → t+1: resample (if ESS < threshold·N; always, multinomially, in conditional mode) and rebalance;
 // propagate (bootstrap: m, guided: the model's proposal); weight and normalise (log-sum-exp with a global max);
-// Fast path of the bootstrap step (models with transition_from_noise): the noise of 256 particles at a time from
+// Fast path of the bootstrap step (models with transition_from_noise): the noise of 1024 particles at a time from
 // core::rng batches (scalar noise: rng::normals_ziggurat, four particles per Philox block), and systematic
 // resampling fused with rebalancing (systematic_ancestors / systematic_rebalance): each slot's parent is read where
 // it lies while the block is propagated, with no offspring counts or copied population.

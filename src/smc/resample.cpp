@@ -327,15 +327,18 @@ class SystematicSlots {
         top_(static_cast<double>(n_out)) {
     SAMPO_VERIFY(total > 0, "resampling needs a positive total weight");
     SAMPO_VERIFY(n_out < (std::uint64_t{1} << 32), "systematic resampling supports fewer than 2^32 particles");
+    SAMPO_VERIFY(total < (std::uint64_t{1} << 63), "systematic resampling needs a total weight below 2^63");
   }
   // The double x = s·(n/T) − u·2^−32 is within 4·2^−53·n of the exact value (three roundings of numbers ≤ n), so
   // outside a margin of 2^−48·n around the integers ⌈x⌉ is exact; inside it, the integer test decides.
+  // s ≤ total < 2^63 and 0 < x ≤ n < 2^32: the conversions go through int64 (one instruction each; the unsigned
+  // ones branch on the sign bit).
   [[nodiscard]] std::uint64_t first(std::uint64_t s) const {
-    const double x = static_cast<double>(s) * ratio_ - uf_;
+    const double x = static_cast<double>(static_cast<std::int64_t>(s)) * ratio_ - uf_;
     if (x < -margin_) return 0;
     if (x > top_) return n_;
     if (x > margin_) {
-      const auto ti = static_cast<std::uint64_t>(x);  // ⌊x⌋ (x > 0)
+      const auto ti = static_cast<std::uint64_t>(static_cast<std::int64_t>(x));  // ⌊x⌋ (x > 0)
       const double f = x - static_cast<double>(ti);
       if (f > margin_ && f < 1.0 - margin_) return std::min(ti + 1, n_);
     }
