@@ -51,7 +51,9 @@ FixedWeights place_weights(const mpi::Communicator& comm, std::vector<std::uint6
 FixedWeights fixed_weights(const mpi::Communicator& comm, std::span<const double> logw, std::uint64_t n_global,
                            std::vector<std::uint64_t> storage) {
   double mx = -std::numeric_limits<double>::infinity();
-  for (double v : logw) mx = std::max(mx, v);
+  const double* lw = logw.data();
+#pragma omp simd reduction(max : mx)
+  for (std::size_t i = 0; i < logw.size(); ++i) mx = std::max(mx, lw[i]);  // vectorised: max is exact in any order
   mx = comm.allreduce(mx, mpi::Op::max);
   SAMPO_VERIFY(std::isfinite(mx), "all particle weights are zero or not finite");
   const int shift = fixed_shift(n_global);
@@ -66,7 +68,8 @@ FixedWeights fixed_weights(const mpi::Communicator& comm, std::span<const double
     for (std::int64_t b = 0; b < static_cast<std::int64_t>(blocks); ++b) {  // to_fixed(), a block at a time
       const std::size_t i0 = static_cast<std::size_t>(b) * kBlock, m = std::min(kBlock, n - i0);
       simd::exp_shifted(logw.data() + i0, mx, m, e);
-      for (std::size_t i = 0; i < m; ++i) w[i0 + i] = static_cast<std::uint64_t>(e[i] * scale);
+      // e·2^shift < 2^63: through int64, one instruction (the unsigned conversion branches on the sign bit).
+      for (std::size_t i = 0; i < m; ++i) w[i0 + i] = static_cast<std::uint64_t>(static_cast<std::int64_t>(e[i] * scale));
     }
   }
   return place_weights(comm, std::move(w));
