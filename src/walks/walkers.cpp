@@ -4,6 +4,7 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <new>
@@ -29,7 +30,8 @@ std::string to_string(Chain c) { return c == Chain::srw ? "srw" : c == Chain::mh
 std::string to_string(Method m) { return m == Method::base ? "base" : m == Method::srrw ? "srrw" : "hdt"; }
 
 BaseChain::BaseChain(const Graph& g, Chain chain, double laziness)
-    : g_(&g), chain_(chain), eps_(laziness), log1m_eps_(std::log1p(-laziness)) {
+    : g_(&g), chain_(chain), eps_(laziness), log1m_eps_(std::log1p(-laziness)),
+      log_eps_(laziness > 0.0 ? std::log(laziness) : kernel::neg_inf) {
   SAMPO_VERIFY(laziness >= 0.0 && laziness < 1.0, "laziness must be in [0, 1)");
   const auto n = static_cast<std::size_t>(g.vertices());
   log_d_.resize(n);
@@ -136,6 +138,7 @@ Walkers::Walkers(const BaseChain& chain, WalkParams p, std::uint64_t first, std:
                "SRRW and HDT need a reversible base chain (srw or mhrw)");
   const auto& g = chain.graph();
   const auto n = static_cast<std::size_t>(g.vertices());
+  defer_ = p.method != Method::base || n * sizeof(double) >= (std::size_t{4} << 20);
   tokens_.resize(count);
   for (std::uint64_t k = 0; k < count; ++k) {
     Token& t = tokens_[k];
@@ -242,29 +245,36 @@ void Walkers::advance_group(Token* group, std::size_t size, std::int64_t n0, std
   // step each in turn; before token g steps, the row of token g + 2 and the neighbour values of token g + 1 are
   // prefetched (their addresses are then in cache), and after it steps, the offsets of its new vertex. Each token's
   // arithmetic and random stream are untouched: paths are bitwise those of stepping each token alone.
+  // The visit of a step (w[next] and its power or log ratio: two cache lines, cold when the walk moves on to
+  // unvisited vertices) is deferred to the start of the token's next step, its lines prefetched for write now: no
+  // other token touches them, and this token reads nothing of the step's visit before that (the next draw starts
+  // with it), so each token's operations keep their order and paths their bits.
   const auto& off = c_->graph().offsets();
+  std::array<Pending, group_max> pending{};
   for (std::int64_t n = n0; n < n0 + steps; ++n)
     for (std::size_t g = 0; g < size; ++g) {
       if (size > 2) prefetch_row(group[(g + 2) % size]);
       if (size > 1) prefetch_values(group[(g + 1) % size]);
-      step_token(group[g], n, scratch);
+      step_token(group[g], n, scratch, pending[g]);
       __builtin_prefetch(off.data() + group[g].vertex);
     }
+  for (std::size_t g = 0; g < size; ++g)
+    if (pending[g].v >= 0) visit(group[g], pending[g].v, pending[g].n);
 }
 
-void Walkers::step_token(Token& t, std::int64_t n, double* scratch) const noexcept {
+void Walkers::step_token(Token& t, std::int64_t n, double* scratch, Pending& pending) const noexcept {
   const int dim = task_ ? task_->dim() : 0;
   double* drift = scratch + c_->graph().max_degree() + 1;
+  if (pending.v >= 0) {  // the previous step's visit, before anything reads x
+    visit(t, pending.v, pending.n);
+    pending.v = -1;
+  }
   {
     const double* lr = t.logr.data();
     const double* rr = t.r.data();
     auto logr = [lr](Vertex j) { return lr[j]; };
     auto r = [rr](Vertex j) { return rr[j]; };
     const std::int32_t hub = slot_.empty() ? -1 : slot_[static_cast<std::size_t>(t.vertex)];
-    // The visit after the draw reads and writes w[next] and the kernel's result depends on it (log, exp, then the
-    // next scan reads the new power): fetch the neighbours' weights now, while the draw computes.
-    if (hub < 0 && p_.method != Method::base)
-      for (Vertex j : c_->graph().neighbours(t.vertex)) __builtin_prefetch(t.w.data() + j, 1);
     const Vertex next =
         hub >= 0 ? kernel::srrw_reject(*c_, t.vertex, logr, r, t.cached, alpha_at(n), t.stream, scratch,
                                        t.env[static_cast<std::size_t>(hub)])
@@ -272,7 +282,15 @@ void Walkers::step_token(Token& t, std::int64_t n, double* scratch) const noexce
                                        t.stream, scratch);
     t.previous = next == t.vertex ? t.previous : t.vertex;
     t.vertex = next;
-    visit(t, next, n);
+    if (defer_) {
+      const auto vi = static_cast<std::size_t>(next);
+      __builtin_prefetch(t.w.data() + vi, 1);
+      if (!t.r.empty()) __builtin_prefetch(t.r.data() + vi, 1);
+      if (!t.logr.empty()) __builtin_prefetch(t.logr.data() + vi, 1);
+      pending = {next, n};
+    } else {
+      visit(t, next, n);
+    }
     if (task_) {
       const double beta = p_.beta_scale * std::pow(static_cast<double>(n + 2), -p_.beta_exponent);
       task_->drift(next, t.theta.data(), drift);
@@ -290,7 +308,8 @@ void Walkers::advance(std::int64_t steps) {
   const auto count = static_cast<std::int64_t>(tokens_.size());
   const std::int64_t n0 = step_;
   // Groups of up to 8 consecutive tokens stepped in an interleaved way (advance_group), at least one group per thread.
-  const std::int64_t size = std::clamp<std::int64_t>((count + threads - 1) / std::max(threads, 1), 1, 8);
+  const std::int64_t size = std::clamp<std::int64_t>((count + threads - 1) / std::max(threads, 1), 1,
+                                                     static_cast<std::int64_t>(group_max));
   const std::int64_t groups = (count + size - 1) / size;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
   for (std::int64_t q = 0; q < groups; ++q) {

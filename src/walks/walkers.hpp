@@ -43,12 +43,17 @@ class BaseChain {
   [[nodiscard]] bool reversible() const noexcept { return chain_ != Chain::nbrw; }
   // P_ij for a neighbour j of i, and P_ii.
   [[nodiscard]] double p(Vertex i, Vertex j) const noexcept;
-  [[nodiscard]] double p_self(Vertex i) const noexcept { return p_self_[static_cast<std::size_t>(i)]; }
+  // P_ii: ε for SRW and NBRW (no array read: one cache line fewer per SRRW step), the MH rejection mass for MHRW.
+  [[nodiscard]] double p_self(Vertex i) const noexcept {
+    return chain_ == Chain::mhrw ? p_self_[static_cast<std::size_t>(i)] : eps_;
+  }
   [[nodiscard]] double log_p(Vertex i, Vertex j) const noexcept {
     return chain_ == Chain::mhrw ? log1m_eps_ - std::max(log_d_[static_cast<std::size_t>(i)], log_d_[static_cast<std::size_t>(j)])
                                  : log1m_eps_ - log_d_[static_cast<std::size_t>(i)];
   }
-  [[nodiscard]] double log_p_self(Vertex i) const noexcept { return log_p_self_[static_cast<std::size_t>(i)]; }
+  [[nodiscard]] double log_p_self(Vertex i) const noexcept {
+    return chain_ == Chain::mhrw ? log_p_self_[static_cast<std::size_t>(i)] : log_eps_;
+  }
   [[nodiscard]] std::span<const double> mu() const noexcept { return mu_; }          // unnormalised
   [[nodiscard]] std::span<const double> mu_norm() const noexcept { return mu_norm_; }  // sums to 1
   [[nodiscard]] std::span<const double> log_mu() const noexcept { return log_mu_; }
@@ -61,7 +66,7 @@ class BaseChain {
  private:
   const Graph* g_;
   Chain chain_;
-  double eps_, log1m_eps_;
+  double eps_, log1m_eps_, log_eps_;  // log ε (−∞ for ε = 0): log_p_self of SRW and NBRW
   std::vector<double> log_d_, p_self_, log_p_self_, mu_, mu_norm_, log_mu_;
 };
 
@@ -173,8 +178,14 @@ class Walkers {
   void restore(std::int64_t step);
 
  private:
+  static constexpr std::size_t group_max = 8;  // tokens stepped in an interleaved way (advance_group)
+  // The visit (x update) of step n → n+1 onto v, deferred by advance_group to the token's next step; v < 0: none.
+  struct Pending {
+    Vertex v = -1;
+    std::int64_t n = 0;
+  };
   void advance_group(Token* group, std::size_t size, std::int64_t n0, std::int64_t steps, double* scratch) const noexcept;
-  void step_token(Token& t, std::int64_t n, double* scratch) const noexcept;  // step n → n + 1
+  void step_token(Token& t, std::int64_t n, double* scratch, Pending& pending) const noexcept;  // step n → n + 1
   void prefetch_row(const Token& t) const noexcept;
   void prefetch_values(const Token& t) const noexcept;
   void visit(Token& t, Vertex v, std::int64_t n) const noexcept;  // x update after step n → n+1
@@ -191,6 +202,9 @@ class Walkers {
   std::int64_t step_ = 0;
   std::vector<std::int32_t> slot_;  // rejection_slots
   std::int64_t hubs_ = 0;
+  // Defer visits to the token's next step (advance_group): always with SRRW/HDT; base walks only on graphs whose
+  // token array leaves the cache (≥ 4 MiB), as in cache the bookkeeping costs a simple walk more than it saves.
+  bool defer_ = true;
 };
 
 }  // namespace sampo::walks

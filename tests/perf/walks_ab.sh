@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# A/B throughput of sampo-walks binaries, alternated in the same minutes (shared machines): for each round and
+# each walk, one run of OLD then one of NEW (then of each binary in MORE), printing steps/s per core of the walk
+# loop, the run's CPU seconds (user+sys, setup included) and wall seconds, and the load average; at the end the
+# median and best steps/s per binary and walk. Not a test. Usage:
+#   [WALKS="srw a1 a5"] [MORE="exe ..."] tests/perf/walks_ab.sh OLD_EXE NEW_EXE [ROUNDS=3] [STEPS=1000000] [VERTICES=1048576]
+# Walk names: srw (SRW base), a0, a1, a2.5, a5 (SRRW α on the SRW chain), mh5 (MH-SRRW α = 5). WS graph, k = 10,
+# rewire 0.1, 8 tokens, 1 rank, 1 OpenMP thread, run.seed = 1 (the keys of walks_bench.sh).
+set -euo pipefail
+OLD=$1; NEW=$2; ROUNDS=${3:-3}; STEPS=${4:-1000000}; N=${5:-1048576}; WALKS=${WALKS:-srw a1 a5}
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1 OMP_NUM_THREADS=1
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/walks-ab.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+printf '[run]\nseed = 1\n' > "$WORK/deck.toml"
+keys() {
+  case $1 in
+    srw) echo "walk.chain=srw walk.method=base" ;;
+    mh5) echo "walk.chain=mhrw walk.method=srrw walk.alpha=5" ;;
+    a*) echo "walk.chain=srw walk.method=srrw walk.alpha=${1#a}" ;;
+  esac
+}
+one() {  # exe, walk -> "steps/s cpu wall"
+  local out u s w
+  # shellcheck disable=SC2046
+  out=$(/usr/bin/time -f "%U %S %e" -o "$WORK/time" "$1" "$WORK/deck.toml" run.output_dir="$WORK/out" \
+        oracle.enabled=false checkpoint.at_end=false walk.tokens=8 walk.steps="$STEPS" walk.output_every="$STEPS" \
+        walk.chunk_steps="$STEPS" graph.kind=ws graph.vertices="$N" graph.degree=10 graph.rewire=0.1 \
+        $(keys "$2") 2>&1)
+  read -r u s w < "$WORK/time"
+  printf '%s %.2f %.2f' "$(echo "$out" | sed -n 's/.*(\([0-9.e+]*\) per rank).*/\1/p')" "$(echo "$u + $s" | bc -l)" "$w"
+}
+BINS=("$OLD" "$NEW")
+for m in ${MORE:-}; do BINS+=("$m"); done
+echo "WS N=$N k=10, 8 tokens x $STEPS steps, 1 rank, 1 thread; per binary: steps/s/core cpu_s wall_s"
+echo "binaries: ${BINS[*]}"
+for r in $(seq "$ROUNDS"); do
+  for w in $WALKS; do
+    line=$(printf 'round %d %-5s' "$r" "$w")
+    for i in "${!BINS[@]}"; do
+      x=$(one "${BINS[$i]}" "$w"); line+=$(printf ' | %s' "$x")
+      echo "$w $i ${x%% *}" >> "$WORK/rates"
+    done
+    echo "$line | load $(cut -d' ' -f1-3 /proc/loadavg)"
+  done
+done
+echo "median / best steps/s per binary:"
+for w in $WALKS; do
+  line=$(printf '%-5s' "$w")
+  for i in "${!BINS[@]}"; do
+    line+=$(awk -v w="$w" -v i="$i" '$1 == w && $2 == i {print $3}' "$WORK/rates" | sort -g |
+            awk '{a[NR] = $1} END {m = NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; printf " | %.3g / %.3g", m, a[NR]}')
+  done
+  echo "$line"
+done
