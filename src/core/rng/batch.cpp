@@ -195,7 +195,7 @@ SAMPO_RNG_CLONES void zig_retry_lanes(std::uint64_t key, std::uint32_t sub, cons
 
 // One group of kZigGroup entities, g·kZigGroup + j·kLanes + i for i < kLanes, j < 4: the kLanes Philox blocks
 // (block 0 of entity kQuadStream | (g·kLanes + i)) side by side, then every word's fast-path ziggurat try
-// vectorised; the rare misses (≈ 1.5 %) are finished by zig_rest afterwards. `miss[k]` flags entity k's miss.
+// vectorised; the rare misses (≈ 1.5 %) are finished by zig_retry_lanes afterwards. `miss[k]` flags entity k's miss.
 SAMPO_RNG_CLONES void zig_lanes(std::uint64_t key, std::uint32_t sub, std::uint64_t g, std::uint32_t* words,
                                 double* out, unsigned char* miss) {
   const double* const X = detail::kZigX;  // through a pointer: GCC 12 does not vectorise lookups in the array itself
