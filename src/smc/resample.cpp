@@ -319,6 +319,27 @@ std::vector<std::uint64_t> offspring_serial(std::span<const std::uint64_t> w, Sc
 
 namespace {
 
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
+#define SAMPO_SMC_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define SAMPO_SMC_CLONES
+#endif
+
+// The vectorised part of SystematicSlots::firsts: for x_j = s_j·ratio − uf, K[j] = ⌊x_j⌋ + 1 and whether that is
+// certainly ⌈s_j·n/T − u/2^32⌉ (margin < x_j ≤ top and x_j's fraction outside the margin). Whatever the clone
+// rounds (with or without a fused multiply–add), x_j is within the margin's error bound, so a certain K is exact.
+SAMPO_SMC_CLONES void slot_estimates(const std::uint64_t* S, std::size_t m, double ratio, double uf, double margin,
+                                     double top, std::uint64_t* K, std::int64_t* sure) {
+  for (std::size_t j = 0; j < m; ++j) {
+    const double x = static_cast<double>(static_cast<std::int64_t>(S[j])) * ratio - uf;  // S_j < 2^63
+    const auto ti = static_cast<std::int64_t>(x);                                         // ⌊x⌋ for x > 0
+    const double f = x - static_cast<double>(ti);
+    K[j] = static_cast<std::uint64_t>(ti + 1);
+    sure[j] = static_cast<std::int64_t>(x > margin) & static_cast<std::int64_t>(x <= top) &
+              static_cast<std::int64_t>(f > margin) & static_cast<std::int64_t>(f < 1.0 - margin);
+  }
+}
+
 // Systematic points p_k = ⌊(k·2^32 + u)·T / (n·2^32)⌋ (as offspring()). The particle with cumulative range [s, s + w)
 // owns the slots [K(s), K(s + w)), K(s) = #{k : p_k < s} = the least k with (k·2^32 + u)·T ≥ s·n·2^32, i.e.
 // ⌈s·n/T − u/2^32⌉ in [0, n]. K is estimated in double and made exact by the integer test where it could be off.
@@ -349,6 +370,17 @@ class SystematicSlots {
     while (k < n_ && !at_or_after(k, s)) ++k;
     while (k > 0 && at_or_after(k - 1, s)) --k;
     return k;
+  }
+
+  static constexpr std::size_t kChunk = 256;  // particles per firsts() call
+  // K[j] = first(s_j) for the running sums s_j = s + w_0 + … + w_j, j < m ≤ kChunk; s is advanced by them all: the
+  // prefix sums, the estimates in one vectorised loop (slot_estimates), first() for the rare uncertain ones.
+  void firsts(const std::uint64_t* w, std::size_t m, std::uint64_t& s, std::uint64_t* K) const {
+    alignas(64) std::uint64_t S[kChunk];
+    alignas(64) std::int64_t sure[kChunk];
+    for (std::size_t j = 0; j < m; ++j) S[j] = s += w[j];
+    slot_estimates(S, m, ratio_, uf_, margin_, top_, K, sure);
+    for (std::size_t j = 0; j < m; ++j) K[j] = sure[j] ? std::min(K[j], n_) : first(S[j]);
   }
 
  private:
@@ -390,9 +422,11 @@ void systematic_ancestors(const FixedWeights& fw, std::uint64_t n_out, std::uint
     const auto blk = thread_block(fw.w, 0, part);
     std::uint64_t s = blk.before, k = slots.first(s);
     const std::uint64_t k1 = slots.first(s + blk.sum);  // this thread's slots are [k, k1)
+    alignas(64) std::uint64_t K[SystematicSlots::kChunk];
     for (std::size_t i = blk.i0; i < blk.i1; ++i) {
-      s += fw.w[i];
-      const std::uint64_t kn = slots.first(s), a = first_id + i;
+      const std::size_t c = (i - blk.i0) % SystematicSlots::kChunk;
+      if (c == 0) slots.firsts(fw.w.data() + i, std::min(SystematicSlots::kChunk, blk.i1 - i), s, K);
+      const std::uint64_t kn = K[c], a = first_id + i;
       if (k + 4 <= k1) {  // four stores whatever the count (most counts are 0–2): the slots past kn are written
         out[k] = a, out[k + 1] = a, out[k + 2] = a, out[k + 3] = a;  // again by the later particles owning them
         for (std::uint64_t j = k + 4; j < kn; ++j) out[j] = a;
@@ -432,9 +466,11 @@ void systematic_rebalance(const mpi::Communicator& comm, const FixedWeights& fw,
     // Runs wholly inside [local_lo, local_hi) — this rank's block ∩ this thread's slots — take the one-rank path's
     // four unconditional stores (later particles overwrite the slots past a run's end).
     const std::uint64_t local_lo = blk_lo, local_hi = std::min(blk_hi, slots.first(blk.before + blk.sum));
+    alignas(64) std::uint64_t K[SystematicSlots::kChunk];
     for (std::size_t i = blk.i0; i < blk.i1; ++i) {
-      s += fw.w[i];
-      const std::uint64_t kn = slots.first(s), id = first_id + i;
+      const std::size_t c = (i - blk.i0) % SystematicSlots::kChunk;
+      if (c == 0) slots.firsts(fw.w.data() + i, std::min(SystematicSlots::kChunk, blk.i1 - i), s, K);
+      const std::uint64_t kn = K[c], id = first_id + i;
       if (k >= local_lo && k + 4 <= local_hi && kn <= local_hi) {
         std::uint64_t* const out_a = anc.data() + (k - blk_lo);
         std::uint64_t* const out_p = parent.data() + (k - blk_lo);
