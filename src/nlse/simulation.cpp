@@ -96,9 +96,10 @@ double cpu_seconds() {
 // buffers, the nonlinear term's x-space array, the integrator's work arrays, and for padding 3/2 × (2 FFTW
 // buffers + x array + fine spectrum) + 2 exchange buffers.
 double bytes_per_point(Method m, Dealias d) {
-  // ψ̂, output ψ_x, FFTW in/out, x_, FFTW-MPI's own scratch, the diagnostics' transient ψ(x) and spectrum row
-  // (measured: docs/nlse.md)
-  double arrays = 8.0;
+  // ψ̂, output ψ_x, FFTW in/out, x_, FFTW-MPI's own scratch, the diagnostics' transient ψ(x) and spectrum row, and
+  // the x and k grids (two real arrays: one complex-sized; measured: docs/nlse.md, 153 bytes per point for yoshida4
+  // at N = 2^27)
+  double arrays = 9.0;
   switch (m) {
     case Method::erk43ip:
       arrays += 10;

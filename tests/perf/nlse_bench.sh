@@ -145,7 +145,7 @@ if want 5; then
   avail=$(awk '/MemAvailable:/ {print $2 * 1024}' /proc/meminfo)
   printf "%-10s %11s %10s %12s\n" method bytes/point largest_N "memory(GiB)"
   # bytes per point: keep in step with bytes_per_point() in src/nlse/simulation.cpp (16 x arrays)
-  for mb in strang:144 yoshida4:144 rk4ip:240 erk43-ip:288 dop853:480 ip-dop853:512 petsc-ts:448; do
+  for mb in strang:160 yoshida4:160 rk4ip:256 erk43-ip:304 dop853:496 ip-dop853:528 petsc-ts:464; do
     m=${mb%%:*} b=${mb##*:}
     /usr/bin/python3 -c "
 import math, sys
