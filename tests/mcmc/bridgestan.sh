@@ -2,7 +2,8 @@
 # sampo-mcmc with mcmc.target = "bridgestan" and the example model library ($1) writes bitwise the same chains as
 # the built-in non-centred eight schools (same arithmetic; posterior and sample_stats compared byte for byte), on 2
 # ranks; and a library that cannot be loaded is one clear message with exit code 2.
-. "$SAMPO_SOURCE/tests/mcmc/lib.sh"
+DRIVER=mcmc
+. "$SAMPO_SOURCE/tests/support/script_lib.sh"
 LIB=$1
 DECK="$SAMPO_SOURCE/inputs/mcmc/eight_schools.toml"
 common="mcmc.warmup=150 mcmc.draws=100 --quiet"

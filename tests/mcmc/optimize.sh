@@ -5,7 +5,8 @@
 # reaches TAO; centred eight schools (no MAP without the Jacobian) reports TAO's DIVERGED_* reason in the log and
 # in optimize/. mcmc.init = "map": chains start at that optimum, the output has optimize/ (bitwise the optimize
 # run's) and a restart of such a run is bitwise.
-. "$SAMPO_SOURCE/tests/mcmc/lib.sh"
+DRIVER=mcmc
+. "$SAMPO_SOURCE/tests/support/script_lib.sh"
 DECK="$SAMPO_SOURCE/inputs/mcmc/flagship.toml"
 
 "$PY" - "$W/data.csv" <<'PYEOF'

@@ -5,7 +5,8 @@
 # rank count) rebuilds the file from the checkpoint and ends bitwise equal to the uninterrupted run, warm-up groups
 # included. mcmc.save_warmup does not change the posterior. The appended file equals, in content, the layout the
 # driver wrote at the end before draws were appended (same_content.py: datasets, order, types, attributes, scales).
-. "$SAMPO_SOURCE/tests/mcmc/lib.sh"
+DRIVER=mcmc
+. "$SAMPO_SOURCE/tests/support/script_lib.sh"
 SAME="$SAMPO_SOURCE/tests/mcmc/same_content.py"
 DECK="$SAMPO_SOURCE/inputs/mcmc/flagship.toml"
 common="mcmc.dim=10 mcmc.chains=5 mcmc.warmup=50 mcmc.draws=150 mcmc.flush_every=10 run.seed=7 --quiet"

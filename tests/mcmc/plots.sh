@@ -2,7 +2,8 @@
 # tools/mcmc_plots.py smoke test: trace, rank and pair PNGs from an eight-schools output (with warm-up groups);
 # named parameters; the rank histograms are exact (each chain's bins sum to its draws, the
 # pooled bins are uniform: ranks 1..M*N split into equal bins). Skipped (77) without matplotlib.
-. "$SAMPO_SOURCE/tests/mcmc/lib.sh"
+DRIVER=mcmc
+. "$SAMPO_SOURCE/tests/support/script_lib.sh"
 if ! "$PY" -c "import matplotlib" 2>/dev/null; then
   echo "SKIP: python3-matplotlib is not installed"
   exit 77

@@ -2,7 +2,8 @@
 # Restart equality: runs restarted from a checkpoint in mid-warm-up (iteration 50 of 100, between adaptation
 # windows) and from one in mid-sampling (iteration 150), on other rank and thread counts, write bitwise the same
 # posterior and sample_stats as the uninterrupted run.
-. "$SAMPO_SOURCE/tests/mcmc/lib.sh"
+DRIVER=mcmc
+. "$SAMPO_SOURCE/tests/support/script_lib.sh"
 DECK="$SAMPO_SOURCE/inputs/mcmc/flagship.toml"
 common="mcmc.dim=10 mcmc.chains=5 mcmc.warmup=100 mcmc.draws=100 checkpoint.keep=10 --quiet"
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Diagnostics recomputed from the output file by tools/mcmc_summary.py (numpy/scipy, independent code) equal the
 # driver's printed min bulk-ESS, min tail-ESS (1e-6 relative) and max R-hat (1e-9 relative).
-. "$SAMPO_SOURCE/tests/mcmc/lib.sh"
+DRIVER=mcmc
+. "$SAMPO_SOURCE/tests/support/script_lib.sh"
 $MPI -n 2 "$BIN" "$SAMPO_SOURCE/inputs/mcmc/eight_schools.toml" run.output_dir="$W" mcmc.warmup=300 \
     mcmc.draws=301 >"$W/log" 2>&1
 line=$(grep "min bulk-ESS" "$W/log")

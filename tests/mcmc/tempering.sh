@@ -6,7 +6,8 @@
 #  - a run checkpointed mid-warm-up (round 500, after three ladder updates) on 2 ranks and restarted on 3 writes the same file,
 #    bitwise (posterior, sample_stats, tempering);
 #  - bad tempering keys are one message and exit code 2.
-. "$SAMPO_SOURCE/tests/mcmc/lib.sh"
+DRIVER=mcmc
+. "$SAMPO_SOURCE/tests/support/script_lib.sh"
 DECK="$SAMPO_SOURCE/inputs/mcmc/tempering.toml"
 set -e
 $MPI -n 2 "$BIN" "$DECK" run.output_dir="$W/a" checkpoint.every_steps=500 checkpoint.keep=20 --quiet

@@ -2,7 +2,8 @@
 # The output opens with xarray (engine h5netcdf) for group posterior and sample_stats, with dims chain/draw and
 # diverging decoded as bool, with the h5netcdf engine and (python3-netcdf4) the netcdf4 engine, which must read the
 # same values. Needs Debian python3-xarray and python3-h5netcdf; skipped (exit 77) otherwise.
-. "$SAMPO_SOURCE/tests/mcmc/lib.sh"
+DRIVER=mcmc
+. "$SAMPO_SOURCE/tests/support/script_lib.sh"
 if ! "$PY" -c "import xarray, h5netcdf" 2>/dev/null; then
   echo "SKIP: python3-xarray and/or python3-h5netcdf are not installed (apt-get install python3-xarray python3-h5netcdf)"
   exit 77

@@ -2,12 +2,8 @@
 # Restart equality: a run restarted from a mid-run checkpoint (on a different rank count) writes bitwise the same
 # output as the uninterrupted run — the filter (particles, weights, PaRIS statistics, records) and PPG/learning
 # chains (reference paths, estimates, θ trajectories).
-set -euo pipefail
-BIN="$SAMPO_BUILD/drivers/sampo-smc"
-MPI="${MPIEXEC:-mpiexec} --oversubscribe --bind-to none"
-PY=/usr/bin/python3
-W=$(mktemp -d)
-trap 'rm -rf "$W"' EXIT
+DRIVER=smc
+. "$SAMPO_SOURCE/tests/support/script_lib.sh"
 DECK="$SAMPO_SOURCE/inputs/smc/filter_linear_gaussian.toml"
 common="filter.particles=300 data.steps=60 checkpoint.keep=10 --quiet"
 
