@@ -711,7 +711,7 @@ void ParticleFilter::step() {
         int nan = 0;
 #pragma omp simd reduction(max : bm) reduction(| : nan)
         for (std::size_t i = 0; i < n; ++i) {
-          bm = std::max(bm, out[i]);
+          bm = out[i] > bm ? out[i] : bm;  // (not std::max: GCC keeps that scalar even under omp simd)
           nan |= out[i] != out[i] ? 1 : 0;
         }
         local_max = nan ? std::numeric_limits<double>::infinity() : bm;

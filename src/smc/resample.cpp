@@ -16,6 +16,26 @@ namespace sampo::smc {
 using u128 = __uint128_t;
 constexpr std::size_t kBlock = 512;  // weights per SIMD exp call
 
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
+#define SAMPO_SMC_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define SAMPO_SMC_CLONES
+#endif
+
+namespace {
+// w[i] = ⌊e[i]·scale⌋ (e·scale < 2^63: through int64, exact truncation on every clone — AVX-512's vcvttpd2qq, the
+// others' scalar cvttsd2si), returning Σ w[i] (no wrap: the caller's weights sum below 2^63).
+SAMPO_SMC_CLONES std::uint64_t to_fixed_block(const double* e, std::size_t m, double scale, std::uint64_t* w) {
+  std::uint64_t sum = 0;
+  for (std::size_t i = 0; i < m; ++i) {
+    const auto v = static_cast<std::uint64_t>(static_cast<std::int64_t>(e[i] * scale));
+    w[i] = v;
+    sum += v;
+  }
+  return sum;
+}
+}  // namespace
+
 Scheme parse_scheme(const std::string& name) {
   if (name == "multinomial") return Scheme::multinomial;
   if (name == "systematic") return Scheme::systematic;
@@ -35,11 +55,10 @@ std::string to_string(Scheme s) {
 
 int fixed_shift(std::uint64_t n) { return 62 - static_cast<int>(std::bit_width(n)); }
 
-FixedWeights place_weights(const mpi::Communicator& comm, std::vector<std::uint64_t> w) {
+namespace {
+FixedWeights place_weights(const mpi::Communicator& comm, std::vector<std::uint64_t> w, std::uint64_t local) {
   FixedWeights fw;
   fw.w = std::move(w);
-  std::uint64_t local = 0;
-  for (auto v : fw.w) local += v;
   const auto all = comm.allgather(static_cast<unsigned long long>(local));
   fw.rank_offsets.assign(all.size() + 1, 0);
   for (std::size_t r = 0; r < all.size(); ++r) fw.rank_offsets[r + 1] = fw.rank_offsets[r] + all[r];
@@ -47,13 +66,21 @@ FixedWeights place_weights(const mpi::Communicator& comm, std::vector<std::uint6
   fw.total = fw.rank_offsets.back();
   return fw;
 }
+}  // namespace
+
+FixedWeights place_weights(const mpi::Communicator& comm, std::vector<std::uint64_t> w) {
+  std::uint64_t local = 0;
+  for (auto v : w) local += v;
+  return place_weights(comm, std::move(w), local);
+}
 
 FixedWeights fixed_weights(const mpi::Communicator& comm, std::span<const double> logw, std::uint64_t n_global,
                            std::vector<std::uint64_t> storage) {
   double mx = -std::numeric_limits<double>::infinity();
   const double* lw = logw.data();
 #pragma omp simd reduction(max : mx)
-  for (std::size_t i = 0; i < logw.size(); ++i) mx = std::max(mx, lw[i]);  // vectorised: max is exact in any order
+  for (std::size_t i = 0; i < logw.size(); ++i) mx = lw[i] > mx ? lw[i] : mx;  // max is exact in any order
+  // (written as a comparison, not std::max, which GCC keeps scalar even under `omp simd`; a NaN is skipped as before)
   mx = comm.allreduce(mx, mpi::Op::max);
   SAMPO_VERIFY(std::isfinite(mx), "all particle weights are zero or not finite");
   const int shift = fixed_shift(n_global);
@@ -61,18 +88,18 @@ FixedWeights fixed_weights(const mpi::Communicator& comm, std::span<const double
   w.resize(logw.size());  // every entry is written below
   const std::size_t n = logw.size(), blocks = (n + kBlock - 1) / kBlock;
   const double scale = std::ldexp(1.0, shift);
-#pragma omp parallel
+  std::uint64_t local = 0;
+#pragma omp parallel reduction(+ : local)
   {
     double e[kBlock];
 #pragma omp for schedule(static)
     for (std::int64_t b = 0; b < static_cast<std::int64_t>(blocks); ++b) {  // to_fixed(), a block at a time
       const std::size_t i0 = static_cast<std::size_t>(b) * kBlock, m = std::min(kBlock, n - i0);
       simd::exp_shifted(logw.data() + i0, mx, m, e);
-      // e·2^shift < 2^63: through int64, one instruction (the unsigned conversion branches on the sign bit).
-      for (std::size_t i = 0; i < m; ++i) w[i0 + i] = static_cast<std::uint64_t>(static_cast<std::int64_t>(e[i] * scale));
+      local += to_fixed_block(e, m, scale, w.data() + i0);
     }
   }
-  return place_weights(comm, std::move(w));
+  return place_weights(comm, std::move(w), local);
 }
 
 namespace {
@@ -319,17 +346,14 @@ std::vector<std::uint64_t> offspring_serial(std::span<const std::uint64_t> w, Sc
 
 namespace {
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
-#define SAMPO_SMC_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define SAMPO_SMC_CLONES
-#endif
-
 // The vectorised part of SystematicSlots::firsts: for x_j = s_j·ratio − uf, K[j] = ⌊x_j⌋ + 1 and whether that is
 // certainly ⌈s_j·n/T − u/2^32⌉ (margin < x_j ≤ top and x_j's fraction outside the margin). Whatever the clone
 // rounds (with or without a fused multiply–add), x_j is within the margin's error bound, so a certain K is exact.
-SAMPO_SMC_CLONES void slot_estimates(const std::uint64_t* S, std::size_t m, double ratio, double uf, double margin,
-                                     double top, std::uint64_t* K, std::int64_t* sure) {
+// Returns the number of uncertain ones. (A certain x_j is below top = n with its fraction above the margin, so
+// K[j] ≤ n.)
+SAMPO_SMC_CLONES std::int64_t slot_estimates(const std::uint64_t* S, std::size_t m, double ratio, double uf,
+                                             double margin, double top, std::uint64_t* K, std::int64_t* sure) {
+  std::int64_t n_sure = 0;
   for (std::size_t j = 0; j < m; ++j) {
     const double x = static_cast<double>(static_cast<std::int64_t>(S[j])) * ratio - uf;  // S_j < 2^63
     const auto ti = static_cast<std::int64_t>(x);                                         // ⌊x⌋ for x > 0
@@ -337,7 +361,23 @@ SAMPO_SMC_CLONES void slot_estimates(const std::uint64_t* S, std::size_t m, doub
     K[j] = static_cast<std::uint64_t>(ti + 1);
     sure[j] = static_cast<std::int64_t>(x > margin) & static_cast<std::int64_t>(x <= top) &
               static_cast<std::int64_t>(f > margin) & static_cast<std::int64_t>(f < 1.0 - margin);
+    n_sure += sure[j];
   }
+  return static_cast<std::int64_t>(m) - n_sure;
+}
+
+// Particle a + j owns the slots [K[j−1], K[j]) (K[−1] = k): writes its id there, four slots whatever the run's
+// length (most runs are 0–2 long), then the rest of a longer run. Slots past a run's end are written again by the
+// later particles owning them, so the caller needs K[m−1] + 4 ≤ the end of the slots its particles own. Returns
+// K[m − 1].
+std::uint64_t fill_runs(std::uint64_t* out, const std::uint64_t* K, std::size_t m, std::uint64_t k, std::uint64_t a) {
+  for (std::size_t j = 0; j < m; ++j, ++a) {
+    const std::uint64_t kn = K[j];
+    out[k] = a, out[k + 1] = a, out[k + 2] = a, out[k + 3] = a;
+    for (std::uint64_t q = k + 4; q < kn; ++q) out[q] = a;
+    k = kn;
+  }
+  return k;
 }
 
 // Systematic points p_k = ⌊(k·2^32 + u)·T / (n·2^32)⌋ (as offspring()). The particle with cumulative range [s, s + w)
@@ -379,8 +419,9 @@ class SystematicSlots {
     alignas(64) std::uint64_t S[kChunk];
     alignas(64) std::int64_t sure[kChunk];
     for (std::size_t j = 0; j < m; ++j) S[j] = s += w[j];
-    slot_estimates(S, m, ratio_, uf_, margin_, top_, K, sure);
-    for (std::size_t j = 0; j < m; ++j) K[j] = sure[j] ? std::min(K[j], n_) : first(S[j]);
+    if (slot_estimates(S, m, ratio_, uf_, margin_, top_, K, sure) > 0)
+      for (std::size_t j = 0; j < m; ++j)
+        if (!sure[j]) K[j] = first(S[j]);
   }
 
  private:
@@ -398,9 +439,15 @@ struct ThreadBlock {
   std::size_t i0, i1, thread;
   std::uint64_t sum, before;
 };
-ThreadBlock thread_block(std::span<const std::uint64_t> w, std::uint64_t base, std::vector<std::uint64_t>& part) {
+// `local`: Σ w (known to the caller), which is one thread's whole sum.
+ThreadBlock thread_block(std::span<const std::uint64_t> w, std::uint64_t base, std::uint64_t local,
+                         std::vector<std::uint64_t>& part) {
   const auto nt = static_cast<std::size_t>(omp_get_num_threads()), id = static_cast<std::size_t>(omp_get_thread_num());
   ThreadBlock b{w.size() * id / nt, w.size() * (id + 1) / nt, id, 0, base};
+  if (nt == 1) {
+    b.sum = local;
+    return b;
+  }
   for (std::size_t i = b.i0; i < b.i1; ++i) b.sum += w[i];
   part[id] = b.sum;
 #pragma omp barrier
@@ -419,21 +466,21 @@ void systematic_ancestors(const FixedWeights& fw, std::uint64_t n_out, std::uint
   std::uint64_t* const out = anc.data();
 #pragma omp parallel
   {
-    const auto blk = thread_block(fw.w, 0, part);
+    const auto blk = thread_block(fw.w, 0, fw.total, part);
     std::uint64_t s = blk.before, k = slots.first(s);
     const std::uint64_t k1 = slots.first(s + blk.sum);  // this thread's slots are [k, k1)
     alignas(64) std::uint64_t K[SystematicSlots::kChunk];
-    for (std::size_t i = blk.i0; i < blk.i1; ++i) {
-      const std::size_t c = (i - blk.i0) % SystematicSlots::kChunk;
-      if (c == 0) slots.firsts(fw.w.data() + i, std::min(SystematicSlots::kChunk, blk.i1 - i), s, K);
-      const std::uint64_t kn = K[c], a = first_id + i;
-      if (k + 4 <= k1) {  // four stores whatever the count (most counts are 0–2): the slots past kn are written
-        out[k] = a, out[k + 1] = a, out[k + 2] = a, out[k + 3] = a;  // again by the later particles owning them
-        for (std::uint64_t j = k + 4; j < kn; ++j) out[j] = a;
-      } else {
-        for (std::uint64_t j = k; j < kn; ++j) out[j] = a;
+    for (std::size_t i = blk.i0; i < blk.i1; i += SystematicSlots::kChunk) {
+      const std::size_t m = std::min(SystematicSlots::kChunk, blk.i1 - i);
+      slots.firsts(fw.w.data() + i, m, s, K);
+      if (K[m - 1] + 4 <= k1) {  // runs written four slots at a time
+        k = fill_runs(out, K, m, k, first_id + i);
+      } else {  // near the end of this thread's slots: exact stores
+        for (std::size_t c = 0; c < m; ++c) {
+          for (std::uint64_t j = k; j < K[c]; ++j) out[j] = first_id + i + c;
+          k = K[c];
+        }
       }
-      k = kn;
     }
   }
   SAMPO_VERIFY(slots.first(fw.total) == n_out, "systematic resampling: the points do not cover the weights");
@@ -459,7 +506,7 @@ void systematic_rebalance(const mpi::Communicator& comm, const FixedWeights& fw,
   std::vector<std::vector<std::vector<double>>> tsend(nt_max, std::vector<std::vector<double>>(static_cast<std::size_t>(P)));
 #pragma omp parallel
   {
-    const auto blk = thread_block(fw.w, fw.offset, part);
+    const auto blk = thread_block(fw.w, fw.offset, fw.rank_offsets[static_cast<std::size_t>(me) + 1] - fw.offset, part);
     std::uint64_t s = blk.before, k = slots.first(s), filled = 0;
     auto& send_t = tsend[blk.thread];
     int dest = k < n_out ? layout.owner(k) : P - 1;  // the slots only increase: the owner is advanced, not searched
