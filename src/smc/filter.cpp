@@ -691,8 +691,12 @@ void ParticleFilter::step() {
                        eps.data());
         const double* from = parent_x + j0 * d;
         if (parent_idx) {  // gather this block's parents (fused resampling)
-          for (std::size_t i = 0; i < n; ++i)
-            for (std::size_t c = 0; c < d; ++c) pbuf[i * d + c] = x_[parent_idx[j0 + i] * d + c];
+          if (d == 1) {
+            for (std::size_t i = 0; i < n; ++i) pbuf[i] = x_[parent_idx[j0 + i]];
+          } else {
+            for (std::size_t i = 0; i < n; ++i)
+              for (std::size_t c = 0; c < d; ++c) pbuf[i * d + c] = x_[parent_idx[j0 + i] * d + c];
+          }
           from = pbuf.data();
         }
         model_.transition_from_noise(tn, n, from, eps.data(), xn.data() + j0 * d);
@@ -706,15 +710,15 @@ void ParticleFilter::step() {
           for (std::size_t i = 0; i < n; ++i) out[i] = lw_uniform + lo[i];
         }
         // The block's maximum, vectorised (max is exact in any order); a NaN log-weight counts as +∞ so that
-        // normalise() reports it.
+        // normalise() reports it. (Written as selects: std::max, or a separate NaN flag, keeps GCC's loop scalar.)
         double bm = local_max;
-        int nan = 0;
-#pragma omp simd reduction(max : bm) reduction(| : nan)
+        constexpr double inf = std::numeric_limits<double>::infinity();
+#pragma omp simd reduction(max : bm)
         for (std::size_t i = 0; i < n; ++i) {
-          bm = out[i] > bm ? out[i] : bm;  // (not std::max: GCC keeps that scalar even under omp simd)
-          nan |= out[i] != out[i] ? 1 : 0;
+          const double v = out[i] == out[i] ? out[i] : inf;
+          bm = v > bm ? v : bm;
         }
-        local_max = nan ? std::numeric_limits<double>::infinity() : bm;
+        local_max = bm;
       }
     }
   } else {
