@@ -130,15 +130,17 @@ void ParticleFilter::normalise(std::vector<double>& lw, StepRecord& rec, double 
                          " (the observations are impossible under the model, or N is far too small)");
   // Σ e_i and Σ e_i², e_i = exp(lw_i − max) ∈ [0, 1], exactly in fixed point (80 fractional bits): the same sums,
   // hence the same likelihood increment and ESS, for any rank and thread count.
+  // The e_i are kept (wexp_): the next resampling's fixed-point weights are ⌊e_i·2^s⌋.
   u128 s[2] = {0, 0};
   constexpr std::int64_t kBlock = 512;
+  wexp_.resize(lw.size());
 #pragma omp parallel
   {
     __int128_t a = 0, b = 0;
-    double eb[kBlock];
 #pragma omp for schedule(static)
     for (std::int64_t i0 = 0; i0 < n; i0 += kBlock) {
       const std::int64_t m = std::min(kBlock, n - i0);
+      double* eb = wexp_.data() + i0;
       simd::exp_shifted(lw.data() + i0, mx, static_cast<std::size_t>(m), eb);
       simd::fixed80_sums(eb, static_cast<std::size_t>(m), a, b);
     }
@@ -156,6 +158,7 @@ void ParticleFilter::normalise(std::vector<double>& lw, StepRecord& rec, double 
   rec.loglik_increment = inc;
   rec.ess = sum * sum / sum2;
   loglik_ += inc;
+  wexp_valid_ = true;
 }
 
 void ParticleFilter::moments(StepRecord& rec) {
@@ -623,7 +626,8 @@ void ParticleFilter::step() {
   if (islands) {
     island_resample(t, px, plw, anc, rec);  // parents always in px/plw
   } else if (resample && fused) {
-    auto fw = fixed_weights(comm_, logw_, N, std::move(spare_w_));
+    auto fw = wexp_valid_ ? fixed_from_exp(comm_, wexp_, N, std::move(spare_w_))
+                          : fixed_weights(comm_, logw_, N, std::move(spare_w_));
     if (P == 1) {
       systematic_ancestors(fw, N, opt_.seed, static_cast<std::uint32_t>(t), 0, anc);
       parent_idx = anc.data();
@@ -634,7 +638,7 @@ void ParticleFilter::step() {
     }
     spare_w_ = std::move(fw.w);
   } else if (resample) {
-    const auto fw = fixed_weights(comm_, logw_, N);
+    const auto fw = wexp_valid_ ? fixed_from_exp(comm_, wexp_, N) : fixed_weights(comm_, logw_, N);
     const std::uint64_t n_out = conditional ? N - 1 : N;
     const auto counts = offspring(comm_, fw, conditional ? Scheme::multinomial : opt_.scheme, n_out, N, opt_.seed,
                                   static_cast<std::uint32_t>(t));
@@ -886,6 +890,11 @@ void ParticleFilter::save(const io::Group& g) const {
   g.set_attr("particles", static_cast<std::int64_t>(opt_.particles));
   g.write_rows<double>("x", x_, static_cast<std::uint64_t>(d_), o);
   g.write_distributed<double>("logw", logw_, o);
+  // The next step resamples from wexp_ (filter.cpp step()): it travels with the checkpoint so that the restarted run
+  // draws the same offspring.
+  const bool next_resamples = opt_.islands == 0 && !records_.empty() &&
+                              records_.back().ess < opt_.ess_threshold * static_cast<double>(opt_.particles);
+  if (wexp_valid_ && next_resamples) g.write_distributed<double>("wexp", wexp_, o);
   if (m_ > 0) g.write_rows<double>("tau", tau_, static_cast<std::uint64_t>(m_), o);
   std::vector<double> ll, ess, mean, var;
   std::vector<std::int64_t> res, fb;
@@ -917,6 +926,8 @@ void ParticleFilter::load(const io::Group& g) {
   loglik_ = g.attr_double("loglik");
   x_ = g.read_part<double>("x", first_, n_loc_);
   logw_ = g.read_part<double>("logw", first_, n_loc_);
+  wexp_valid_ = g.exists("wexp");  // (absent: the next step does not resample, or an older checkpoint)
+  if (wexp_valid_) wexp_ = g.read_part<double>("wexp", first_, n_loc_);
   if (m_ > 0) tau_ = g.read_part<double>("tau", first_, n_loc_);
   const auto ll = g.read_all<double>("rec_loglik"), ess = g.read_all<double>("rec_ess");
   const auto res = g.read_all<std::int64_t>("rec_resampled"), fb = g.read_all<std::int64_t>("rec_fallbacks");

@@ -160,6 +160,11 @@ class ParticleFilter {
   std::vector<double> x_, logw_, tau_;
   std::vector<double> spare_x_, spare_lw_;  // last step's arrays, reused as the next step's (not state)
   std::vector<std::uint64_t> spare_w_;       // the fixed-point weights' storage, reused (not state)
+  // exp(lw_i − max) of the latest normalise(), lw the unnormalised log-weights: the next resampling's fixed-point
+  // weights come from these (no second exp). Checkpointed ("wexp") when the next step resamples; wexp_valid_ is
+  // false after loading a checkpoint without them (the weights are then recomputed from logw_).
+  std::vector<double> wexp_;
+  bool wexp_valid_ = false;
   std::vector<std::uint64_t> parent_;        // fused resampling over ranks: row of each slot's parent in x_
   std::vector<double> moment_w_;             // the moments' weights, reused (not state)
   mutable std::vector<std::uint64_t> anc_;  // after a step without resampling: the identity, filled on demand

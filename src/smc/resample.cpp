@@ -74,6 +74,21 @@ FixedWeights place_weights(const mpi::Communicator& comm, std::vector<std::uint6
   return place_weights(comm, std::move(w), local);
 }
 
+FixedWeights fixed_from_exp(const mpi::Communicator& comm, std::span<const double> e, std::uint64_t n_global,
+                            std::vector<std::uint64_t> storage) {
+  const double scale = std::ldexp(1.0, fixed_shift(n_global));
+  std::vector<std::uint64_t> w = std::move(storage);
+  w.resize(e.size());  // every entry is written below
+  const std::size_t n = e.size(), blocks = (n + kBlock - 1) / kBlock;
+  std::uint64_t local = 0;
+#pragma omp parallel for schedule(static) reduction(+ : local)
+  for (std::int64_t b = 0; b < static_cast<std::int64_t>(blocks); ++b) {
+    const std::size_t i0 = static_cast<std::size_t>(b) * kBlock;
+    local += to_fixed_block(e.data() + i0, std::min(kBlock, n - i0), scale, w.data() + i0);
+  }
+  return place_weights(comm, std::move(w), local);
+}
+
 FixedWeights fixed_weights(const mpi::Communicator& comm, std::span<const double> logw, std::uint64_t n_global,
                            std::vector<std::uint64_t> storage) {
   double mx = -std::numeric_limits<double>::infinity();

@@ -50,6 +50,10 @@ inline std::uint64_t to_fixed(double logw, double max, int shift) {
 // may reuse (a caller's buffer from the last call: no allocation, no zero-fill).
 FixedWeights fixed_weights(const mpi::Communicator& comm, std::span<const double> logw, std::uint64_t n_global,
                            std::vector<std::uint64_t> storage = {});
+// Collective: the same from e_i = exp(logw_i − M) already computed (simd::exp_shifted, M the global maximum):
+// w_i = ⌊e_i·2^shift⌋, bitwise what fixed_weights() gives for log-weights whose maximum is M.
+FixedWeights fixed_from_exp(const mpi::Communicator& comm, std::span<const double> e, std::uint64_t n_global,
+                            std::vector<std::uint64_t> storage = {});
 // Collective: offsets for integer weights that are already fixed point.
 FixedWeights place_weights(const mpi::Communicator& comm, std::vector<std::uint64_t> w);
 

@@ -39,6 +39,16 @@ $MPI -n 3 "$BIN" "$DECK" run.output_dir="$W/b" checkpoint.dir="$W/a/checkpoints"
     --restart "$W/a/checkpoints/ckpt-000000000020.h5"
 compare "$W/a/smc.h5" "$W/b/smc.h5" "filter,smoothing"
 
+# 1a. the step after the checkpoint resamples (ESS threshold 1: every step), systematic (the fused path) and
+# residual: its fixed-point weights come from the checkpoint's wexp (exp(lw − max) of the step before).
+for scheme in systematic residual; do
+  R="filter.ess_threshold=1 filter.resampling=$scheme"
+  $MPI -n 2 "$BIN" "$DECK" run.output_dir="$W/r1$scheme" checkpoint.every_steps=20 $common $R
+  $MPI -n 3 "$BIN" "$DECK" run.output_dir="$W/r2$scheme" checkpoint.dir="$W/r1$scheme/checkpoints" $common $R \
+      --restart "$W/r1$scheme/checkpoints/ckpt-000000000020.h5"
+  compare "$W/r1$scheme/smc.h5" "$W/r2$scheme/smc.h5" "filter,smoothing"
+done
+
 # 1b. island mode (12 islands, islands and particles resampled): 2 ranks uninterrupted; restart on 4 ranks.
 I="filter.islands=12 filter.island_ess_threshold=0.9 filter.ess_threshold=0.8 smoothing.functionals="
 $MPI -n 2 "$BIN" "$DECK" run.output_dir="$W/i1" checkpoint.every_steps=20 $common $I
