@@ -12,6 +12,7 @@
 #include "core/numeric/exact_sum.hpp"
 #include "core/rng/batch.hpp"
 #include "core/rng/stream.hpp"
+#include "core/simd/clones.hpp"
 #include "core/simd/vmath.hpp"
 
 namespace sampo::smc {
@@ -48,6 +49,28 @@ void allreduce_u128(const mpi::Communicator& comm, std::span<u128> v) {
   for (std::size_t r = 0; r < all.size(); r += mine.size())
     for (std::size_t k = 0; k < v.size(); ++k)
       v[k] += (static_cast<u128>(all[r + 2 * k]) << 64) | all[r + 2 * k + 1];
+}
+
+// The propagation's per-block loops, in AVX-512/AVX2/baseline clones (no multiplications: the same bits on every path).
+// out[i] = x[idx[i]] (one-dimensional states).
+SAMPO_CLONES void gather1(const double* x, const std::uint64_t* idx, std::size_t n, double* out) {
+  for (std::size_t i = 0; i < n; ++i) out[i] = x[idx[i]];
+}
+// out[i] = (plw ? plw[i] : c) + lo[i]; returns the maximum of bm and the out[i], a NaN counted as +∞ (so that
+// normalise() reports it). Max is exact in any order; written as selects (std::max, or a separate NaN flag, keeps
+// GCC's loop scalar).
+SAMPO_CLONES double add_and_max(const double* plw, double c, const double* lo, std::size_t n, double* out, double bm) {
+  constexpr double inf = std::numeric_limits<double>::infinity();
+  if (plw) {
+    for (std::size_t i = 0; i < n; ++i) out[i] = plw[i] + lo[i];
+  } else {
+    for (std::size_t i = 0; i < n; ++i) out[i] = c + lo[i];
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    const double v = out[i] == out[i] ? out[i] : inf;
+    bm = v > bm ? v : bm;
+  }
+  return bm;
 }
 
 double u128_to_double(u128 v, int frac_bits) {
@@ -696,7 +719,7 @@ void ParticleFilter::step() {
         const double* from = parent_x + j0 * d;
         if (parent_idx) {  // gather this block's parents (fused resampling)
           if (d == 1) {
-            for (std::size_t i = 0; i < n; ++i) pbuf[i] = x_[parent_idx[j0 + i]];
+            gather1(x_.data(), parent_idx + j0, n, pbuf.data());
           } else {
             for (std::size_t i = 0; i < n; ++i)
               for (std::size_t c = 0; c < d; ++c) pbuf[i * d + c] = x_[parent_idx[j0 + i] * d + c];
@@ -707,22 +730,8 @@ void ParticleFilter::step() {
         if (conditional && first_ + j0 + n == N)  // the frozen slot N − 1 is in this block
           std::copy_n(ref_.data() + static_cast<std::size_t>(tn) * d, d, xn.data() + (j0 + n - 1) * d);
         model_.log_observation_batch(tn, n, xn.data() + j0 * d, y, lo.data());
-        double* out = lw.data() + j0;
-        if (parent_lw) {
-          for (std::size_t i = 0; i < n; ++i) out[i] = parent_lw[j0 + i] + lo[i];
-        } else {
-          for (std::size_t i = 0; i < n; ++i) out[i] = lw_uniform + lo[i];
-        }
-        // The block's maximum, vectorised (max is exact in any order); a NaN log-weight counts as +∞ so that
-        // normalise() reports it. (Written as selects: std::max, or a separate NaN flag, keeps GCC's loop scalar.)
-        double bm = local_max;
-        constexpr double inf = std::numeric_limits<double>::infinity();
-#pragma omp simd reduction(max : bm)
-        for (std::size_t i = 0; i < n; ++i) {
-          const double v = out[i] == out[i] ? out[i] : inf;
-          bm = v > bm ? v : bm;
-        }
-        local_max = bm;
+        local_max = add_and_max(parent_lw ? parent_lw + j0 : nullptr, lw_uniform, lo.data(), n, lw.data() + j0,
+                                local_max);
       }
     }
   } else {

@@ -8,6 +8,7 @@
 
 #include "core/error/error.hpp"
 #include "core/io/hdf5.hpp"
+#include "core/simd/clones.hpp"
 
 namespace sampo::smc {
 
@@ -37,6 +38,29 @@ void Model::grad_log_transition(int, const double*, const double*, double*) cons
 void Model::grad_log_observation(int, const double*, const double*, double*) const {}
 
 // ---- Scalar linear Gaussian -----------------------------------------------------------------------------------
+namespace {
+// The scalar linear Gaussian model's batch kernels, in AVX-512/AVX2/baseline clones. model.cpp is compiled with
+// -ffp-contract=off (src/smc/CMakeLists.txt): no clone fuses a multiply–add, so every clone gives the same bits.
+SAMPO_CLONES void slg_transition(std::size_t n, double rho, double sx, const double* xp, const double* eps, double* x) {
+  for (std::size_t i = 0; i < n; ++i) x[i] = rho * xp[i] + sx * eps[i];
+}
+SAMPO_CLONES void slg_observation(std::size_t n, double y, double lc, double is2, const double* x, double* out) {
+  for (std::size_t i = 0; i < n; ++i) {
+    const double e = y - x[i];
+    out[i] = lc - 0.5 * e * e * is2;
+  }
+}
+}  // namespace
+
+void ScalarLinearGaussian::transition_from_noise(int, std::size_t n, const double* xp, const double* eps,
+                                                 double* x) const {
+  slg_transition(n, rho_, sx_, xp, eps, x);
+}
+void ScalarLinearGaussian::log_observation_batch(int, std::size_t n, const double* x, const double* y,
+                                                 double* out) const {
+  slg_observation(n, y[0], lcy_, isy2_, x, out);
+}
+
 ScalarLinearGaussian::ScalarLinearGaussian(double rho, double sigma_x, double sigma_y, double m0, double s0)
     : rho_(rho), sx_(sigma_x), sy_(sigma_y), m0_(m0), s0_(s0) {
   update();

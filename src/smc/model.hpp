@@ -107,15 +107,9 @@ class ScalarLinearGaussian final : public Model {
     return lcy_ - 0.5 * e * e * isy2_;
   }
   [[nodiscard]] int transition_noise_dim() const override { return 1; }
-  void transition_from_noise(int, std::size_t n, const double* xp, const double* eps, double* x) const override {
-    for (std::size_t i = 0; i < n; ++i) x[i] = rho_ * xp[i] + sx_ * eps[i];
-  }
-  void log_observation_batch(int, std::size_t n, const double* x, const double* y, double* out) const override {
-    for (std::size_t i = 0; i < n; ++i) {
-      const double e = y[0] - x[i];
-      out[i] = lcy_ - 0.5 * e * e * isy2_;
-    }
-  }
+  // (vectorised kernels in model.cpp: the same bits as log_observation() and the scalar transition)
+  void transition_from_noise(int, std::size_t n, const double* xp, const double* eps, double* x) const override;
+  void log_observation_batch(int, std::size_t n, const double* x, const double* y, double* out) const override;
   void sample_observation(int, const double* x, rng::Stream& s, double* y) const override {
     y[0] = x[0] + sy_ * s.normal();
   }

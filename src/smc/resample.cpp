@@ -10,22 +10,17 @@
 #include "core/error/error.hpp"
 #include "core/rng/batch.hpp"
 #include "core/rng/stream.hpp"
+#include "core/simd/clones.hpp"
 
 namespace sampo::smc {
 
 using u128 = __uint128_t;
 constexpr std::size_t kBlock = 512;  // weights per SIMD exp call
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
-#define SAMPO_SMC_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define SAMPO_SMC_CLONES
-#endif
-
 namespace {
 // w[i] = ⌊e[i]·scale⌋ (e·scale < 2^63: through int64, exact truncation on every clone — AVX-512's vcvttpd2qq, the
 // others' scalar cvttsd2si), returning Σ w[i] (no wrap: the caller's weights sum below 2^63).
-SAMPO_SMC_CLONES std::uint64_t to_fixed_block(const double* e, std::size_t m, double scale, std::uint64_t* w) {
+SAMPO_CLONES std::uint64_t to_fixed_block(const double* e, std::size_t m, double scale, std::uint64_t* w) {
   std::uint64_t sum = 0;
   for (std::size_t i = 0; i < m; ++i) {
     const auto v = static_cast<std::uint64_t>(static_cast<std::int64_t>(e[i] * scale));
@@ -366,7 +361,7 @@ namespace {
 // rounds (with or without a fused multiply–add), x_j is within the margin's error bound, so a certain K is exact.
 // Returns the number of uncertain ones. (A certain x_j is below top = n with its fraction above the margin, so
 // K[j] ≤ n.)
-SAMPO_SMC_CLONES std::int64_t slot_estimates(const std::uint64_t* S, std::size_t m, double ratio, double uf,
+SAMPO_CLONES std::int64_t slot_estimates(const std::uint64_t* S, std::size_t m, double ratio, double uf,
                                              double margin, double top, std::uint64_t* K, std::int64_t* sure) {
   std::int64_t n_sure = 0;
   for (std::size_t j = 0; j < m; ++j) {

@@ -11,6 +11,7 @@
 #include "core/rng/stream.hpp"
 #include "core/rng/ziggurat_tables.hpp"
 #include "core/simd/vmath.hpp"
+#include "core/simd/clones.hpp"
 
 namespace sampo::rng {
 namespace {
@@ -21,12 +22,6 @@ constexpr std::uint64_t kZigRetry = std::uint64_t{1} << 62;    // entity bit of 
 constexpr int kZigGroup = 4 * kLanes;                          // entities per group (kLanes Philox blocks)
 constexpr std::uint32_t kM0 = 0xD2511F53U, kM1 = 0xCD9E8D57U;  // Philox4x32 multipliers (Salmon et al. 2011)
 constexpr std::uint32_t kW0 = 0x9E3779B9U, kW1 = 0xBB67AE85U;  // its Weyl key increments
-
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
-#define SAMPO_RNG_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define SAMPO_RNG_CLONES
-#endif
 
 std::uint64_t stream_key(std::uint64_t seed, std::uint32_t purpose) {
   return splitmix64(seed ^ splitmix64(0x5a3bULL + purpose));  // as rng::Stream's constructor
@@ -99,7 +94,7 @@ std::uint64_t stream_key(std::uint64_t seed, std::uint32_t purpose) {
   s = ((qd == 2.0) | (qd == 3.0)) ? -sn : sn;
 }
 
-SAMPO_RNG_CLONES void normals_lanes(std::uint64_t key, std::uint32_t sub, std::uint64_t e0, int k, double* out,
+SAMPO_CLONES void normals_lanes(std::uint64_t key, std::uint32_t sub, std::uint64_t e0, int k, double* out,
                                     int stored) {
   const auto k0 = static_cast<std::uint32_t>(key), k1 = static_cast<std::uint32_t>(key >> 32);
   double z0[kLanes], z1[kLanes];
@@ -123,7 +118,7 @@ SAMPO_RNG_CLONES void normals_lanes(std::uint64_t key, std::uint32_t sub, std::u
 
 // One round's decisions for kLanes retry lanes (zig_retry_lanes), branch-free so that it vectorises. A separate
 // function: inlined into the round loop, GCC 12 no longer if-converts it.
-SAMPO_RNG_CLONES void zig_decide(const double* F, const double* X, const double* u1, const double* fz,
+SAMPO_CLONES void zig_decide(const double* F, const double* X, const double* u1, const double* fz,
                                  const double* ta, const double* z, const std::uint32_t* next, std::uint32_t* w,
                                  std::int32_t* open, double* val) {
 #pragma omp simd
@@ -158,7 +153,7 @@ SAMPO_RNG_CLONES void zig_decide(const double* F, const double* X, const double*
 // log and exp are Sampo's own (log_unit, simd::exp_shifted), so the values are the same bits on every machine and
 // in every clone. Each round computes every lane (done lanes keep their value); rounds go on while a lane is open
 // (after round 0 about 1 % of lanes are).
-SAMPO_RNG_CLONES void zig_retry_lanes(std::uint64_t key, std::uint32_t sub, const std::uint64_t* ent,
+SAMPO_CLONES void zig_retry_lanes(std::uint64_t key, std::uint32_t sub, const std::uint64_t* ent,
                                       const std::uint32_t* word, double* out, int n) {
   const double* const X = detail::kZigX;
   const double* const F = detail::kZigF;
@@ -196,7 +191,7 @@ SAMPO_RNG_CLONES void zig_retry_lanes(std::uint64_t key, std::uint32_t sub, cons
 // One group of kZigGroup entities, g·kZigGroup + j·kLanes + i for i < kLanes, j < 4: the kLanes Philox blocks
 // (block 0 of entity kQuadStream | (g·kLanes + i)) side by side, then every word's fast-path ziggurat try
 // vectorised; the rare misses (≈ 1.5 %) are finished by zig_retry_lanes afterwards. `miss[k]` flags entity k's miss.
-SAMPO_RNG_CLONES void zig_lanes(std::uint64_t key, std::uint32_t sub, std::uint64_t g, std::uint32_t* words,
+SAMPO_CLONES void zig_lanes(std::uint64_t key, std::uint32_t sub, std::uint64_t g, std::uint32_t* words,
                                 double* out, unsigned char* miss) {
   const double* const X = detail::kZigX;  // through a pointer: GCC 12 does not vectorise lookups in the array itself
   const auto k0 = static_cast<std::uint32_t>(key), k1 = static_cast<std::uint32_t>(key >> 32);
@@ -216,7 +211,7 @@ SAMPO_RNG_CLONES void zig_lanes(std::uint64_t key, std::uint32_t sub, std::uint6
   }
 }
 
-SAMPO_RNG_CLONES void blocks_lanes(std::uint64_t key, std::uint32_t block, std::uint32_t sub, std::uint64_t e0,
+SAMPO_CLONES void blocks_lanes(std::uint64_t key, std::uint32_t block, std::uint32_t sub, std::uint64_t e0,
                                    std::uint32_t* words, int stored) {
   const auto k0 = static_cast<std::uint32_t>(key), k1 = static_cast<std::uint32_t>(key >> 32);
   for (int i = 0; i < stored; ++i)

@@ -1,5 +1,6 @@
 // Deterministic SIMD exp (see vmath.hpp). Compiled with -O3 -ffp-contract=off (src/core/CMakeLists.txt).
 #include "core/simd/vmath.hpp"
+#include "core/simd/clones.hpp"
 
 #include <bit>
 #include <cstdint>
@@ -8,12 +9,6 @@
 
 namespace sampo::simd {
 namespace {
-
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
-#define SAMPO_SIMD_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define SAMPO_SIMD_CLONES
-#endif
 
 // exp(a) = 2^K · 2^(j/16) · exp(r): k = round(a·16/ln 2) by the 1.5·2^52 bias (k is then in the low bits of t),
 // K = ⌊k/16⌋, j = k mod 16, r = a − k·ln2/16 in two parts (ln 2's high part has 32 significant bits, so k·ln2_hi/16 is
@@ -50,7 +45,7 @@ constexpr double kUnderflow = -708.39;  // below: 2^K would not be a normal doub
 }
 
 // The portable kernel (the compiler's clones gather the table entries).
-SAMPO_SIMD_CLONES void exp_shifted_kernel(const double* x, double shift, std::size_t n, double* out) {
+SAMPO_CLONES void exp_shifted_kernel(const double* x, double shift, std::size_t n, double* out) {
   for (std::size_t i = 0; i < n; ++i) out[i] = exp_one(x[i] - shift);
 }
 
@@ -100,7 +95,7 @@ __attribute__((target("avx512f"))) void exp_shifted_avx512(const double* x, doub
 
 // round(v·2^80) = hi·2^40 + lo with hi = round(v·2^40) and lo = round((v·2^40 − hi)·2^40): every product by a power
 // of two and the difference are exact, so the pair is exactly the rounded term.
-SAMPO_SIMD_CLONES void fixed80_kernel(const double* v, std::size_t n, std::int64_t* acc) {
+SAMPO_CLONES void fixed80_kernel(const double* v, std::size_t n, std::int64_t* acc) {
   std::int64_t h1 = 0, l1 = 0, h2 = 0, l2 = 0;
   for (std::size_t i = 0; i < n; ++i) {
     const double x = v[i], x2 = x * x;
@@ -115,7 +110,7 @@ SAMPO_SIMD_CLONES void fixed80_kernel(const double* v, std::size_t n, std::int64
   acc[0] = h1, acc[1] = l1, acc[2] = h2, acc[3] = l2;
 }
 
-SAMPO_SIMD_CLONES void fixed80_one_kernel(const double* v, std::size_t n, std::int64_t* acc) {
+SAMPO_CLONES void fixed80_one_kernel(const double* v, std::size_t n, std::int64_t* acc) {
   std::int64_t h = 0, l = 0;
   for (std::size_t i = 0; i < n; ++i) {
     double r = 0, unused = 0;
