@@ -56,13 +56,14 @@ void allreduce_u128(const mpi::Communicator& comm, std::span<u128> v) {
 SAMPO_CLONES void gather1(const double* x, const std::uint64_t* idx, std::size_t n, double* out) {
   for (std::size_t i = 0; i < n; ++i) out[i] = x[idx[i]];
 }
-// out[i] = (plw ? plw[i] : c) + lo[i]; returns the maximum of bm and the out[i], a NaN counted as +∞ (so that
-// normalise() reports it). Max is exact in any order; written as selects (std::max, or a separate NaN flag, keeps
-// GCC's loop scalar).
-SAMPO_CLONES double add_and_max(const double* plw, double c, const double* lo, std::size_t n, double* out, double bm) {
+// out[i] = (plw ? plw[i] − shift : c) + lo[i]; returns the maximum of bm and the out[i], a NaN counted as +∞ (so
+// that normalise() reports it). Max is exact in any order; written as selects (std::max, or a separate NaN flag,
+// keeps GCC's loop scalar).
+SAMPO_CLONES double add_and_max(const double* plw, double shift, double c, const double* lo, std::size_t n,
+                                double* out, double bm) {
   constexpr double inf = std::numeric_limits<double>::infinity();
   if (plw) {
-    for (std::size_t i = 0; i < n; ++i) out[i] = plw[i] + lo[i];
+    for (std::size_t i = 0; i < n; ++i) out[i] = (plw[i] - shift) + lo[i];
   } else {
     for (std::size_t i = 0; i < n; ++i) out[i] = c + lo[i];
   }
@@ -176,16 +177,25 @@ void ParticleFilter::normalise(std::vector<double>& lw, StepRecord& rec, double 
   allreduce_u128(comm_, s);
   const double sum = u128_to_double(s[0], 80), sum2 = u128_to_double(s[1], 80);
   const double inc = mx + std::log(sum);
-#pragma omp parallel for schedule(static)
-  for (std::int64_t i = 0; i < n; ++i) lw[static_cast<std::size_t>(i)] -= inc;
+  lw_shift_ = inc;  // lw − inc: applied by normalised() or read through by the next propagation
   rec.loglik_increment = inc;
   rec.ess = sum * sum / sum2;
   loglik_ += inc;
   wexp_valid_ = true;
 }
 
+void ParticleFilter::normalised() const {
+  if (lw_shift_ == 0.0) return;  // (subtracting 0 changes no value)
+  const double inc = lw_shift_;
+  const auto n = static_cast<std::int64_t>(logw_.size());
+#pragma omp parallel for schedule(static)
+  for (std::int64_t i = 0; i < n; ++i) logw_[static_cast<std::size_t>(i)] -= inc;
+  lw_shift_ = 0.0;
+}
+
 void ParticleFilter::moments(StepRecord& rec) {
   if (!opt_.moments) return;
+  normalised();
   const auto d = static_cast<std::size_t>(d_);
   const auto n = static_cast<std::int64_t>(n_loc_);
   // Per dimension k a power of two 2^E_k > max |x_k| over all particles (an exact max Allreduce), then the sums
@@ -258,6 +268,7 @@ void ParticleFilter::remember(const std::vector<std::uint64_t>& backward) {
     const auto g = comm_.size() == 1 ? b : gather(comm_, b);
     hist_j_.emplace_back(g.begin(), g.end());
   }
+  normalised();
   final_logw_ = comm_.size() == 1 ? logw_ : gather(comm_, logw_);
 }
 
@@ -621,6 +632,9 @@ void ParticleFilter::step() {
   const std::uint64_t N = opt_.particles;
   const auto d = static_cast<std::size_t>(d_), m = static_cast<std::size_t>(m_);
   const int P = comm_.size();
+  // Only the batched bootstrap propagation reads logw_ through lw_shift_, and resampling reads wexp_: every other
+  // path reads the normalised log-weights.
+  if (opt_.islands > 0 || h_ || opt_.guided || model_.transition_noise_dim() == 0 || !wexp_valid_) normalised();
 
   // Global view of time t for the backward draws (an Allgather; the local arrays when P = 1).
   std::vector<double> gx_buf, glw_buf, gtau_buf;
@@ -730,8 +744,8 @@ void ParticleFilter::step() {
         if (conditional && first_ + j0 + n == N)  // the frozen slot N − 1 is in this block
           std::copy_n(ref_.data() + static_cast<std::size_t>(tn) * d, d, xn.data() + (j0 + n - 1) * d);
         model_.log_observation_batch(tn, n, xn.data() + j0 * d, y, lo.data());
-        local_max = add_and_max(parent_lw ? parent_lw + j0 : nullptr, lw_uniform, lo.data(), n, lw.data() + j0,
-                                local_max);
+        local_max = add_and_max(parent_lw ? parent_lw + j0 : nullptr, lw_shift_, lw_uniform, lo.data(), n,
+                                lw.data() + j0, local_max);
       }
     }
   } else {
@@ -859,6 +873,7 @@ void ParticleFilter::step() {
 
 std::vector<double> ParticleFilter::estimate() const {
   SAMPO_VERIFY(h_ != nullptr, "estimate() needs a functional");
+  normalised();
   const auto m = static_cast<std::size_t>(m_);
   return exact_sums(comm_, n_loc_, m_, [&](std::size_t i, double* out) {
     const double w = std::exp(logw_[i]);
@@ -898,6 +913,7 @@ void ParticleFilter::save(const io::Group& g) const {
   g.set_attr("loglik", loglik_);
   g.set_attr("particles", static_cast<std::int64_t>(opt_.particles));
   g.write_rows<double>("x", x_, static_cast<std::uint64_t>(d_), o);
+  normalised();
   g.write_distributed<double>("logw", logw_, o);
   // The next step resamples from wexp_ (filter.cpp step()): it travels with the checkpoint so that the restarted run
   // draws the same offspring.
@@ -935,6 +951,7 @@ void ParticleFilter::load(const io::Group& g) {
   loglik_ = g.attr_double("loglik");
   x_ = g.read_part<double>("x", first_, n_loc_);
   logw_ = g.read_part<double>("logw", first_, n_loc_);
+  lw_shift_ = 0.0;
   wexp_valid_ = g.exists("wexp");  // (absent: the next step does not resample, or an older checkpoint)
   if (wexp_valid_) wexp_ = g.read_part<double>("wexp", first_, n_loc_);
   if (m_ > 0) tau_ = g.read_part<double>("tau", first_, n_loc_);

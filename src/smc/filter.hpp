@@ -112,7 +112,10 @@ class ParticleFilter {
 
   // Local state (this rank's block), for tests and checkpoints.
   [[nodiscard]] const std::vector<double>& states() const noexcept { return x_; }
-  [[nodiscard]] const std::vector<double>& log_weights() const noexcept { return logw_; }
+  [[nodiscard]] const std::vector<double>& log_weights() const {
+    normalised();
+    return logw_;
+  }
   [[nodiscard]] const std::vector<double>& statistics() const noexcept { return tau_; }
   [[nodiscard]] std::uint64_t first() const noexcept { return first_; }
   // Global ids of the parents (time t-1) of this rank's particles after the latest step.
@@ -157,7 +160,14 @@ class ParticleFilter {
   int d_ = 1, m_ = 0;
   int t_ = -1;
   double loglik_ = 0.0;
-  std::vector<double> x_, logw_, tau_;
+  std::vector<double> x_, tau_;
+  // The normalised log-weights are logw_[i] − lw_shift_: normalise() records the shift instead of a pass over the
+  // array; normalised() subtracts it in place (the same bits as subtracting at once) before anything reads logw_,
+  // and the bootstrap propagation reads through it. Mutable: a lazily finished normalisation, not state
+  // (checkpoints hold the normalised values).
+  mutable std::vector<double> logw_;
+  mutable double lw_shift_ = 0.0;
+  void normalised() const;
   std::vector<double> spare_x_, spare_lw_;  // last step's arrays, reused as the next step's (not state)
   std::vector<std::uint64_t> spare_w_;       // the fixed-point weights' storage, reused (not state)
   // exp(lw_i − max) of the latest normalise(), lw the unnormalised log-weights: the next resampling's fixed-point
