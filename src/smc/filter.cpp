@@ -67,6 +67,7 @@ SAMPO_CLONES double add_and_max(const double* plw, double shift, double c, const
   } else {
     for (std::size_t i = 0; i < n; ++i) out[i] = c + lo[i];
   }
+#pragma omp simd reduction(max : bm)
   for (std::size_t i = 0; i < n; ++i) {
     const double v = out[i] == out[i] ? out[i] : inf;
     bm = v > bm ? v : bm;
