@@ -75,6 +75,29 @@ SAMPO_CLONES double add_and_max(const double* plw, double shift, double c, const
   return bm;
 }
 
+// max |x[i·stride]| over i < n, +∞ if any is not finite (NaN or ±∞). Max is exact in any order.
+SAMPO_CLONES double max_abs(const double* x, std::size_t n, std::size_t stride) {
+  constexpr double inf = std::numeric_limits<double>::infinity();
+  double m = 0.0;
+#pragma omp simd reduction(max : m)
+  for (std::size_t i = 0; i < n; ++i) {
+    const double v = std::abs(x[i * stride]);
+    const double f = v < inf ? v : inf;  // NaN → +∞
+    m = f > m ? f : m;
+  }
+  return m;
+}
+// The moments' terms a_i = e_i·x_i·s and b_i = a_i·x_i·s (s a power of two: exact scaling; products only, so no
+// clone fuses anything).
+SAMPO_CLONES void moment_terms(const double* e, const double* x, std::size_t stride, double s, std::size_t n,
+                               double* a, double* b) {
+  for (std::size_t i = 0; i < n; ++i) {
+    const double xs = x[i * stride] * s;
+    a[i] = e[i] * xs;
+    b[i] = a[i] * xs;
+  }
+}
+
 double u128_to_double(u128 v, int frac_bits) {
   const double hi = static_cast<double>(static_cast<std::uint64_t>(v >> 64));
   const double lo = static_cast<double>(static_cast<std::uint64_t>(v));
@@ -179,6 +202,7 @@ void ParticleFilter::normalise(std::vector<double>& lw, StepRecord& rec, double 
   const double sum = u128_to_double(s[0], 80), sum2 = u128_to_double(s[1], 80);
   const double inc = mx + std::log(sum);
   lw_shift_ = inc;  // lw − inc: applied by normalised() or read through by the next propagation
+  wexp_sum_ = sum;
   rec.loglik_increment = inc;
   rec.ess = sum * sum / sum2;
   loglik_ += inc;
@@ -196,30 +220,28 @@ void ParticleFilter::normalised() const {
 
 void ParticleFilter::moments(StepRecord& rec) {
   if (!opt_.moments) return;
-  normalised();
+  SAMPO_VERIFY(wexp_valid_ && wexp_.size() == n_loc_ && wexp_sum_ > 0, "moments() without the normalisation's weights");
   const auto d = static_cast<std::size_t>(d_);
   const auto n = static_cast<std::int64_t>(n_loc_);
   // Per dimension k a power of two 2^E_k > max |x_k| over all particles (an exact max Allreduce), then the sums
-  // Σ W_i x_ik 2^−E_k and Σ W_i (x_ik 2^−E_k)² of terms in [−1, 1], exactly in 80-bit fixed point: the moments do
-  // not depend on the rank or thread count (each term is rounded to 2^−80 of 2^E_k, far below any Monte Carlo error).
-  std::vector<double> top(d + 1, 0.0);  // max |x_k|, then a flag for states that are not finite
+  // Σ e_i x_ik 2^−E_k and Σ e_i (x_ik 2^−E_k)² of terms in [−1, 1] (e_i = exp(lw_i − max) ∈ [0, 1], normalise()'s
+  // wexp_), exactly in 80-bit fixed point, divided by Σ e_i (exact, from normalise()): the moments do not depend on
+  // the rank or thread count (each term is rounded to 2^−80 of 2^E_k, far below any Monte Carlo error).
+  std::vector<double> top(d, 0.0);  // max |x_k| (+∞: a state that is not finite)
 #pragma omp parallel
   {
-    std::vector<double> mine(d + 1, 0.0);
-#pragma omp for schedule(static)
-    for (std::int64_t i = 0; i < n; ++i)
-      for (std::size_t k = 0; k < d; ++k) {
-        const double v = std::abs(x_[static_cast<std::size_t>(i) * d + k]);
-        mine[k] = std::max(mine[k], v);
-        if (!std::isfinite(v)) mine[d] = 1.0;
-      }
+    std::vector<double> mine(d, 0.0);
+    const auto nt = static_cast<std::int64_t>(omp_get_num_threads()), id = static_cast<std::int64_t>(omp_get_thread_num());
+    const std::int64_t i0 = n * id / nt, i1 = n * (id + 1) / nt;
+    for (std::size_t k = 0; k < d; ++k)
+      mine[k] = max_abs(x_.data() + static_cast<std::size_t>(i0) * d + k, static_cast<std::size_t>(i1 - i0), d);
 #pragma omp critical(sampo_smc_moments_max)
-    for (std::size_t k = 0; k <= d; ++k) top[k] = std::max(top[k], mine[k]);
+    for (std::size_t k = 0; k < d; ++k) top[k] = std::max(top[k], mine[k]);
   }
   comm_.allreduce_inplace(std::span<double>(top), mpi::Op::max);
   std::vector<double> scale(d);
   for (std::size_t k = 0; k < d; ++k) {
-    if (top[d] != 0.0 || !std::isfinite(top[k]))
+    if (!std::isfinite(top[k]))
       throw NumericalError("particle states are not finite at time " + std::to_string(t_) +
                            " (the model's transition diverged; check its parameters)");
     scale[k] = top[k] > 0 ? std::ldexp(1.0, -std::ilogb(top[k]) - 1) : 1.0;  // top·scale ∈ [1/2, 1)
@@ -229,17 +251,13 @@ void ParticleFilter::moments(StepRecord& rec) {
 #pragma omp parallel
   {
     std::vector<__int128_t> part(2 * d, 0);
-    std::vector<double> w(kBlock), a(kBlock), b(kBlock);
+    std::vector<double> a(kBlock), b(kBlock);
 #pragma omp for schedule(static)
     for (std::int64_t i0 = 0; i0 < n; i0 += kBlock) {
       const auto m = static_cast<std::size_t>(std::min(kBlock, n - i0));
-      simd::exp_shifted(logw_.data() + i0, 0.0, m, w.data());
       for (std::size_t k = 0; k < d; ++k) {
-        for (std::size_t i = 0; i < m; ++i) {
-          const double xs = x_[(static_cast<std::size_t>(i0) + i) * d + k] * scale[k];
-          a[i] = w[i] * xs;
-          b[i] = a[i] * xs;
-        }
+        moment_terms(wexp_.data() + i0, x_.data() + static_cast<std::size_t>(i0) * d + k, d, scale[k], m, a.data(),
+                     b.data());
         simd::fixed80_sum(a.data(), m, part[k]);
         simd::fixed80_sum(b.data(), m, part[d + k]);
       }
@@ -255,7 +273,8 @@ void ParticleFilter::moments(StepRecord& rec) {
       const auto sv = static_cast<__int128_t>(v);
       return sv < 0 ? -u128_to_double(static_cast<u128>(-sv), 80) : u128_to_double(v, 80);
     };
-    const double m1 = to_double(sums[k]) / scale[k], m2 = to_double(sums[d + k]) / (scale[k] * scale[k]);
+    const double m1 = to_double(sums[k]) / wexp_sum_ / scale[k],
+                 m2 = to_double(sums[d + k]) / wexp_sum_ / (scale[k] * scale[k]);
     rec.mean[k] = m1;
     rec.var[k] = m2 - m1 * m1;
   }

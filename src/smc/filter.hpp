@@ -175,8 +175,8 @@ class ParticleFilter {
   // false after loading a checkpoint without them (the weights are then recomputed from logw_).
   std::vector<double> wexp_;
   bool wexp_valid_ = false;
+  double wexp_sum_ = 0.0;  // Σ wexp_ over all ranks (exact fixed-point sum, rounded once), for the moments
   std::vector<std::uint64_t> parent_;        // fused resampling over ranks: row of each slot's parent in x_
-  std::vector<double> moment_w_;             // the moments' weights, reused (not state)
   mutable std::vector<std::uint64_t> anc_;  // after a step without resampling: the identity, filled on demand
   mutable bool anc_identity_ = false;
   std::vector<StepRecord> records_;

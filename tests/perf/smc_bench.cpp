@@ -145,6 +145,9 @@ int main(int argc, char** argv) {
     FilterOptions o;
     o.moments = false;
     filter("bootstrap, systematic at ESS<N/2, no moments", Nf, o, nullptr, y);
+    o.ess_threshold = 0.0;
+    filter("bootstrap, no resampling, no moments", Nf, o, nullptr, y);
+    o.ess_threshold = 0.5;
     o.moments = true;
     filter("bootstrap, systematic at ESS<N/2, moments", Nf, o, nullptr, y);
     o.ess_threshold = 1.0;
