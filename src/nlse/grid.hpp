@@ -44,8 +44,9 @@ class Grid {
   void to_k(const cvec& ux, cvec& uk);
   void to_x(const cvec& uk, cvec& ux);
   [[nodiscard]] std::int64_t fft_count() const noexcept { return ffts_; }
-  // FFTW's own buffers, for callers that fuse their pointwise work with the copies of to_x/to_k: k_buffer() holds
-  // k_count() modes (the backward transform's input, the forward one's output), x_buffer() x_count() points.
+  // FFTW's own buffer, for callers that fuse their pointwise work with the copies of to_x/to_k: the transforms are in
+  // place, so k_buffer() and x_buffer() are the same memory, holding k_count() modes (the backward transform's input,
+  // the forward one's output) or x_count() points (the backward transform's output, the forward one's input).
   // Collective: backward() is F⁻¹ without the 1/N (k_buffer → x_buffer), forward() is F (x_buffer → k_buffer);
   // both count as one FFT.
   [[nodiscard]] cplx* k_buffer() noexcept { return reinterpret_cast<cplx*>(bk_); }
@@ -67,7 +68,7 @@ class Grid {
   double x0_, length_;
   std::int64_t nx_ = 0, x0i_ = 0, nk_ = 0, k0i_ = 0, alloc_ = 0;
   fftw_complex* bx_ = nullptr;
-  fftw_complex* bk_ = nullptr;
+  fftw_complex* bk_ = nullptr;  // == bx_ (in-place plans)
   fftw_plan fwd_ = nullptr, bwd_ = nullptr;
   std::int64_t ffts_ = 0;
   unsigned planner_ = FFTW_ESTIMATE;

@@ -96,17 +96,18 @@ double cpu_seconds() {
 // buffers, the nonlinear term's x-space array, the integrator's work arrays, and for padding 3/2 × (2 FFTW
 // buffers + x array + fine spectrum) + 2 exchange buffers.
 double bytes_per_point(Method m, Dealias d) {
-  // ψ̂, output ψ_x, FFTW in/out, x_, FFTW-MPI's own scratch, the diagnostics' transient ψ(x) and spectrum row, and
-  // the x and k grids (two real arrays: one complex-sized; measured: docs/nlse.md, 153 bytes per point for yoshida4
-  // at N = 2^27)
-  double arrays = 9.0;
+  // ψ̂, output ψ_x, FFTW's one in-place buffer, FFTW-MPI's own scratch, the diagnostics' transient ψ(x) and spectrum
+  // row, and the x and k grids (two real arrays: one complex-sized). Before the in-place transforms and the fused
+  // stage loops (no x-space work array, no FFTW output buffer) the base was 9 arrays and measured 153 bytes per point
+  // for yoshida4 at N = 2^27 (docs/nlse.md).
+  double arrays = 7.0;
   switch (m) {
     case Method::erk43ip:
-      arrays += 10;
-      break;  // a b c d e k5 acc out + ψ̂ swap + cached e^{Lh/2}
+      arrays += 9;
+      break;  // a b d e k5 acc out + ψ̂ swap + cached e^{Lh/2}
     case Method::rk4ip:
-      arrays += 7;
-      break;
+      arrays += 3;
+      break;  // a acc + cached e^{Lh/2}
     case Method::strang:
     case Method::yoshida4:
       arrays += 1;
@@ -116,13 +117,13 @@ double bytes_per_point(Method m, Dealias d) {
       break;  // K0..K15, y_old, y_new, y_s, f, f_next, swap
     case Method::ipdop853:
       arrays += 16 + 8;
-      break;  // + e^{Lch} y_s and the phase factors
+      break;  // + e^{Lch}y_s and the phase factors
     case Method::petscts:
       arrays += 17 + 3;
       break;  // TSRK 5dp: 7 stages Y, 7 RHS, solution, 2 work (2N reals each); e^{Ls}v, N̂, phases
   }
-  if (d == Dealias::filter) arrays += 1;
-  if (d == Dealias::padding) arrays += 1.5 * 4 + 2;
+  if (d == Dealias::filter) arrays += 1;  // the filtered Hamiltonian's transient σψ̂
+  if (d == Dealias::padding) arrays += 1.5 * 3 + 4;  // 3N/2: FFTW buffer, spectrum, x work; N: in, out, send, recv
   return 16.0 * arrays;
 }
 

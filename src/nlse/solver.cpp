@@ -16,6 +16,50 @@ namespace sampo::nlse {
 using std::numbers::pi;
 constexpr cplx I(0.0, 1.0);
 
+namespace {
+// The fused loops run over groups of Stepper::phase_group_size modes (the phase recurrence's unit): a group's
+// factors are generated into a stack array and used at once, and reductions keep one partial sum per group, summed
+// in group order afterwards (the same bits for any thread count).
+constexpr std::int64_t group_size = Stepper::phase_group_size;
+std::int64_t group_count(std::int64_t n) {
+  return (n + group_size - 1) / group_size;
+}
+// How the nonlinear term's input and output are dealiased, applied by the loops that fill and read FFTW's k buffer:
+// the filter multiplies the input by σ (ψ_f = F⁻¹[σψ̂]) and the output by σ; the 2/3 rule zeroes the output's modes
+// 3|m| > N. The same operations, in the same order, as nonlinear() always did, so the same bits.
+// Complex products written out on the doubles: the value of std::complex's operator* for finite operands (the
+// same bits), without its NaN fix-up branch, which keeps the loops scalar and branchy.
+[[gnu::always_inline]] inline cplx mul(cplx a, cplx b) noexcept {
+  return {a.real() * b.real() - a.imag() * b.imag(), a.real() * b.imag() + a.imag() * b.real()};
+}
+[[gnu::always_inline]] inline cplx mul_conj(cplx a, cplx b) noexcept {  // a · conj(b)
+  return {a.real() * b.real() - a.imag() * -b.imag(), a.real() * -b.imag() + a.imag() * b.real()};
+}
+struct Io {
+  bool filter, third;
+  const double* sigma;
+  const char* keep;
+  [[nodiscard]] cplx in(std::size_t j, cplx v) const noexcept { return filter ? sigma[j] * v : v; }
+  [[nodiscard]] cplx out(std::size_t j, cplx v) const noexcept {
+    if (filter) return v * sigma[j];
+    return (third && !keep[j]) ? cplx(0.0, 0.0) : v;
+  }
+};
+
+// The RK4IP third-stage pass (rk4ip and erk43-ip): k3 from FFTW's buffer, acc += h/3 k3, and the next stage's
+// input e^{Lh/2}(ψ_I + h k3) into the buffer.
+void rk4_third_pass(const Io& io, std::int64_t nk, cplx* bk, cplx* acc, const cplx* a, const cplx* lin, double h,
+                    double h3) {
+#pragma omp parallel for schedule(static) if (nk > (1 << 15))
+  for (std::int64_t j = 0; j < nk; ++j) {
+    const auto i = static_cast<std::size_t>(j);
+    const cplx k3 = io.out(i, bk[j]);
+    acc[j] += h3 * k3;
+    bk[j] = io.in(i, (a[j] + h * k3) * lin[j]);
+  }
+}
+}  // namespace
+
 double Model::V(double x) const noexcept {
   if (potential == "harmonic") return v0 * x * x;
   if (potential == "lattice") {
@@ -326,18 +370,38 @@ Stepper::Stepper(Grid& grid, Model model, Method method, Dealiasing dealias)
     keep_[i] = 3 * m <= grid.n() ? 1 : 0;  // |k| ≤ (2/3) k_Nyquist
   }
   no_potential_ = model_.potential == "none";
+  if (!no_potential_) {
+    v_.resize(static_cast<std::size_t>(grid.x_count()));
+    for (std::int64_t j = 0; j < grid.x_count(); ++j) v_[static_cast<std::size_t>(j)] = model_.V(grid.x(j));
+  }
+  lin_by_recurrence_ = method_ == Method::erk43ip;
   kappa_ = 0.5 * model_.beta * (2.0 * pi / grid.length()) * (2.0 * pi / grid.length());
   if (dealias_.kind == Dealias::padding) pad_ = std::make_unique<Padding>(grid);
 }
 
-void Stepper::phase_factors(double s, cvec& e) const {
+namespace {
+// One Newton step towards modulus 1, e ← e·(3 − |e|²)/2: the recurrence's products drift from |e| = 1 by up to
+// ~16²/2 ulp, and a factor applied every step with a modulus bias would drift the mass (|e|² = 1 + ε becomes
+// 1 + O(ε²) + 1 ulp). The phase is unchanged.
+void unit(cplx* e, std::int64_t n) {
+  for (std::int64_t r = 0; r < n; ++r) {
+    const double f = 1.5 - 0.5 * std::norm(e[r]);
+    e[r] = cplx(e[r].real() * f, e[r].imag() * f);
+  }
+}
+}  // namespace
+
+cplx Stepper::phase_step(double s) const {
+  return {std::cos(2.0 * kappa_ * s), std::sin(2.0 * kappa_ * s)};  // e^{2iκs}
+}
+
+void Stepper::phase_group(double s, cplx w, std::int64_t q, cplx* e) const {
   const auto nk = static_cast<std::int64_t>(k2_.size());
-  e.resize(k2_.size());
+  const std::int64_t j0 = q * phase_group_size, j1 = std::min(nk, j0 + phase_group_size);
   if (dealias_.kind == Dealias::filter) {  // σ(k) makes the rate non-quadratic: a sincos per mode
-#pragma omp parallel for schedule(static) if (nk > (1 << 15))
-    for (std::int64_t j = 0; j < nk; ++j) {
+    for (std::int64_t j = j0; j < j1; ++j) {
       const double ph = k2_[static_cast<std::size_t>(j)] * s;
-      e[static_cast<std::size_t>(j)] = cplx(std::cos(ph), std::sin(ph));
+      e[j - j0] = cplx(std::cos(ph), std::sin(ph));
     }
     return;
   }
@@ -346,46 +410,71 @@ void Stepper::phase_factors(double s, cvec& e) const {
     const std::int64_t g = k0 + j;
     return g < half ? g : g - n;
   };
-  const cplx w(std::cos(2.0 * kappa_ * s), std::sin(2.0 * kappa_ * s));  // e^{2iκs}
   auto anchor = [&](std::int64_t j, cplx& p, cplx& d) {  // direct values at j: the same bits as the filter branch
     const double ph = k2_[static_cast<std::size_t>(j)] * s, dh = kappa_ * s * static_cast<double>(2 * mode(j) + 1);
     p = cplx(std::cos(ph), std::sin(ph));
     d = cplx(std::cos(dh), std::sin(dh));
   };
-  // Groups of 8 blocks advanced together (8 independent recurrences: the multiplications overlap instead of
-  // waiting on each other). A group holding the wrap of FFT order or the ragged end goes block by block.
-  constexpr std::int64_t B = phase_block, G = 8;
-  const std::int64_t groups = (nk + B * G - 1) / (B * G);
-#pragma omp parallel for schedule(static) if (nk > (1 << 15))
-  for (std::int64_t q = 0; q < groups; ++q) {
-    const std::int64_t j0 = q * B * G, j1 = std::min(nk, j0 + B * G);
-    if (j1 - j0 == B * G && mode(j1 - 1) == mode(j0) + B * G - 1) {
-      cplx p[G], d[G];
-      for (std::int64_t b = 0; b < G; ++b) anchor(j0 + b * B, p[b], d[b]);
-      for (std::int64_t r = 0; r < B; ++r)
-        for (std::int64_t b = 0; b < G; ++b) {
-          e[static_cast<std::size_t>(j0 + b * B + r)] = p[b];
-          p[b] *= d[b];
-          d[b] *= w;
-        }
-      continue;
-    }
-    for (std::int64_t jb = j0; jb < j1; jb += B) {  // block by block, re-anchored at the wrap
+  // 8 blocks advanced together (8 independent recurrences: the multiplications overlap instead of waiting on each
+  // other). A group holding the wrap of FFT order or the ragged end goes block by block.
+  constexpr std::int64_t B = phase_block, G = phase_groups;
+  if (j1 - j0 == B * G && mode(j1 - 1) == mode(j0) + B * G - 1) {
+    // Real and imaginary parts in separate arrays, so the 8 recurrences are plain vector arithmetic (the products
+    // of mul(), operation for operation); er/ei[r·G + b] is mode j0 + b·B + r.
+    double pr[G], pm[G], dr[G], di[G], er[B * G], ei[B * G];
+    for (std::int64_t b = 0; b < G; ++b) {
       cplx p, d;
-      std::int64_t m_prev = 0;
-      for (std::int64_t j = jb; j < std::min(j1, jb + B); ++j) {
-        const std::int64_t m = mode(j);
-        if (j == jb || m != m_prev + 1) {
-          anchor(j, p, d);
-        } else {
-          p *= d;
-          d *= w;
-        }
-        e[static_cast<std::size_t>(j)] = p;
-        m_prev = m;
+      anchor(j0 + b * B, p, d);
+      pr[b] = p.real(), pm[b] = p.imag(), dr[b] = d.real(), di[b] = d.imag();
+    }
+    const double wr = w.real(), wi = w.imag();
+    for (std::int64_t r = 0; r < B; ++r) {
+#pragma omp simd
+      for (std::int64_t b = 0; b < G; ++b) {
+        er[r * G + b] = pr[b], ei[r * G + b] = pm[b];
+        const double qr = pr[b] * dr[b] - pm[b] * di[b], qi = pr[b] * di[b] + pm[b] * dr[b];
+        const double cr = dr[b] * wr - di[b] * wi, ci = dr[b] * wi + di[b] * wr;
+        pr[b] = qr, pm[b] = qi, dr[b] = cr, di[b] = ci;
       }
     }
+    for (std::int64_t b = 0; b < G; ++b)
+      for (std::int64_t r = 0; r < B; ++r) e[b * B + r] = cplx(er[r * G + b], ei[r * G + b]);
+    unit(e, j1 - j0);
+    return;
   }
+  for (std::int64_t jb = j0; jb < j1; jb += B) {  // block by block, re-anchored at the wrap
+    cplx p, d;
+    std::int64_t m_prev = 0;
+    for (std::int64_t j = jb; j < std::min(j1, jb + B); ++j) {
+      const std::int64_t m = mode(j);
+      if (j == jb || m != m_prev + 1) {
+        anchor(j, p, d);
+      } else {
+        p = mul(p, d);
+        d = mul(d, w);
+      }
+      e[j - j0] = p;
+      m_prev = m;
+    }
+  }
+  unit(e, j1 - j0);
+}
+
+void Stepper::phase_factors(double s, cvec& e) const {
+  const auto nk = static_cast<std::int64_t>(k2_.size());
+  e.resize(k2_.size());
+  const cplx w = phase_step(s);
+  const std::int64_t groups = group_count(nk);
+  cplx* out = e.data();
+#pragma omp parallel for schedule(static) if (nk > (1 << 15))
+  for (std::int64_t q = 0; q < groups; ++q) phase_group(s, w, q, out + q * phase_group_size);
+}
+
+void Stepper::reduce_parts(std::int64_t groups, int stride, double* out) const {
+  for (int c = 0; c < stride; ++c) out[c] = 0.0;
+  for (std::int64_t q = 0; q < groups; ++q)
+    for (int c = 0; c < stride; ++c) out[c] += part_[static_cast<std::size_t>(q * stride + c)];
+  grid_.comm().allreduce_inplace(std::span<double>(out, static_cast<std::size_t>(stride)), mpi::Op::sum);
 }
 
 Stepper::~Stepper() = default;
@@ -410,21 +499,31 @@ void Stepper::set_fsal(const cvec& f) {
   if (method_ == Method::erk43ip) k5_ = f, have_k5_ = true;
 }
 
-void Stepper::linear(cvec& u, double h) const {
-  const auto n = static_cast<std::int64_t>(u.size());
-  // e^{Lh} is cached for the last h: the IP Runge-Kutta steps apply e^{Lh/2} three times per step, so one sincos
-  // per mode per step instead of three (the same values, so the same bits).
-  if (h != lin_h_ || lin_phase_.size() != u.size()) {
-    lin_phase_.resize(u.size());
+const cplx* Stepper::linear_factors(double h) const {
+  const auto n = static_cast<std::int64_t>(k2_.size());
+  // e^{Lh} is cached for the last h: the IP Runge-Kutta steps apply e^{Lh/2} three times per step, so at most one
+  // evaluation per mode per step instead of three (the same values, so the same bits).
+  if (h != lin_h_ || lin_phase_.size() != k2_.size()) {
+    if (lin_by_recurrence_) {
+      phase_factors(-h, lin_phase_);  // e^{+i·rate·(−h)} = e^{Lh}
+    } else {
+      lin_phase_.resize(k2_.size());
 #pragma omp parallel for schedule(static) if (n > (1 << 15))
-    for (std::int64_t j = 0; j < n; ++j) {
-      const double ph = -k2_[static_cast<std::size_t>(j)] * h;
-      lin_phase_[static_cast<std::size_t>(j)] = cplx(std::cos(ph), std::sin(ph));
+      for (std::int64_t j = 0; j < n; ++j) {
+        const double ph = -k2_[static_cast<std::size_t>(j)] * h;
+        lin_phase_[static_cast<std::size_t>(j)] = cplx(std::cos(ph), std::sin(ph));
+      }
     }
     lin_h_ = h;
   }
+  return lin_phase_.data();
+}
+
+void Stepper::linear(cvec& u, double h) const {
+  const auto n = static_cast<std::int64_t>(u.size());
+  const cplx* lin = linear_factors(h);
 #pragma omp parallel for schedule(static) if (n > (1 << 15))
-  for (std::int64_t j = 0; j < n; ++j) u[static_cast<std::size_t>(j)] *= lin_phase_[static_cast<std::size_t>(j)];
+  for (std::int64_t j = 0; j < n; ++j) u[static_cast<std::size_t>(j)] *= lin[j];
 }
 
 void Stepper::pointwise(cvec& x, const Grid& g) const {
@@ -436,93 +535,172 @@ void Stepper::pointwise(cvec& x, const Grid& g) const {
   }
 }
 
+void Stepper::rhs_in_buffers(Controller& ctl) {
+  if (dealias_.kind == Dealias::padding) {
+    const cplx* bk = grid_.k_buffer();
+    pad_in_.assign(bk, bk + grid_.k_count());
+    auto& fine = pad_->fine();
+    pad_->up(pad_in_, fine_k_);
+    fine.to_x(fine_k_, x_);
+    pointwise(x_, fine);
+    fine.to_k(x_, fine_k_);
+    pad_->down(fine_k_, pad_out_);
+    std::copy(pad_out_.begin(), pad_out_.end(), grid_.k_buffer());
+    ++ctl.rhs;
+    return;
+  }
+  grid_.backward();
+  // to_x's 1/N, then i(g|v|² − V)v written out on the doubles: (−Im v·r, Re v·r) with r = g|v|² − V, the value of
+  // the complex product v·(i r) (without its NaN fix-up call, which keeps such loops from vectorising).
+  auto* x = reinterpret_cast<double*>(grid_.x_buffer());
+  const auto nx = grid_.x_count();
+  const double scale = 1.0 / static_cast<double>(grid_.n()), g = model_.g;
+  const double* V = v_.empty() ? nullptr : v_.data();
+  if (V) {
+#pragma omp parallel for schedule(static) if (nx > (1 << 15))
+    for (std::int64_t j = 0; j < nx; ++j) {
+      const double re = x[2 * j] * scale, im = x[2 * j + 1] * scale;
+      const double r = g * (re * re + im * im) - V[j];
+      x[2 * j] = -(im * r), x[2 * j + 1] = re * r;
+    }
+  } else {
+#pragma omp parallel for simd schedule(static) if (nx > (1 << 15))
+    for (std::int64_t j = 0; j < nx; ++j) {
+      const double re = x[2 * j] * scale, im = x[2 * j + 1] * scale;
+      const double r = g * (re * re + im * im);
+      x[2 * j] = -(im * r), x[2 * j + 1] = re * r;
+    }
+  }
+  grid_.forward();
+  ++ctl.rhs;
+}
+
 void Stepper::nonlinear(const cvec& u, cvec& out, Controller& ctl) {
   const auto nk = static_cast<std::int64_t>(u.size());
-  const cvec* src = &u;
-  if (dealias_.kind == Dealias::filter) {  // ψ_f = F⁻¹[σψ̂]
-    filtered_.resize(u.size());
-#pragma omp parallel for schedule(static) if (nk > (1 << 15))
-    for (std::int64_t j = 0; j < nk; ++j)
-      filtered_[static_cast<std::size_t>(j)] = sigma_[static_cast<std::size_t>(j)] * u[static_cast<std::size_t>(j)];
-    src = &filtered_;
-  }
   if (dealias_.kind == Dealias::padding) {
+    pad_->up(u, fine_k_);
     auto& fine = pad_->fine();
-    pad_->up(*src, fine_k_);
     fine.to_x(fine_k_, x_);
     pointwise(x_, fine);
     fine.to_k(x_, fine_k_);
     pad_->down(fine_k_, out);
-  } else {
-    grid_.to_x(*src, x_);
-    pointwise(x_, grid_);
-    grid_.to_k(x_, out);
+    ++ctl.rhs;
+    return;
   }
-  if (dealias_.kind == Dealias::filter || dealias_.kind == Dealias::two_thirds) {
-    const bool filter = dealias_.kind == Dealias::filter;
+  const Io io{dealias_.kind == Dealias::filter, dealias_.kind == Dealias::two_thirds, sigma_.data(), keep_.data()};
+  cplx* bk = grid_.k_buffer();
 #pragma omp parallel for schedule(static) if (nk > (1 << 15))
-    for (std::int64_t j = 0; j < nk; ++j) {
-      const auto i = static_cast<std::size_t>(j);
-      if (filter)
-        out[i] *= sigma_[i];
-      else if (!keep_[i])
-        out[i] = 0.0;
-    }
-  }
-  ++ctl.rhs;
+  for (std::int64_t j = 0; j < nk; ++j) bk[j] = io.in(static_cast<std::size_t>(j), u[static_cast<std::size_t>(j)]);
+  rhs_in_buffers(ctl);
+  out.resize(u.size());
+#pragma omp parallel for schedule(static) if (nk > (1 << 15))
+  for (std::int64_t j = 0; j < nk; ++j) out[static_cast<std::size_t>(j)] = io.out(static_cast<std::size_t>(j), bk[j]);
 }
 
 void Stepper::nonlinear_flow(cvec& u, double h) {
-  grid_.to_x(u, x_);
-  const auto n = static_cast<std::int64_t>(x_.size());
+  const auto nk = static_cast<std::int64_t>(u.size());
+  cplx* bk = grid_.k_buffer();
+  std::copy(u.begin(), u.end(), bk);
+  grid_.backward();
+  cplx* bx = grid_.x_buffer();
+  const auto n = grid_.x_count();
+  const double scale = 1.0 / static_cast<double>(grid_.n());
+  const double* V = v_.empty() ? nullptr : v_.data();
 #pragma omp parallel for schedule(static) if (n > (1 << 15))
   for (std::int64_t j = 0; j < n; ++j) {
-    auto& v = x_[static_cast<std::size_t>(j)];
-    const double ph = (model_.g * std::norm(v) - model_.V(grid_.x(j))) * h;
+    cplx v = bx[j] * scale;
+    const double ph = (model_.g * std::norm(v) - (V ? V[j] : 0.0)) * h;
     v *= cplx(std::cos(ph), std::sin(ph));
+    bx[j] = v;
   }
-  grid_.to_k(x_, u);
-  if (dealias_.kind == Dealias::two_thirds)
-    for (std::size_t j = 0; j < u.size(); ++j)
-      if (!keep_[j]) u[j] = 0.0;
+  grid_.forward();
+  const bool third = dealias_.kind == Dealias::two_thirds;
+#pragma omp parallel for schedule(static) if (nk > (1 << 15))
+  for (std::int64_t j = 0; j < nk; ++j) {
+    const auto i = static_cast<std::size_t>(j);
+    u[i] = (third && !keep_[i]) ? cplx(0.0, 0.0) : bk[j];
+  }
 }
 
 // One ERK4(3)-IP trial step (Balac & Mahé 2013): the 4th-order RK4IP solution and an embedded 3rd-order one
 // from the FSAL stage k5 = N̂(ψ4). Returns the weighted RMS error norm; the 4th-order solution goes to `out`.
+// Five passes over k-space, each fused with the copy into or out of FFTW's buffer (see rhs_in_buffers):
+//   1: ψ_I = e^{Lh/2}ψ (a_), k1 = e^{Lh/2}k5 (b_), input ψ_I + h/2 k1;   2: k2; acc = ψ_I + h/6 (k1 + 2k2), input
+//   ψ_I + h/2 k2;   3: k3; acc += h/3 k3, input e^{Lh/2}(ψ_I + h k3);   4: k4 (d_); ψ4 = e^{Lh/2}acc + h/6 k4 (out),
+//   input ψ4;   5: k5 = N̂(ψ4) (e_) and the error sums.
+// The arithmetic is the unfused version's, operation for operation.
 double Stepper::erk43_try(const cvec& psi, double h, cvec& out, Controller& ctl) {
   const auto n = psi.size();
-  a_ = psi;  // ψ_I = e^{Lh/2} ψ
-  linear(a_, 0.5 * h);
+  const auto nk = static_cast<std::int64_t>(n);
   if (!have_k5_) {
     nonlinear(psi, k5_, ctl);
     have_k5_ = true;
   }
-  b_ = k5_;  // k1 = e^{Lh/2} N̂(ψ)
-  linear(b_, 0.5 * h);
-  cvec& k1 = b_;
-  c_.resize(n);
-  for (std::size_t j = 0; j < n; ++j) c_[j] = a_[j] + 0.5 * h * k1[j];
-  nonlinear(c_, d_, ctl);  // k2 in d_
-  cvec& acc = acc_;
-  acc.resize(n);
-  for (std::size_t j = 0; j < n; ++j) acc[j] = a_[j] + h / 6.0 * (k1[j] + 2.0 * d_[j]), c_[j] = a_[j] + 0.5 * h * d_[j];
-  nonlinear(c_, e_, ctl);  // k3 in e_
-  for (std::size_t j = 0; j < n; ++j) acc[j] += h / 3.0 * e_[j], c_[j] = a_[j] + h * e_[j];
-  linear(c_, 0.5 * h);
-  nonlinear(c_, d_, ctl);  // k4 in d_
-  linear(acc, 0.5 * h);
-  out.resize(n);
-  for (std::size_t j = 0; j < n; ++j) out[j] = acc[j] + h / 6.0 * d_[j];
-  nonlinear(out, e_, ctl);  // k5 = N̂(ψ4): FSAL for the next step
+  const cplx* lin = linear_factors(0.5 * h);
+  a_.resize(n), b_.resize(n), acc_.resize(n), d_.resize(n), e_.resize(n), out.resize(n);
+  const std::int64_t groups = group_count(nk);
+  part_.resize(static_cast<std::size_t>(3 * groups));
+  const Io io{dealias_.kind == Dealias::filter, dealias_.kind == Dealias::two_thirds, sigma_.data(), keep_.data()};
+  cplx *bk = grid_.k_buffer(), *a = a_.data(), *b = b_.data(), *acc = acc_.data(), *d = d_.data(), *e = e_.data();
+  cplx* o = out.data();
+  const cplx *p = psi.data(), *k5 = k5_.data();
+  double* part = part_.data();
+  const double h2 = 0.5 * h, h3 = h / 3.0, h6 = h / 6.0, h10 = h / 10.0;
+#pragma omp parallel for schedule(static) if (nk > (1 << 15))
+  for (std::int64_t q = 0; q < groups; ++q) {
+    const std::int64_t j0 = q * group_size, j1 = std::min(nk, j0 + group_size);
+    double s = 0;
+    for (std::int64_t j = j0; j < j1; ++j) {
+      const auto i = static_cast<std::size_t>(j);
+      a[j] = p[j] * lin[j];
+      b[j] = k5[j] * lin[j];
+      bk[j] = io.in(i, a[j] + h2 * b[j]);
+      s += std::norm(p[j]);
+    }
+    part[3 * q + 2] = s;
+  }
+  rhs_in_buffers(ctl);  // k2
+#pragma omp parallel for schedule(static) if (nk > (1 << 15))
+  for (std::int64_t j = 0; j < nk; ++j) {
+    const auto i = static_cast<std::size_t>(j);
+    const cplx k2 = io.out(i, bk[j]);
+    acc[j] = a[j] + h6 * (b[j] + 2.0 * k2);
+    bk[j] = io.in(i, a[j] + h2 * k2);
+  }
+  rhs_in_buffers(ctl);  // k3
+  rk4_third_pass(io, nk, bk, acc, a, lin, h, h3);
+  rhs_in_buffers(ctl);  // k4
+#pragma omp parallel for schedule(static) if (nk > (1 << 15))
+  for (std::int64_t q = 0; q < groups; ++q) {
+    const std::int64_t j0 = q * group_size, j1 = std::min(nk, j0 + group_size);
+    double s = 0;
+    for (std::int64_t j = j0; j < j1; ++j) {
+      const auto i = static_cast<std::size_t>(j);
+      const cplx k4 = io.out(i, bk[j]);
+      d[j] = k4;
+      const cplx y4 = acc[j] * lin[j] + h6 * k4;
+      o[j] = y4;
+      bk[j] = io.in(i, y4);
+      s += std::norm(y4);
+    }
+    part[3 * q + 1] = s;
+  }
+  rhs_in_buffers(ctl);  // k5 = N̂(ψ4): FSAL for the next step
   // Error norm in physical units: RMS over x of ψ4 − ψ3 against atol + rtol · RMS(ψ) (Parseval: RMS_x = ||·||_k / N).
   // A per-mode relative test would demand relative accuracy of modes that are only round-off, and crawl.
-  double loc[3] = {0.0, 0.0, 0.0};
-  for (std::size_t j = 0; j < n; ++j) {
-    loc[0] += std::norm(h / 10.0 * (d_[j] - e_[j]));  // ψ4 − ψ3, ψ3 = e^{Lh/2}acc + h/30 (2k4 + 3k5)
-    loc[1] += std::norm(out[j]);
-    loc[2] += std::norm(psi[j]);
+#pragma omp parallel for schedule(static) if (nk > (1 << 15))
+  for (std::int64_t q = 0; q < groups; ++q) {
+    const std::int64_t j0 = q * group_size, j1 = std::min(nk, j0 + group_size);
+    double s = 0;
+    for (std::int64_t j = j0; j < j1; ++j) {
+      const cplx k5n = io.out(static_cast<std::size_t>(j), bk[j]);
+      e[j] = k5n;
+      s += std::norm(h10 * (d[j] - k5n));  // ψ4 − ψ3, ψ3 = e^{Lh/2}acc + h/30 (2k4 + 3k5)
+    }
+    part[3 * q] = s;
   }
-  grid_.comm().allreduce_inplace(std::span<double>(loc, 3), mpi::Op::sum);
+  double loc[3];
+  reduce_parts(groups, 3, loc);
   const double nn = static_cast<double>(grid_.n());
   const double rms_err = std::sqrt(loc[0]) / nn, rms_psi = std::sqrt(std::max(loc[1], loc[2])) / nn;
   return rms_err / (ctl.atol + ctl.rtol * rms_psi);
@@ -571,23 +749,42 @@ double Stepper::advance(cvec& psi, double h_here, Controller& ctl) {
       return h_here;
     }
     case Method::rk4ip: {
-      const double h = h_here;
-      a_ = psi;
-      linear(a_, 0.5 * h);  // ψ_I
-      nonlinear(psi, b_, ctl);
-      linear(b_, 0.5 * h);  // k1
-      cvec& acc = acc_;
-      acc.resize(n);
-      c_.resize(n);
-      for (std::size_t j = 0; j < n; ++j) acc[j] = a_[j] + h / 6.0 * b_[j], c_[j] = a_[j] + 0.5 * h * b_[j];
-      nonlinear(c_, d_, ctl);  // k2
-      for (std::size_t j = 0; j < n; ++j) acc[j] += h / 3.0 * d_[j], c_[j] = a_[j] + 0.5 * h * d_[j];
-      nonlinear(c_, e_, ctl);  // k3
-      for (std::size_t j = 0; j < n; ++j) acc[j] += h / 3.0 * e_[j], c_[j] = a_[j] + h * e_[j];
-      linear(c_, 0.5 * h);
-      nonlinear(c_, d_, ctl);  // k4
-      linear(acc, 0.5 * h);
-      for (std::size_t j = 0; j < n; ++j) psi[j] = acc[j] + h / 6.0 * d_[j];
+      // Four passes over k-space fused with the copies into and out of FFTW's buffer (see rhs_in_buffers):
+      // ψ_I = e^{Lh/2}ψ (a_), input ψ;   k1 = e^{Lh/2}N̂(ψ), acc = ψ_I + h/6 k1, input ψ_I + h/2 k1;   k2, acc +=
+      // h/3 k2, input ψ_I + h/2 k2;   k3, acc += h/3 k3, input e^{Lh/2}(ψ_I + h k3);   ψ = e^{Lh/2}acc + h/6 k4.
+      // The arithmetic is the unfused version's, operation for operation (the same bits).
+      const double h = h_here, h2 = 0.5 * h, h3 = h / 3.0, h6 = h / 6.0;
+      const auto nk = static_cast<std::int64_t>(n);
+      const cplx* lin = linear_factors(0.5 * h);
+      a_.resize(n), acc_.resize(n);
+      const Io io{dealias_.kind == Dealias::filter, dealias_.kind == Dealias::two_thirds, sigma_.data(), keep_.data()};
+      cplx *bk = grid_.k_buffer(), *a = a_.data(), *acc = acc_.data(), *p = psi.data();
+#pragma omp parallel for schedule(static) if (nk > (1 << 15))
+      for (std::int64_t j = 0; j < nk; ++j) {
+        a[j] = p[j] * lin[j];
+        bk[j] = io.in(static_cast<std::size_t>(j), p[j]);
+      }
+      rhs_in_buffers(ctl);  // k1 (before its e^{Lh/2})
+#pragma omp parallel for schedule(static) if (nk > (1 << 15))
+      for (std::int64_t j = 0; j < nk; ++j) {
+        const auto i = static_cast<std::size_t>(j);
+        const cplx k1 = io.out(i, bk[j]) * lin[j];
+        acc[j] = a[j] + h6 * k1;
+        bk[j] = io.in(i, a[j] + h2 * k1);
+      }
+      rhs_in_buffers(ctl);  // k2
+#pragma omp parallel for schedule(static) if (nk > (1 << 15))
+      for (std::int64_t j = 0; j < nk; ++j) {
+        const auto i = static_cast<std::size_t>(j);
+        const cplx k2 = io.out(i, bk[j]);
+        acc[j] += h3 * k2;
+        bk[j] = io.in(i, a[j] + h2 * k2);
+      }
+      rhs_in_buffers(ctl);  // k3
+      rk4_third_pass(io, nk, bk, acc, a, lin, h, h3);
+      rhs_in_buffers(ctl);  // k4
+#pragma omp parallel for schedule(static) if (nk > (1 << 15))
+      for (std::int64_t j = 0; j < nk; ++j) p[j] = acc[j] * lin[j] + h6 * io.out(static_cast<std::size_t>(j), bk[j]);
       ++ctl.accepted;
       return h;
     }
@@ -642,7 +839,7 @@ constexpr double dop_safety = 0.9, dop_min_factor = 0.2, dop_max_factor = 10.0;
 constexpr double dop_error_exponent = -1.0 / 8.0;  // −1/(error_estimator_order + 1), order 7
 }  // namespace
 
-void Stepper::dop_stage(const cvec& ys, double ch, cvec& k, Controller& ctl, cvec* raw) {
+void Stepper::dop_stage(const cvec& ys, double ch, cvec& k, Controller& ctl) {
   const auto n = static_cast<std::int64_t>(ys.size());
   if (method_ == Method::dop853) {
     nonlinear(ys, k, ctl);
@@ -665,43 +862,101 @@ void Stepper::dop_stage(const cvec& ys, double ch, cvec& k, Controller& ctl, cve
     d_[i] = ys[i] * std::conj(e_[i]);
   }
   nonlinear(d_, k, ctl);
-  if (raw) *raw = k;
 #pragma omp parallel for schedule(static) if (n > (1 << 15))
   for (std::int64_t j = 0; j < n; ++j) k[static_cast<std::size_t>(j)] *= e_[static_cast<std::size_t>(j)];
 }
 
-void Stepper::ip_stage_fused(const cvec& y, int s, double h, Controller& ctl) {
+double Stepper::ip_try(const cvec& y, double h, Controller& ctl) {
   using namespace dop853;
-  const Terms a = nonzero_terms(A[s], s, K_);
-  phase_factors(C[s] * h, e_);  // e^{−L c h}; e^{L c h} = its conjugate
-  cplx* bk = grid_.k_buffer();
+  static_assert(C[n_stages - 1] == 1.0 && C[n_stages] == 1.0, "K11 and K12 share the factors e^{−Lh}");
   const auto nk = static_cast<std::int64_t>(y.size());
+  const std::int64_t groups = group_count(nk);
+  const Io io{dealias_.kind == Dealias::filter, dealias_.kind == Dealias::two_thirds, sigma_.data(), keep_.data()};
+  d_.resize(y.size());
+  cplx* bk = grid_.k_buffer();
+  const cplx* yp = y.data();
+  // K0 is the FSAL stage f_ (no copy into K_[0]: advance_to swaps it there when the step is accepted).
+  std::vector<cvec*> kv(static_cast<std::size_t>(n_stages));
+  kv[0] = &f_;
+  for (int i = 1; i < n_stages; ++i) kv[static_cast<std::size_t>(i)] = &K_[static_cast<std::size_t>(i)];
+  auto terms = [&](const double* row, int count) {
+    Terms t;
+    for (int i = 0; i < count; ++i)
+      if (row[i] != 0.0) t.coef[t.count] = row[i], t.k[t.count++] = kv[static_cast<std::size_t>(i)]->data();
+    return t;
+  };
+  for (int st = 1; st < n_stages; ++st) {
+    const Terms a = terms(A[st], st);
+    const double ch = C[st] * h;
+    const cplx w = phase_step(ch);
 #pragma omp parallel for schedule(static) if (nk > (1 << 15))
-  for (std::int64_t jj = 0; jj < nk; ++jj) {  // e^{L c h} (y + h Σ a_i K_i)
-    const auto j = static_cast<std::size_t>(jj);
-    cplx acc(0.0, 0.0);
-    for (int i = 0; i < a.count; ++i) acc += a.coef[i] * a.k[i][j];
-    bk[j] = (y[j] + acc * h) * std::conj(e_[j]);
-  }
-  grid_.backward();
-  cplx* bx = grid_.x_buffer();
-  const auto nx = grid_.x_count();
-  const double scale = 1.0 / static_cast<double>(grid_.n());
-#pragma omp parallel for schedule(static) if (nx > (1 << 15))
-  for (std::int64_t j = 0; j < nx; ++j) {  // to_x's 1/N, then pointwise()
-    cplx v = bx[j] * scale;
-    v *= I * (model_.g * std::norm(v) - (no_potential_ ? 0.0 : model_.V(grid_.x(j))));
-    bx[j] = v;
-  }
-  grid_.forward();
-  auto& k = K_[static_cast<std::size_t>(s)];
-  const bool third = dealias_.kind == Dealias::two_thirds;
+    for (std::int64_t q = 0; q < groups; ++q) {  // e^{L c h} (y + h Σ a_i K_i)
+      const std::int64_t j0 = q * group_size, j1 = std::min(nk, j0 + group_size);
+      cplx eb[group_size];
+      phase_group(ch, w, q, eb);
+      for (std::int64_t j = j0; j < j1; ++j) {
+        cplx acc(0.0, 0.0);
+        for (int i = 0; i < a.count; ++i) acc += a.coef[i] * a.k[i][j];
+        bk[j] = io.in(static_cast<std::size_t>(j), mul_conj(yp[j] + acc * h, eb[j - j0]));
+      }
+    }
+    rhs_in_buffers(ctl);
+    cplx* k = K_[static_cast<std::size_t>(st)].data();
+    // The factors again, generated rather than stored: cheaper than writing and re-reading an array of them.
 #pragma omp parallel for schedule(static) if (nk > (1 << 15))
-  for (std::int64_t jj = 0; jj < nk; ++jj) {
-    const auto j = static_cast<std::size_t>(jj);
-    k[j] = (third && !keep_[j]) ? cplx(0.0, 0.0) : bk[j] * e_[j];
+    for (std::int64_t q = 0; q < groups; ++q) {
+      const std::int64_t j0 = q * group_size, j1 = std::min(nk, j0 + group_size);
+      cplx eb[group_size];
+      phase_group(ch, w, q, eb);
+      for (std::int64_t j = j0; j < j1; ++j) k[j] = mul(io.out(static_cast<std::size_t>(j), bk[j]), eb[j - j0]);
+    }
   }
-  ++ctl.rhs;
+  // y_new = y + h Σ b_i K_i, the error sums over the same stages (E5, E3 vanish on K12 and where B does, but the
+  // loop takes any nonzero entry), and e^{Lh} y_new (the next state; the input of K12), with K11's factors e^{−Lh}.
+  struct Row {
+    double b, e5, e3;
+    const cplx* k;
+  };
+  Row rows[n_stages];
+  int nrows = 0;
+  for (int i = 0; i < n_stages; ++i)
+    if (B[i] != 0.0 || E5[i] != 0.0 || E3[i] != 0.0)
+      rows[nrows++] = {B[i], E5[i], E3[i], kv[static_cast<std::size_t>(i)]->data()};
+  part_.resize(static_cast<std::size_t>(2 * groups));
+  cplx *yn = y_new_.data(), *d = d_.data();
+  double* part = part_.data();
+  const double atol = ctl.atol, rtol = ctl.rtol;
+  const cplx w1 = phase_step(h);
+#pragma omp parallel for schedule(static) if (nk > (1 << 15))
+  for (std::int64_t q = 0; q < groups; ++q) {
+    const std::int64_t j0 = q * group_size, j1 = std::min(nk, j0 + group_size);
+    cplx eb[group_size];
+    phase_group(h, w1, q, eb);
+    double s5 = 0, s3 = 0;
+    for (std::int64_t j = j0; j < j1; ++j) {
+      cplx acc(0.0, 0.0), e5(0.0, 0.0), e3(0.0, 0.0);
+      for (int i = 0; i < nrows; ++i) {
+        const cplx kij = rows[i].k[j];
+        if (rows[i].b != 0.0) acc += rows[i].b * kij;
+        if (rows[i].e5 != 0.0 || rows[i].e3 != 0.0) e5 += rows[i].e5 * kij, e3 += rows[i].e3 * kij;
+      }
+      const cplx ynew = yp[j] + h * acc;
+      yn[j] = ynew;
+      // scipy's scale atol + rtol·max(|y|, |y_new|), and |e/scale|² as |e|²/scale² (one division per mode; the
+      // moduli by sqrt of the norm, not hypot: round-off level differences in the error norm only)
+      const double scale = atol + std::sqrt(std::max(std::norm(yp[j]), std::norm(ynew))) * rtol;
+      const double is2 = 1.0 / (scale * scale);
+      s5 += std::norm(e5) * is2, s3 += std::norm(e3) * is2;
+      const cplx v = mul_conj(ynew, eb[j - j0]);
+      d[j] = v;
+      bk[j] = io.in(static_cast<std::size_t>(j), v);
+    }
+    part[2 * q] = s5, part[2 * q + 1] = s3;
+  }
+  double loc[2];
+  reduce_parts(groups, 2, loc);
+  const double nglobal = static_cast<double>(grid_.n());
+  return (loc[0] == 0.0 && loc[1] == 0.0) ? 0.0 : std::abs(h) * loc[0] / std::sqrt((loc[0] + 0.01 * loc[1]) * nglobal);
 }
 
 double Stepper::sum_norm2_scaled(const cvec& v, const cvec& y) const {
@@ -761,53 +1016,53 @@ double Stepper::advance_to(cvec& y, double t, double t_bound, Controller& ctl) {
     if (t_new - t_bound > 0) t_new = t_bound;
     const double h = t_new - t;
     h_abs = std::abs(h);
-    K_[0] = f_;
-    for (int s = 1; s < n_stages; ++s) {
-      if (fusable()) {
-        ip_stage_fused(y, s, h, ctl);
-        continue;
+    double err = 0;
+    const bool ip = method_ == Method::ipdop853;
+    if (ip) {
+      err = ip_try(y, h, ctl);
+    } else {
+      K_[0] = f_;
+      for (int s = 1; s < n_stages; ++s) {
+        const Terms a = nonzero_terms(A[s], s, K_);
+#pragma omp parallel for schedule(static) if (n > (1 << 15))
+        for (std::int64_t jj = 0; jj < n; ++jj) {
+          const auto j = static_cast<std::size_t>(jj);
+          cplx acc(0.0, 0.0);
+          for (int i = 0; i < a.count; ++i) acc += a.coef[i] * a.k[i][j];
+          ys_[j] = y[j] + acc * h;
+        }
+        dop_stage(ys_, C[s] * h, K_[static_cast<std::size_t>(s)], ctl);
       }
-      const Terms a = nonzero_terms(A[s], s, K_);
+      const Terms b = nonzero_terms(B, n_stages, K_);
 #pragma omp parallel for schedule(static) if (n > (1 << 15))
       for (std::int64_t jj = 0; jj < n; ++jj) {
         const auto j = static_cast<std::size_t>(jj);
         cplx acc(0.0, 0.0);
-        for (int i = 0; i < a.count; ++i) acc += a.coef[i] * a.k[i][j];
-        ys_[j] = y[j] + acc * h;
+        for (int i = 0; i < b.count; ++i) acc += b.coef[i] * b.k[i][j];
+        y_new_[j] = y[j] + h * acc;
       }
-      dop_stage(ys_, C[s] * h, K_[static_cast<std::size_t>(s)], ctl);
-    }
-    const Terms b = nonzero_terms(B, n_stages, K_);
-#pragma omp parallel for schedule(static) if (n > (1 << 15))
-    for (std::int64_t jj = 0; jj < n; ++jj) {
-      const auto j = static_cast<std::size_t>(jj);
-      cplx acc(0.0, 0.0);
-      for (int i = 0; i < b.count; ++i) acc += b.coef[i] * b.k[i][j];
-      y_new_[j] = y[j] + h * acc;
-    }
-    // K12 = f(t + h, y_new). In the interaction picture ψ̂(t + h) = e^{Lh} y_new and N̂ of it are kept as they are
-    // computed (d_ and the stage before its phase factor): they are the next step's state and FSAL stage.
-    dop_stage(y_new_, h, K_[n_stages], ctl, &f_next_);
-    double loc[2] = {0.0, 0.0};  // Σ|err5/scale|², Σ|err3/scale|²
-    {
-      double s5 = 0, s3 = 0;
+      // K12 = f(t + h, y_new) (scipy evaluates it before the error estimate, which does not use it).
+      dop_stage(y_new_, h, K_[n_stages], ctl);
+      double loc[2] = {0.0, 0.0};  // Σ|err5/scale|², Σ|err3/scale|²
+      {
+        double s5 = 0, s3 = 0;
 #pragma omp parallel for schedule(static) reduction(+ : s5, s3) if (n > (1 << 15))
-      for (std::int64_t jj = 0; jj < n; ++jj) {
-        const auto j = static_cast<std::size_t>(jj);
-        cplx e5(0.0, 0.0), e3(0.0, 0.0);
-        for (int i = 0; i <= n_stages; ++i) {
-          if (E5[i] == 0.0 && E3[i] == 0.0) continue;  // skipping a zero term leaves the sums' bits unchanged
-          e5 += E5[i] * K_[static_cast<std::size_t>(i)][j];
-          e3 += E3[i] * K_[static_cast<std::size_t>(i)][j];
+        for (std::int64_t jj = 0; jj < n; ++jj) {
+          const auto j = static_cast<std::size_t>(jj);
+          cplx e5(0.0, 0.0), e3(0.0, 0.0);
+          for (int i = 0; i <= n_stages; ++i) {
+            if (E5[i] == 0.0 && E3[i] == 0.0) continue;  // skipping a zero term leaves the sums' bits unchanged
+            e5 += E5[i] * K_[static_cast<std::size_t>(i)][j];
+            e3 += E3[i] * K_[static_cast<std::size_t>(i)][j];
+          }
+          const double scale = ctl.atol + std::max(std::abs(y[j]), std::abs(y_new_[j])) * ctl.rtol;
+          s5 += std::norm(e5 / scale), s3 += std::norm(e3 / scale);
         }
-        const double scale = ctl.atol + std::max(std::abs(y[j]), std::abs(y_new_[j])) * ctl.rtol;
-        s5 += std::norm(e5 / scale), s3 += std::norm(e3 / scale);
+        loc[0] = s5, loc[1] = s3;
       }
-      loc[0] = s5, loc[1] = s3;
+      grid_.comm().allreduce_inplace(std::span<double>(loc, 2), mpi::Op::sum);
+      err = (loc[0] == 0.0 && loc[1] == 0.0) ? 0.0 : h_abs * loc[0] / std::sqrt((loc[0] + 0.01 * loc[1]) * nglobal);
     }
-    grid_.comm().allreduce_inplace(std::span<double>(loc, 2), mpi::Op::sum);
-    const double err =
-        (loc[0] == 0.0 && loc[1] == 0.0) ? 0.0 : h_abs * loc[0] / std::sqrt((loc[0] + 0.01 * loc[1]) * nglobal);
     // A non-finite error (a far too large trial step on the stiff full RHS overflows) is a rejection with the
     // smallest factor, as in scipy, where max(MIN_FACTOR, SAFETY * nan ** e) is MIN_FACTOR; the minimum-step test
     // above ends a run that never recovers.
@@ -821,8 +1076,20 @@ double Stepper::advance_to(cvec& y, double t, double t_bound, Controller& ctl) {
         y = y_new_;
         f_ = K_[n_stages];
       } else {
+        // K12's evaluation, only for an accepted step: N̂(ψ̂(t + h)) is the next step's K0 (FSAL). Its input
+        // e^{Lh} y_new is in d_ and FFTW's k buffer (ip_try); K12 = e^{−Lh} N̂ itself is formed only for dense output.
+        const Io io{dealias_.kind == Dealias::filter, dealias_.kind == Dealias::two_thirds, sigma_.data(),
+                    keep_.data()};
+        rhs_in_buffers(ctl);
+        f_next_.resize(nu);
+        const cplx* bk = grid_.k_buffer();
+#pragma omp parallel for schedule(static) if (n > (1 << 15))
+        for (std::int64_t j = 0; j < n; ++j)
+          f_next_[static_cast<std::size_t>(j)] = io.out(static_cast<std::size_t>(j), bk[j]);
         y.swap(d_);        // e^{Lh} y_new
+        K_[0].swap(f_);    // the step's K0 (dense output)
         f_.swap(f_next_);  // N̂(ψ̂(t + h)): K12 without its e^{−Lh}, the next step's K0
+        k12_ = false;
       }
       t_old_ = t, t_new_ = t_new, h_last_ = h;
       extra_stages_ = false, stepped_ = true;
@@ -842,7 +1109,14 @@ void Stepper::dense(double t_out, cvec& out, Controller& ctl) {
   SAMPO_VERIFY(stepped_, "dense output before the first accepted step");
   const double h = h_last_;
   const auto n = static_cast<std::int64_t>(y_old_.size());
-  if (!extra_stages_) {  // the three extra stages of the 7th-order interpolant
+  if (!extra_stages_) {                          // the three extra stages of the 7th-order interpolant
+    if (method_ == Method::ipdop853 && !k12_) {  // K12 = e^{−Lh} N̂(ψ̂(t + h)), N̂ kept as the FSAL stage f_
+      phase_factors(h, e_);
+#pragma omp parallel for schedule(static) if (n > (1 << 15))
+      for (std::int64_t j = 0; j < n; ++j)
+        K_[n_stages][static_cast<std::size_t>(j)] = f_[static_cast<std::size_t>(j)] * e_[static_cast<std::size_t>(j)];
+      k12_ = true;
+    }
     for (int s = n_stages + 1; s < n_stages_extended; ++s) {
 #pragma omp parallel for schedule(static) if (n > (1 << 15))
       for (std::int64_t jj = 0; jj < n; ++jj) {

@@ -139,40 +139,60 @@ class Stepper {
   // e^{iκs(m+1)²} = e^{iκsm²}·e^{iκs(2m+1)}, e^{iκs(2m+3)} = e^{iκs(2m+1)}·e^{2iκs}, restarted from a direct
   // sincos every `phase_block` modes (and at the wrap of FFT order): 2 sincos per 16 modes instead of 16, and the
   // recurrence's rounding (≲ 16²/2 ulp) stays below 1e-13; eight blocks advance together (independent
-  // multiplications). With the filter (σ(k) not quadratic) every factor is a sincos. Public for the tests.
+  // multiplications); each value then gets one Newton step to modulus 1, e(3 − |e|²)/2, so the products' modulus
+  // drift (up to ~1e-14) does not drift the mass. With the filter (σ(k) not quadratic) every factor is a sincos.
+  // Public for the tests.
   void phase_factors(double s, cvec& e) const;
+  // The same factors for one group of phase_group_size modes (group q: local modes [q·128, min(nk, q·128 + 128))),
+  // into e[0 .. group length): bit for bit what phase_factors writes there. w = phase_step(s) (e^{2iκs}), computed
+  // once per s. The fused stage loops generate their factors group by group, in cache, instead of a separate pass.
+  void phase_group(double s, cplx w, std::int64_t q, cplx* e) const;
+  [[nodiscard]] cplx phase_step(double s) const;
   static constexpr std::int64_t phase_block = 16;
+  static constexpr std::int64_t phase_groups = 8;  // blocks advanced together
+  static constexpr std::int64_t phase_group_size = phase_block * phase_groups;
 
  private:
-  void linear(cvec& u_k, double h) const;        // u ← e^{Lh} u
+  void linear(cvec& u_k, double h) const;  // u ← e^{Lh} u
+  // e^{Lh} per mode, cached for the last h (direct sincos; erk43-ip, whose h changes every step: the recurrence of
+  // phase_factors, 1/8 sincos per mode).
+  const cplx* linear_factors(double h) const;
   void nonlinear_flow(cvec& u_k, double h);      // exact |ψ|-preserving phase rotation
   void pointwise(cvec& x, const Grid& g) const;  // x ← i(g|x|² − V)x on grid g's x block
+  // The nonlinear term on FFTW's own buffers: on entry grid_.k_buffer() holds the (σ-multiplied, see Io in
+  // solver.cpp) input spectrum, on return F[i(g|ψ|² − V)ψ] before the 2/3 rule's zeroing or the filter's σ (the
+  // callers' loops apply them as they read the buffer). Backward FFT, one pass over x (1/N, the cubic term), forward
+  // FFT: no copies. Padding goes through the 3/2 grid (copies in and out). Counts one evaluation.
+  void rhs_in_buffers(Controller& ctl);
   double erk43_try(const cvec& psi_k, double h, cvec& out, Controller& ctl);
   // DOP853: stage s (0..15) at fraction c of the step h from y_s (full: f(y_s); IP: e^{−Lch} N(e^{Lch} y_s)).
-  // raw (IP only): receives N̂(e^{Lch} y_s) before its phase factor.
-  void dop_stage(const cvec& ys, double ch, cvec& k, Controller& ctl, cvec* raw = nullptr);
+  void dop_stage(const cvec& ys, double ch, cvec& k, Controller& ctl);
   double dop_initial_step(const cvec& y, Controller& ctl);
-  // IP-DOP853 stage s (1..11) fused into three passes over FFTW's buffers (dealiasing none or two_thirds): the
-  // stage sum y + h Σ a_i K_i times e^{L c_s h} into the backward FFT's input, the nonlinear term in place, and the
-  // forward FFT's output times e^{−L c_s h} into K_s. The same operations as the unfused dop_stage, so the same
-  // bits, without the intermediate arrays' memory passes.
-  void ip_stage_fused(const cvec& y, int s, double h, Controller& ctl);
-  [[nodiscard]] bool fusable() const noexcept {
-    return method_ == Method::ipdop853 && (dealias_.kind == Dealias::none || dealias_.kind == Dealias::two_thirds);
-  }
+  // IP-DOP853 trial step from y (stages K0 = f_ .. K11 fused: per stage one pass that generates the phase factors
+  // e^{−L c_s h} group by group (phase_group, in cache) and forms the stage sum y + h Σ a_i K_i times e^{L c_s h}
+  // into the backward FFT's input; the nonlinear term in place; one pass that generates the factors again and
+  // multiplies the forward FFT's output by them into K_s; zero tableau entries skipped). Then one pass over K0,
+  // K5..K11 gives y_new, the 5th/3rd-order error sums and e^{Lh} y_new (into d_ and the backward FFT's input, for
+  // K12 if the step is accepted). Returns the error norm (scipy's formula).
+  double ip_try(const cvec& y, double h, Controller& ctl);
+  // Sum of per-group partial sums part_[q·stride + c] over the groups, in group order (so the same for any thread
+  // count), then over ranks.
+  void reduce_parts(std::int64_t groups, int stride, double* out) const;
   double sum_norm2_scaled(const cvec& v, const cvec& y) const;  // collective: Σ|v/(atol + rtol|y|)|²
   Grid& grid_;
   Model model_;
   Method method_;
   Dealiasing dealias_;
-  std::vector<double> k2_;                       // σ β k² / 2
-  std::vector<double> sigma_;                    // σ(k)
-  std::vector<char> keep_;                       // two_thirds: 1 where |k| ≤ (2/3) k_Nyquist
-  double kappa_ = 0;                             // β(2π/L)²/2: rate = κm² without the filter
-  bool no_potential_ = true;                     // V ≡ 0: the pointwise term skips Model::V
-  cvec a_, b_, c_, d_, e_, x_, k5_, acc_, out_;  // work arrays of the integrators, allocated once
-  cvec filtered_, fine_k_;                       // work arrays of nonlinear() (σψ̂; the 3N/2 spectrum)
-  bool have_k5_ = false;                         // FSAL: N̂ at the current state from the last accepted erk43 step
+  std::vector<double> k2_;                   // σ β k² / 2
+  std::vector<double> sigma_;                // σ(k)
+  std::vector<char> keep_;                   // two_thirds: 1 where |k| ≤ (2/3) k_Nyquist
+  double kappa_ = 0;                         // β(2π/L)²/2: rate = κm² without the filter
+  bool no_potential_ = true;                 // V ≡ 0: the pointwise term skips Model::V
+  cvec a_, b_, d_, e_, x_, k5_, acc_, out_;  // work arrays of the integrators, allocated once (x_: the 3/2 grid's)
+  cvec fine_k_, pad_in_, pad_out_;           // padding: the 3N/2 spectrum, the N-mode input and output
+  std::vector<double> v_;                    // V(x) at this rank's x points (empty without a potential)
+  std::vector<double> part_;                 // per-group partial sums of the fused loops' reductions
+  bool have_k5_ = false;                     // FSAL: N̂ at the current state from the last accepted erk43 step
   // DOP853 state: stages K0..K15, the step's start y_old (frame of the step start), y_new in that frame, FSAL f.
   std::vector<cvec> K_;
   cvec y_old_, y_new_, ys_, f_, f_next_;
@@ -180,7 +200,9 @@ class Stepper {
   double t_old_ = 0, t_new_ = 0, h_last_ = 0, atol_ = 0, rtol_ = 0;
   bool have_f_ = false, extra_stages_ = false, stepped_ = false;
   std::unique_ptr<Padding> pad_;
-  mutable cvec lin_phase_;  // e^{L lin_h_} (linear()'s cache)
+  bool k12_ = false;  // IP-DOP853: K12 = e^{−Lh} f_ formed (dense output needs it; the step itself does not)
+  bool lin_by_recurrence_ = false;  // erk43-ip: linear_factors by phase_factors' recurrence
+  mutable cvec lin_phase_;          // e^{L lin_h_} (linear()'s cache)
   mutable double lin_h_ = std::numeric_limits<double>::quiet_NaN();
 };
 

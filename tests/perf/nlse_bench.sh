@@ -6,7 +6,7 @@
 #  2. time to accuracy on the exact two-soliton (A, v) = (2, 2), (1.5, -2) from x = -10, 10 on L = 100, N = 2048,
 #     T = 10 (the flagship deck) for each method over a tolerance or step sweep: max error at T, steps, RHS, FFTs, wall.
 #  3. ns per grid point per step of each method against the FFT-only lower bound (FFTs per step x the measured
-#     time of one FFT at that N), N = 2^14 ... 2^20, wall and CPU time.
+#     time of one FFT of the solver's plans at that N), N = 2^14 ... 2^22 (TP_SIZES, TP_METHODS select), wall and CPU.
 #  4. strong scaling 1 -> 2 ranks at N = 2^22 (erk43-ip, rk4ip): loop wall and CPU time per step, speed-up.
 #  5. the largest N per method: the largest power of 2 that the driver's memory check (0.9 x MemAvailable >=
 #     bytes per point x N, bytes per point as bytes_per_point() in src/nlse/simulation.cpp) admits on this machine;
@@ -80,12 +80,13 @@ fi
 if want 3; then
 echo "3. throughput against the FFT-only lower bound, single soliton (L = 50, rtol 1e-9), $NP rank(s), FFTW estimate"
 echo "   ns/pt/step = stepping time (the driver's loop minus diagnostics/output) / (steps N); bound = FFTs per step x"
-echo "   measured time of one distributed FFT (nlse_fft_time: to_k/to_x with their copies) / N. Wall and process CPU"
-echo "   time (rank 0; on a loaded machine compare the CPU columns)"
+echo "   measured time of one distributed FFT / N (nlse_fft_time: the solver's own in-place FFTW-MPI plans on its buffer,"
+echo "   bare backward + forward pairs, the minimum of 5 repeats of >= 0.25 s each). Wall and process CPU time (rank 0;"
+echo "   on a loaded machine compare the CPU columns)"
 FFT_TIME="$BUILD/tests/nlse/nlse_fft_time"
 printf "%-10s %8s %6s %6s %9s %7s %6s %9s %7s %6s\n" method N steps FFT/st wall_ns bound ratio cpu_ns bound ratio
-for n in ${TP_SIZES:-16384 65536 262144 1048576}; do
-  read -r _ nsfft cpufft < <(${MPIEXEC:-mpiexec} --oversubscribe --bind-to none -n "$NP" "$FFT_TIME" "$n")
+for n in ${TP_SIZES:-16384 65536 262144 1048576 4194304}; do
+  read -r _ nsfft cpufft _ < <(${MPIEXEC:-mpiexec} --oversubscribe --bind-to none -n "$NP" "$FFT_TIME" "$n")
   for m in ${TP_METHODS:-erk43-ip ip-dop853 rk4ip petsc-ts yoshida4}; do
     set -- time.duration=0.05
     [ "$m" = rk4ip ] || [ "$m" = yoshida4 ] && set -- time.duration=0.05 time.dt=0.0025
@@ -145,7 +146,7 @@ if want 5; then
   avail=$(awk '/MemAvailable:/ {print $2 * 1024}' /proc/meminfo)
   printf "%-10s %11s %10s %12s\n" method bytes/point largest_N "memory(GiB)"
   # bytes per point: keep in step with bytes_per_point() in src/nlse/simulation.cpp (16 x arrays)
-  for mb in strang:160 yoshida4:160 rk4ip:256 erk43-ip:304 dop853:496 ip-dop853:528 petsc-ts:464; do
+  for mb in strang:128 yoshida4:128 rk4ip:160 erk43-ip:256 dop853:464 ip-dop853:496 petsc-ts:432; do
     m=${mb%%:*} b=${mb##*:}
     /usr/bin/python3 -c "
 import math, sys
