@@ -5,7 +5,7 @@
 // three. These array versions use a branch-free algorithm written in plain double arithmetic and are compiled
 // with -O3 -ffp-contract=off into AVX-512, AVX2 and baseline clones (exp also has an AVX-512 kernel written with
 // intrinsics, the same operations in the same order): the same bits on every path (no FMA is fused), so results
-// never depend on the machine's vector width, the batch a value falls in, or the rank count. exp: ≈ 0.5 ns per
+// never depend on the machine's vector width, the batch a value falls in, or the rank count. exp: ≈ 0.6 ns per
 // value in the AVX-512 kernel here (1.7× the previous Taylor-13 version).
 // Accuracy: within 1.2e-16 relative of the exact value (table-driven; tested against long double and libm).
 #include <cstddef>
