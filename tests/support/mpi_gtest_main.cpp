@@ -5,6 +5,8 @@
 
 #include <cstdio>
 
+#include "core/mpi/environment.hpp"
+
 namespace {
 
 class RankFailurePrinter : public ::testing::EmptyTestEventListener {
@@ -25,6 +27,7 @@ class RankFailurePrinter : public ::testing::EmptyTestEventListener {
 int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);
   int provided = 0;
+  sampo::mpi::exclude_stale_lock_components();  // as the drivers do (core/mpi/environment.hpp)
   MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
   MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
   int rank = 0;

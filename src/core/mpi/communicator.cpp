@@ -1,5 +1,6 @@
 #include "core/mpi/communicator.hpp"
 
+#include <cstdlib>
 #include <sstream>
 
 #include "core/mpi/environment.hpp"
@@ -109,7 +110,10 @@ void all_or_throw(const Communicator& comm, const std::function<void()>& fn) {
   }
 }
 
+void exclude_stale_lock_components() noexcept { setenv("OMPI_MCA_sharedfp", "^sm", /*overwrite=*/0); }
+
 Environment::Environment(int& argc, char**& argv, int required) {
+  exclude_stale_lock_components();
   SAMPO_MPI_CHECK(MPI_Init_thread(&argc, &argv, required, &provided_));
   if (provided_ < required) {
     int rank = 0;
