@@ -46,6 +46,15 @@ class Power {
   int n_;  // α for integer α in [0, 64], −1 otherwise
 };
 
+// The index drawn from the cumulative weights a[0..m) (nondecreasing, m >= 1) for u in [0, a[m-1]): the first k
+// with a[k] > u, at most m − 1. Counted without branches (the same k as a search that stops there: a is
+// nondecreasing), so the draw costs no mispredicted exit.
+inline std::size_t pick(const double* a, std::size_t m, double u) noexcept {
+  std::size_t k = 0;
+  for (std::size_t q = 0; q + 1 < m; ++q) k += a[q] <= u ? 1u : 0u;
+  return k;
+}
+
 // Base chain draw from i (prev: NBRW memory).
 // C: BaseChain (replicated graph) or LocalChain (a rank's block of the distributed graph, owned i).
 template <Chain K, class C>
@@ -110,9 +119,7 @@ Vertex srrw_log(const C& c, Vertex i, LogR&& logr, double alpha, rng::Stream& s,
     total += std::exp(a[k] - mx);
     a[k] = total;  // cumulative
   }
-  const double u = s.uniform() * total;
-  std::size_t k = 0;
-  while (k + 1 < m && a[k] <= u) ++k;
+  const std::size_t k = pick(a, m, s.uniform() * total);
   return k < d ? nb[k] : i;
 }
 
@@ -144,9 +151,7 @@ Vertex srrw_pow(const C& c, Vertex i, R&& r, rng::Stream& s, double* a) noexcept
     a[d] = total;
     m = d + 1;
   }
-  const double u = s.uniform() * total;
-  std::size_t k = 0;
-  while (k + 1 < m && a[k] <= u) ++k;
+  const std::size_t k = pick(a, m, s.uniform() * total);
   return k < d ? nb[k] : i;
 }
 
@@ -229,9 +234,7 @@ Vertex srrw_scan_refresh(const C& c, Vertex i, LogR&& logr, R&& r, bool cached, 
     lm = lmin;
   }
   if (!(acc >= reject_min_acceptance(d))) lm = std::numeric_limits<double>::quiet_NaN();
-  const double u = s.uniform() * total;
-  std::size_t k = 0;
-  while (k + 1 < m && a[k] <= u) ++k;
+  const std::size_t k = pick(a, m, s.uniform() * total);
   return k < d ? nb[k] : i;
 }
 
