@@ -376,15 +376,17 @@ SAMPO_CLONES std::int64_t slot_estimates(const std::uint64_t* S, std::size_t m, 
   return static_cast<std::int64_t>(m) - n_sure;
 }
 
-// Particle a + j owns the slots [K[j−1], K[j]) (K[−1] = k): writes its id there, four slots whatever the run's
-// length (most runs are 0–2 long), then the rest of a longer run. Slots past a run's end are written again by the
-// later particles owning them, so the caller needs K[m−1] + 4 ≤ the end of the slots its particles own. Returns
-// K[m − 1].
-std::uint64_t fill_runs(std::uint64_t* out, const std::uint64_t* K, std::size_t m, std::uint64_t k, std::uint64_t a) {
+// Particle a + j owns the slots [K[j−1], K[j]) (K[−1] = k): writes its id at out[slot − base], four slots whatever
+// the run's length (most runs are 0–2 long), then the rest of a longer run. Slots past a run's end are written again
+// by the later particles owning them, so the caller needs K[m−1] + 4 ≤ the end of the slots its particles own.
+// Returns K[m − 1].
+std::uint64_t fill_runs(std::uint64_t* out, const std::uint64_t* K, std::size_t m, std::uint64_t k, std::uint64_t a,
+                        std::uint64_t base = 0) {
   for (std::size_t j = 0; j < m; ++j, ++a) {
     const std::uint64_t kn = K[j];
-    out[k] = a, out[k + 1] = a, out[k + 2] = a, out[k + 3] = a;
-    for (std::uint64_t q = k + 4; q < kn; ++q) out[q] = a;
+    std::uint64_t* const o = out + (k - base);
+    o[0] = a, o[1] = a, o[2] = a, o[3] = a;
+    for (std::uint64_t q = 4; q < kn - k; ++q) o[q] = a;
     k = kn;
   }
   return k;
@@ -524,37 +526,47 @@ void systematic_rebalance(const mpi::Communicator& comm, const FixedWeights& fw,
     // four unconditional stores (later particles overwrite the slots past a run's end).
     const std::uint64_t local_lo = blk_lo, local_hi = std::min(blk_hi, slots.first(blk.before + blk.sum));
     alignas(64) std::uint64_t K[SystematicSlots::kChunk];
-    for (std::size_t i = blk.i0; i < blk.i1; ++i) {
-      const std::size_t c = (i - blk.i0) % SystematicSlots::kChunk;
-      if (c == 0) slots.firsts(fw.w.data() + i, std::min(SystematicSlots::kChunk, blk.i1 - i), s, K);
-      const std::uint64_t kn = K[c], id = first_id + i;
-      if (k >= local_lo && k + 4 <= local_hi && kn <= local_hi) {
-        std::uint64_t* const out_a = anc.data() + (k - blk_lo);
-        std::uint64_t* const out_p = parent.data() + (k - blk_lo);
-        out_a[0] = id, out_a[1] = id, out_a[2] = id, out_a[3] = id;
-        out_p[0] = i, out_p[1] = i, out_p[2] = i, out_p[3] = i;
-        for (std::uint64_t j = 4; j < kn - k; ++j) out_a[j] = id, out_p[j] = i;
-        filled += kn - k;
-        k = kn;
+    for (std::size_t i0 = blk.i0; i0 < blk.i1; i0 += SystematicSlots::kChunk) {
+      const std::size_t m = std::min(SystematicSlots::kChunk, blk.i1 - i0);
+      slots.firsts(fw.w.data() + i0, m, s, K);
+      if (k >= local_lo && K[m - 1] + 4 <= local_hi) {  // the whole chunk's runs are local: fill_runs, both arrays
+        fill_runs(anc.data(), K, m, k, first_id + i0, blk_lo);
+        fill_runs(parent.data(), K, m, k, i0, blk_lo);
+        filled += K[m - 1] - k;
+        k = K[m - 1];
         continue;
       }
-      for (std::uint64_t a = k; a < kn;) {
-        while (a >= bounds[static_cast<std::size_t>(dest) + 1]) ++dest;
-        const std::uint64_t e = std::min(kn, bounds[static_cast<std::size_t>(dest) + 1]);
-        if (dest == me) {
-          for (std::uint64_t j = a; j < e; ++j) anc[j - blk_lo] = id, parent[j - blk_lo] = i;
-          filled += e - a;
-        } else {
-          auto& b = send_t[static_cast<std::size_t>(dest)];
-          b.push_back(static_cast<double>(a));  // exact: slots and ids < 2^53
-          b.push_back(static_cast<double>(e - a));
-          b.push_back(static_cast<double>(id));
-          b.insert(b.end(), records.begin() + static_cast<std::ptrdiff_t>(i * width),
-                   records.begin() + static_cast<std::ptrdiff_t>((i + 1) * width));
+      for (std::size_t c = 0; c < m; ++c) {
+        const std::size_t i = i0 + c;
+        const std::uint64_t kn = K[c], id = first_id + i;
+        if (k >= local_lo && k + 4 <= local_hi && kn <= local_hi) {
+          std::uint64_t* const out_a = anc.data() + (k - blk_lo);
+          std::uint64_t* const out_p = parent.data() + (k - blk_lo);
+          out_a[0] = id, out_a[1] = id, out_a[2] = id, out_a[3] = id;
+          out_p[0] = i, out_p[1] = i, out_p[2] = i, out_p[3] = i;
+          for (std::uint64_t j = 4; j < kn - k; ++j) out_a[j] = id, out_p[j] = i;
+          filled += kn - k;
+          k = kn;
+          continue;
         }
-        a = e;
+        for (std::uint64_t a = k; a < kn;) {
+          while (a >= bounds[static_cast<std::size_t>(dest) + 1]) ++dest;
+          const std::uint64_t e = std::min(kn, bounds[static_cast<std::size_t>(dest) + 1]);
+          if (dest == me) {
+            for (std::uint64_t j = a; j < e; ++j) anc[j - blk_lo] = id, parent[j - blk_lo] = i;
+            filled += e - a;
+          } else {
+            auto& b = send_t[static_cast<std::size_t>(dest)];
+            b.push_back(static_cast<double>(a));  // exact: slots and ids < 2^53
+            b.push_back(static_cast<double>(e - a));
+            b.push_back(static_cast<double>(id));
+            b.insert(b.end(), records.begin() + static_cast<std::ptrdiff_t>(i * width),
+                     records.begin() + static_cast<std::ptrdiff_t>((i + 1) * width));
+          }
+          a = e;
+        }
+        k = kn;
       }
-      k = kn;
     }
     filled_by[blk.thread] = filled;
   }
