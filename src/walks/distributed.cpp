@@ -18,13 +18,9 @@ Partition Partition::balanced(const Graph& g, int parts) {
   return balanced(g.vertices(), g.edges(), [&g](Vertex v) { return g.degree(v); }, parts);
 }
 
-std::size_t DistributedGraph::ghost_slot(Vertex v) const noexcept {
-  return static_cast<std::size_t>(std::lower_bound(ghosts_.begin(), ghosts_.end(), v) - ghosts_.begin());
-}
-
 std::size_t DistributedGraph::bytes() const noexcept {
   return sizeof(std::int64_t) * (offsets_.size() + ghost_degree_.size()) +
-         sizeof(Vertex) * (adj_.size() + ghosts_.size() + part_.begin.size());
+         sizeof(Vertex) * (adj_.size() + ghosts_.size() + part_.begin.size()) + sizeof(GhostCell) * ghost_index_.size();
 }
 
 void DistributedGraph::finish() {
@@ -38,6 +34,14 @@ void DistributedGraph::finish() {
   std::sort(ghosts_.begin(), ghosts_.end());
   ghosts_.erase(std::unique(ghosts_.begin(), ghosts_.end()), ghosts_.end());
   ghosts_.shrink_to_fit();
+  std::size_t cells = ghosts_.empty() ? 0 : 1;
+  while (cells > 0 && cells < 2 * ghosts_.size() + 1) cells *= 2;
+  std::vector<GhostCell>(cells).swap(ghost_index_);
+  for (std::size_t q = 0; q < ghosts_.size(); ++q) {
+    std::size_t h = ghost_hash(ghosts_[q]) & (cells - 1);
+    while (ghost_index_[h].key >= 0) h = (h + 1) & (cells - 1);
+    ghost_index_[h] = {ghosts_[q], static_cast<std::int64_t>(q)};
+  }
 }
 
 DistributedGraph DistributedGraph::from_global(const Graph& g, int parts, int rank) {

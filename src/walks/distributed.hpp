@@ -71,17 +71,35 @@ class DistributedGraph {
     }
     return ghost_degree_[ghost_slot(v)];
   }
-  [[nodiscard]] std::size_t ghost_slot(Vertex v) const noexcept;  // index in ghosts() (v must be a ghost)
+  // Index of ghost v in ghosts() (ghosts().size() when v is not a ghost): an open-addressing table, one or two
+  // cache lines per lookup. The SRRW scan at a vertex with remote neighbours looks up every one of them; the binary
+  // search over ghosts() it replaces cost ~15 dependent misses each (70 µs per step on Graph500 scale 16, 2 ranks).
+  [[nodiscard]] std::size_t ghost_slot(Vertex v) const noexcept {
+    if (ghost_index_.empty()) return ghosts_.size();
+    const std::size_t mask = ghost_index_.size() - 1;
+    for (std::size_t h = ghost_hash(v) & mask;; h = (h + 1) & mask) {
+      const GhostCell& c = ghost_index_[h];
+      if (c.key == v) return static_cast<std::size_t>(c.slot);
+      if (c.key < 0) return ghosts_.size();
+    }
+  }
   [[nodiscard]] const std::vector<Vertex>& ghosts() const noexcept { return ghosts_; }
   [[nodiscard]] std::int64_t max_degree() const noexcept { return max_degree_; }  // over owned rows
   [[nodiscard]] std::int64_t global_max_degree() const noexcept { return global_max_degree_; }
-  // Bytes of graph data held by this rank (rows, ghost list and degrees, partition).
+  // Bytes of graph data held by this rank (rows, ghost list, degrees and index, partition).
   [[nodiscard]] std::size_t bytes() const noexcept;
 
  private:
   friend DistributedGraph distribute(const mpi::Communicator&, EdgeList, bool, bool, std::uint64_t,
                                      PreprocessStats*);
-  void finish();  // ghosts from the rows; max degree
+  void finish();  // ghosts from the rows, their index; max degree
+  struct GhostCell {
+    Vertex key = -1;  // −1: empty
+    std::int64_t slot = 0;
+  };
+  [[nodiscard]] static std::size_t ghost_hash(Vertex v) noexcept {
+    return static_cast<std::size_t>((static_cast<std::uint64_t>(v) * 0x9E3779B97F4A7C15ull) >> 20);
+  }
   Vertex n_ = 0;
   std::int64_t edges_ = 0;
   Partition part_;
@@ -90,6 +108,9 @@ class DistributedGraph {
   std::vector<Vertex> adj_;
   std::vector<Vertex> ghosts_;               // sorted
   std::vector<std::int64_t> ghost_degree_;  // per ghost
+  // ghost_slot's table, 16 bytes per cell: the least power of two > 2·ghosts (so at least one cell stays empty),
+  // none without ghosts.
+  std::vector<GhostCell> ghost_index_;
   std::int64_t max_degree_ = 0, global_max_degree_ = 0;
 };
 

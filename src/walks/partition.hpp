@@ -107,14 +107,14 @@ class PartitionedWalkers {
   [[nodiscard]] double power(double w, Vertex j) const noexcept;
   [[nodiscard]] const Entry& lookup(std::uint64_t id, Vertex j) const noexcept {
     if (j >= lo_ && j < hi_) return owned_[id * block_ + static_cast<std::size_t>(j - lo_)];
-    const auto slot = static_cast<std::size_t>(std::lower_bound(ghosts_.begin(), ghosts_.end(), j) - ghosts_.begin());
+    const std::size_t slot = g_->ghost_slot(j);
     return ghost_[id * ghosts_.size() + slot];
   }
   [[nodiscard]] Entry& owned(std::uint64_t id, Vertex v) noexcept {
     return owned_[id * block_ + static_cast<std::size_t>(v - lo_)];
   }
   [[nodiscard]] Entry& ghost(std::uint64_t id, Vertex j) noexcept {
-    const auto slot = static_cast<std::size_t>(std::lower_bound(ghosts_.begin(), ghosts_.end(), j) - ghosts_.begin());
+    const std::size_t slot = g_->ghost_slot(j);
     return ghost_[id * ghosts_.size() + slot];
   }
   void reset_counts();
@@ -144,7 +144,7 @@ class PartitionedWalkers {
       const std::size_t q = id * block_ + static_cast<std::size_t>(j - lo_);
       return at_epoch(owned_[q].w, owned_ep_[q], epoch);
     }
-    const auto slot = static_cast<std::size_t>(std::lower_bound(ghosts_.begin(), ghosts_.end(), j) - ghosts_.begin());
+    const std::size_t slot = g_->ghost_slot(j);
     const std::size_t q = id * ghosts_.size() + slot;
     return at_epoch(ghost_[q].w, ghost_ep_[q], epoch);
   }

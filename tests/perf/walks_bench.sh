@@ -124,7 +124,7 @@ fi
 if [ -z "$ONLY" ] || [ "$ONLY" = memory ]; then
 echo
 SCALE=$REJ_SCALE
-echo "distributed graph (walk.partition=vertex), Graph500 scale $SCALE: bytes of rows + ghost degrees on the largest rank"
+echo "distributed graph (walk.partition=vertex), Graph500 scale $SCALE: bytes of rows + ghost degrees and index on the largest rank"
 for np in 1 2 4; do
   rate "$np" graph.kind=kronecker graph.scale="$SCALE" graph.relabel=true walk.partition=vertex walk.steps=10 \
     walk.output_every=10 walk.chunk_steps=10 > /dev/null

@@ -157,12 +157,18 @@ TEST(WalksDistributed, EngineOnDistributedGraphBitwise) {
       again.export_to(v2);
       EXPECT_EQ(world.allgatherv<std::uint64_t>(print(v2)), print(ref)) << what << " after import";
     }
-  // Memory: the block's rows plus ghosts, never more than the whole graph.
+  // Memory: the block's rows plus ghosts (id, degree and the lookup table's 16-byte cells, the least power of two
+  // above 2·ghosts), never more than the whole graph.
   const std::size_t global = 8 * (g.offsets().size() + g.adjacency().size());
+  std::size_t cells = d.ghosts().empty() ? 0 : 1;
+  while (cells > 0 && cells < 2 * d.ghosts().size() + 1) cells *= 2;
   const std::size_t bound = 8 * (static_cast<std::size_t>(d.hi() - d.lo()) + 1 +
                                  static_cast<std::size_t>(g.offsets()[d.hi()] - g.offsets()[d.lo()]) +
-                                 2 * d.ghosts().size() + static_cast<std::size_t>(world.size()) + 1);
+                                 2 * d.ghosts().size() + static_cast<std::size_t>(world.size()) + 1) +
+                            16 * cells;
   EXPECT_EQ(d.bytes(), bound);
+  for (std::size_t q = 0; q < d.ghosts().size(); ++q) EXPECT_EQ(d.ghost_slot(d.ghosts()[q]), q);
+  for (Vertex v = d.lo(); v < d.hi(); ++v) EXPECT_EQ(d.ghost_slot(v), d.ghosts().size()) << "owned " << v;
   EXPECT_LE(d.bytes(), global + 8 * (static_cast<std::size_t>(world.size()) + 1));
 }
 
