@@ -24,6 +24,19 @@ constexpr std::int64_t group_size = Stepper::phase_group_size;
 std::int64_t group_count(std::int64_t n) {
   return (n + group_size - 1) / group_size;
 }
+// part[stride·q + slot] = Σ_{j in group q} term(j) for every group of [0, n), each sum in j order (term(j) may
+// also write the mode's outputs). Threads take whole groups.
+template <class Term>
+void group_sums(std::int64_t n, double* part, std::int64_t stride, std::int64_t slot, Term&& term) {
+  const std::int64_t groups = group_count(n);
+#pragma omp parallel for schedule(static) if (n > (1 << 15))
+  for (std::int64_t q = 0; q < groups; ++q) {
+    const std::int64_t j0 = q * group_size, j1 = std::min(n, j0 + group_size);
+    double s = 0;
+    for (std::int64_t j = j0; j < j1; ++j) s += term(j);
+    part[stride * q + slot] = s;
+  }
+}
 // How the nonlinear term's input and output are dealiased, applied by the loops that fill and read FFTW's k buffer:
 // the filter multiplies the input by σ (ψ_f = F⁻¹[σψ̂]) and the output by σ; the 2/3 rule zeroes the output's modes
 // 3|m| > N. The same operations, in the same order, as nonlinear() always did, so the same bits.
@@ -646,19 +659,13 @@ double Stepper::erk43_try(const cvec& psi, double h, cvec& out, Controller& ctl)
   const cplx *p = psi.data(), *k5 = k5_.data();
   double* part = part_.data();
   const double h2 = 0.5 * h, h3 = h / 3.0, h6 = h / 6.0, h10 = h / 10.0;
-#pragma omp parallel for schedule(static) if (nk > (1 << 15))
-  for (std::int64_t q = 0; q < groups; ++q) {
-    const std::int64_t j0 = q * group_size, j1 = std::min(nk, j0 + group_size);
-    double s = 0;
-    for (std::int64_t j = j0; j < j1; ++j) {
-      const auto i = static_cast<std::size_t>(j);
-      a[j] = p[j] * lin[j];
-      b[j] = k5[j] * lin[j];
-      bk[j] = io.in(i, a[j] + h2 * b[j]);
-      s += std::norm(p[j]);
-    }
-    part[3 * q + 2] = s;
-  }
+  group_sums(nk, part, 3, 2, [&](std::int64_t j) {
+    const auto i = static_cast<std::size_t>(j);
+    a[j] = p[j] * lin[j];
+    b[j] = k5[j] * lin[j];
+    bk[j] = io.in(i, a[j] + h2 * b[j]);
+    return std::norm(p[j]);
+  });
   rhs_in_buffers(ctl);  // k2
 #pragma omp parallel for schedule(static) if (nk > (1 << 15))
   for (std::int64_t j = 0; j < nk; ++j) {
@@ -670,35 +677,23 @@ double Stepper::erk43_try(const cvec& psi, double h, cvec& out, Controller& ctl)
   rhs_in_buffers(ctl);  // k3
   rk4_third_pass(io, nk, bk, acc, a, lin, h, h3);
   rhs_in_buffers(ctl);  // k4
-#pragma omp parallel for schedule(static) if (nk > (1 << 15))
-  for (std::int64_t q = 0; q < groups; ++q) {
-    const std::int64_t j0 = q * group_size, j1 = std::min(nk, j0 + group_size);
-    double s = 0;
-    for (std::int64_t j = j0; j < j1; ++j) {
-      const auto i = static_cast<std::size_t>(j);
-      const cplx k4 = io.out(i, bk[j]);
-      d[j] = k4;
-      const cplx y4 = acc[j] * lin[j] + h6 * k4;
-      o[j] = y4;
-      bk[j] = io.in(i, y4);
-      s += std::norm(y4);
-    }
-    part[3 * q + 1] = s;
-  }
+  group_sums(nk, part, 3, 1, [&](std::int64_t j) {
+    const auto i = static_cast<std::size_t>(j);
+    const cplx k4 = io.out(i, bk[j]);
+    d[j] = k4;
+    const cplx y4 = acc[j] * lin[j] + h6 * k4;
+    o[j] = y4;
+    bk[j] = io.in(i, y4);
+    return std::norm(y4);
+  });
   rhs_in_buffers(ctl);  // k5 = N̂(ψ4): FSAL for the next step
   // Error norm in physical units: RMS over x of ψ4 − ψ3 against atol + rtol · RMS(ψ) (Parseval: RMS_x = ||·||_k / N).
   // A per-mode relative test would demand relative accuracy of modes that are only round-off, and crawl.
-#pragma omp parallel for schedule(static) if (nk > (1 << 15))
-  for (std::int64_t q = 0; q < groups; ++q) {
-    const std::int64_t j0 = q * group_size, j1 = std::min(nk, j0 + group_size);
-    double s = 0;
-    for (std::int64_t j = j0; j < j1; ++j) {
-      const cplx k5n = io.out(static_cast<std::size_t>(j), bk[j]);
-      e[j] = k5n;
-      s += std::norm(h10 * (d[j] - k5n));  // ψ4 − ψ3, ψ3 = e^{Lh/2}acc + h/30 (2k4 + 3k5)
-    }
-    part[3 * q] = s;
-  }
+  group_sums(nk, part, 3, 0, [&](std::int64_t j) {
+    const cplx k5n = io.out(static_cast<std::size_t>(j), bk[j]);
+    e[j] = k5n;
+    return std::norm(h10 * (d[j] - k5n));  // ψ4 − ψ3, ψ3 = e^{Lh/2}acc + h/30 (2k4 + 3k5)
+  });
   double loc[3];
   reduce_parts(groups, 3, loc);
   const double nn = static_cast<double>(grid_.n());
