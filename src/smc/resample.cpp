@@ -378,8 +378,8 @@ SAMPO_CLONES std::int64_t slot_estimates(const std::uint64_t* S, std::size_t m, 
 
 // Particle a + j owns the slots [K[j−1], K[j]) (K[−1] = k): writes its id at out[slot − base], four slots whatever
 // the run's length (most runs are 0–2 long), then the rest of a longer run. Slots past a run's end are written again
-// by the later particles owning them, so the caller needs K[m−1] + 4 ≤ the end of the slots its particles own.
-// Returns K[m − 1].
+// by the later particles owning them, so the caller needs each run's first slot + 4 and K[m−1] to be ≤ the end of
+// the slots its particles own (K[m−1] + 4 ≤ that end implies both). Returns K[m − 1].
 std::uint64_t fill_runs(std::uint64_t* out, const std::uint64_t* K, std::size_t m, std::uint64_t k, std::uint64_t a,
                         std::uint64_t base = 0) {
   for (std::size_t j = 0; j < m; ++j, ++a) {
@@ -539,12 +539,9 @@ void systematic_rebalance(const mpi::Communicator& comm, const FixedWeights& fw,
       for (std::size_t c = 0; c < m; ++c) {
         const std::size_t i = i0 + c;
         const std::uint64_t kn = K[c], id = first_id + i;
-        if (k >= local_lo && k + 4 <= local_hi && kn <= local_hi) {
-          std::uint64_t* const out_a = anc.data() + (k - blk_lo);
-          std::uint64_t* const out_p = parent.data() + (k - blk_lo);
-          out_a[0] = id, out_a[1] = id, out_a[2] = id, out_a[3] = id;
-          out_p[0] = i, out_p[1] = i, out_p[2] = i, out_p[3] = i;
-          for (std::uint64_t j = 4; j < kn - k; ++j) out_a[j] = id, out_p[j] = i;
+        if (k >= local_lo && k + 4 <= local_hi && kn <= local_hi) {  // this run alone is local
+          fill_runs(anc.data(), K + c, 1, k, id, blk_lo);
+          fill_runs(parent.data(), K + c, 1, k, i, blk_lo);
           filled += kn - k;
           k = kn;
           continue;
