@@ -830,6 +830,17 @@ Terms nonzero_terms(const double* row, int s, const std::vector<cvec>& K) {
     if (row[i] != 0.0) t.coef[t.count] = row[i], t.k[t.count++] = K[static_cast<std::size_t>(i)].data();
   return t;
 }
+// out = y + h·Σ_i coef_i k_i, the sum in the tableau's order (scipy's arithmetic: the step counts match it).
+void combine(const cvec& y, double h, const Terms& t, cvec& out) {
+  const auto n = static_cast<std::int64_t>(y.size());
+#pragma omp parallel for schedule(static) if (n > (1 << 15))
+  for (std::int64_t jj = 0; jj < n; ++jj) {
+    const auto j = static_cast<std::size_t>(jj);
+    cplx acc(0.0, 0.0);
+    for (int i = 0; i < t.count; ++i) acc += t.coef[i] * t.k[i][j];
+    out[j] = y[j] + acc * h;
+  }
+}
 constexpr double dop_safety = 0.9, dop_min_factor = 0.2, dop_max_factor = 10.0;
 constexpr double dop_error_exponent = -1.0 / 8.0;  // −1/(error_estimator_order + 1), order 7
 }  // namespace
@@ -1018,24 +1029,10 @@ double Stepper::advance_to(cvec& y, double t, double t_bound, Controller& ctl) {
     } else {
       K_[0] = f_;
       for (int s = 1; s < n_stages; ++s) {
-        const Terms a = nonzero_terms(A[s], s, K_);
-#pragma omp parallel for schedule(static) if (n > (1 << 15))
-        for (std::int64_t jj = 0; jj < n; ++jj) {
-          const auto j = static_cast<std::size_t>(jj);
-          cplx acc(0.0, 0.0);
-          for (int i = 0; i < a.count; ++i) acc += a.coef[i] * a.k[i][j];
-          ys_[j] = y[j] + acc * h;
-        }
+        combine(y, h, nonzero_terms(A[s], s, K_), ys_);
         dop_stage(ys_, C[s] * h, K_[static_cast<std::size_t>(s)], ctl);
       }
-      const Terms b = nonzero_terms(B, n_stages, K_);
-#pragma omp parallel for schedule(static) if (n > (1 << 15))
-      for (std::int64_t jj = 0; jj < n; ++jj) {
-        const auto j = static_cast<std::size_t>(jj);
-        cplx acc(0.0, 0.0);
-        for (int i = 0; i < b.count; ++i) acc += b.coef[i] * b.k[i][j];
-        y_new_[j] = y[j] + h * acc;
-      }
+      combine(y, h, nonzero_terms(B, n_stages, K_), y_new_);
       // K12 = f(t + h, y_new) (scipy evaluates it before the error estimate, which does not use it).
       dop_stage(y_new_, h, K_[n_stages], ctl);
       double loc[2] = {0.0, 0.0};  // Σ|err5/scale|², Σ|err3/scale|²
