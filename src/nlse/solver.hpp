@@ -135,21 +135,28 @@ class Stepper {
   // σ(k) per local mode (all ones without the filter).
   [[nodiscard]] const std::vector<double>& sigma() const noexcept { return sigma_; }
   // e[i] = e^{+i·rate_i·s} for every local mode (the interaction picture's e^{−Ls}). Without the filter the rate is
-  // κm² (κ = β(2π/L)²/2, m the signed mode number), so the factors follow by the recurrence
-  // e^{iκs(m+1)²} = e^{iκsm²}·e^{iκs(2m+1)}, e^{iκs(2m+3)} = e^{iκs(2m+1)}·e^{2iκs}, restarted from a direct
-  // sincos every `phase_block` modes (and at the wrap of FFT order): 2 sincos per 16 modes instead of 16, and the
-  // recurrence's rounding (≲ 16²/2 ulp) stays below 1e-13; eight blocks advance together (independent
-  // multiplications); each value then gets one Newton step to modulus 1, e(3 − |e|²)/2, so the products' modulus
-  // drift (up to ~1e-14) does not drift the mass. With the filter (σ(k) not quadratic) every factor is a sincos.
+  // κm² (κ = β(2π/L)²/2, m the signed mode number), so the factors follow by recurrences in m instead of a sincos per
+  // mode. A group of 256 consecutive modes m0 … m0+255 runs as G = 16 lanes of consecutive modes, each leaping G
+  // modes at a time: e^{iκs(m+G)²} = e^{iκsm²}·q_m, q_m = e^{iκs(2Gm+G²)}, q_{m+G} = q_m·e^{2G²iκs}. The lanes' first
+  // values follow from the group's direct e^{i·rate·s} at m0 by e^{iκs(m+1)²} = e^{iκsm²}·e^{iκs(2m+1)}, their leap
+  // factors from a direct e^{iκs(2Gm0+G²)} by e^{2Giκs}: 3 sincos per 256 modes (the steps e^{2iκs}, e^{2Giκs},
+  // e^{2G²iκs} once per s). Every value is at most 15 + 16 products from a direct sincos: rounding ≲ (15² + 16²)/2
+  // ulp ≈ 5e-14. Each value then gets one Newton step to modulus 1, e(3 − |e|²)/2, so the products' modulus drift
+  // does not drift the mass. A group holding the wrap of FFT order, or the ragged end, goes by blocks of 16
+  // restarted from direct sincos (2 per block). With the filter (σ(k) not quadratic) every factor is a sincos.
   // Public for the tests.
   void phase_factors(double s, cvec& e) const;
-  // The same factors for one group of phase_group_size modes (group q: local modes [q·128, min(nk, q·128 + 128))),
-  // into e[0 .. group length): bit for bit what phase_factors writes there. w = phase_step(s) (e^{2iκs}), computed
-  // once per s. The fused stage loops generate their factors group by group, in cache, instead of a separate pass.
-  void phase_group(double s, cplx w, std::int64_t q, cplx* e) const;
-  [[nodiscard]] cplx phase_step(double s) const;
-  static constexpr std::int64_t phase_block = 16;
-  static constexpr std::int64_t phase_groups = 8;  // blocks advanced together
+  // The recurrences' steps for one s: e^{2iκs}, e^{2Giκs}, e^{2G²iκs} (direct sincos; G = phase_groups).
+  struct PhaseSteps {
+    cplx w2, w2g, wleap;
+  };
+  // The same factors for one group of phase_group_size modes (group q: local modes [q·256, min(nk, q·256 + 256))),
+  // into e[0 .. group length): bit for bit what phase_factors writes there. w = phase_step(s), computed once per s.
+  // The fused stage loops generate their factors group by group, in cache, instead of a separate pass.
+  void phase_group(double s, const PhaseSteps& w, std::int64_t q, cplx* e) const;
+  [[nodiscard]] PhaseSteps phase_step(double s) const;
+  static constexpr std::int64_t phase_block = 16;  // the fallback's blocks (wrap of FFT order, ragged end)
+  static constexpr std::int64_t phase_groups = 16;  // lanes of the recurrence
   static constexpr std::int64_t phase_group_size = phase_block * phase_groups;
 
  private:
