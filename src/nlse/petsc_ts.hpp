@@ -8,7 +8,9 @@
 // is two interleaved reals (global size 2N). The nonlinear part is the Stepper's (its FFTs and dealiasing).
 // Because the picture moves every step, TSRestartStep() discards PETSc's FSAL stage: an FSAL pair costs one more
 // evaluation per step than in TSSolve, and every step starts from (ψ̂, t, h) alone, which is what the checkpoint
-// holds (Controller::h). Error norm, tolerances and step-size control are PETSc's (TSAdapt), in v.
+// holds (Controller::h). Error norm, tolerances and step-size control are PETSc's (TSAdapt), in v. With
+// time.dense_output, output times inside a step come from the scheme's interpolant (TSInterpolate) in the step's
+// picture instead of shortening the step.
 #include <petscts.h>
 
 #include <exception>
@@ -35,6 +37,17 @@ class PetscTs {
   double advance(cvec& psi_k, double t, double h_max_here, Controller& ctl);
   // The TS type, RK scheme and adaptor in use (after the options), e.g. "rk 5dp basic".
   [[nodiscard]] std::string describe() const;
+  // The order p of the scheme's interpolant (PETSc's TSRK tableau `binterp`: 5 for 5dp; PETSc gives a scheme
+  // without a dense-output formula the linear interpolant, p = 1); 0 for a TS type other than rk.
+  [[nodiscard]] int interpolation_order() const;
+  // What in the PETSc options cannot work, as a sentence for a ConfigError ("" when nothing): an adaptive
+  // controller (any adaptor but none) on a scheme without an embedded error estimate (e.g. rk 4, 1fe), which PETSc
+  // would refuse at the first step with "No support for this operation".
+  [[nodiscard]] std::string option_problem() const;
+  // Collective: ψ̂ at t_out inside the step just taken by advance() (t_n < t_out ≤ t_n + h), from PETSc's interpolant
+  // of v (TSInterpolate: the step's start and stage derivatives) mapped out of the step's picture,
+  // ψ̂(t_out) = e^{L(t_out − t_n)} v(t_out − t_n). Needs interpolation_order() > 0.
+  void interpolate(double t_out, cvec& psi_out);
 
  private:
   static PetscErrorCode rhs(TS ts, PetscReal t, Vec u, Vec f, void* self);
@@ -42,6 +55,7 @@ class PetscTs {
   Stepper& stepper_;
   petsc::Handle<TS, TSDestroy> ts_;
   petsc::Handle<Vec, VecDestroy> u_;
+  petsc::Handle<Vec, VecDestroy> w_;  // interpolate()'s work Vec (made on first use)
   double t_anchor_ = 0;
   Controller* ctl_ = nullptr;  // the caller's controller during advance() (RHS counts)
   cvec in_, out_, phase_;      // work: e^{Ls}v, N̂ of it, e^{−Ls}

@@ -57,8 +57,9 @@ config::Schema schema() {
   s.string("time.method", "erk43-ip", "integrator",
            {"erk43-ip", "rk4ip", "strang", "yoshida4", "dop853", "ip-dop853", "petsc-ts"});
   s.boolean("time.dense_output", false,
-            "erk43-ip: output times from a cubic Hermite interpolant in the interaction picture (steps are not "
-            "shortened to land on them); the DOP853 methods always use their 7th-order dense output");
+            "erk43-ip: output times from a cubic Hermite interpolant in the interaction picture, petsc-ts: from "
+            "the PETSc scheme's interpolant (steps are not shortened to land on them); the DOP853 methods always "
+            "use their 7th-order dense output");
   s.real("time.first_step", 0.0, "dop853, ip-dop853: first trial step (0: scipy's select_initial_step rule)", 0.0, 1e6);
   s.real("time.duration", 20.0, "integration time T (from case.t0 to case.t0 + T)", 0.0, 1e9);
   s.real("time.dt", 1e-3, "step of fixed-step methods; first trial step of adaptive ones", 1e-12, 1e6);
@@ -197,10 +198,12 @@ int run(app::Context& ctx) {
   dealias.alpha = c.get_real("model.filter_alpha"), dealias.order = c.get_real("model.filter_order");
   dealias.kc = c.get_real("model.filter_kc");
   const bool erk_dense = method == Method::erk43ip && c.get_bool("time.dense_output");
+  const bool ts_dense = method == Method::petscts && c.get_bool("time.dense_output");
   mpi::all_or_throw(comm, [&] {
-    if (c.get_bool("time.dense_output") && method != Method::erk43ip && !dense_output(method))
+    if (c.get_bool("time.dense_output") && method != Method::erk43ip && method != Method::petscts &&
+        !dense_output(method))
       throw ConfigError(
-          "time.dense_output = true is for time.method = \"erk43-ip\" (the DOP853 methods always "
+          "time.dense_output = true is for time.method = \"erk43-ip\" or \"petsc-ts\" (the DOP853 methods always "
           "use their dense output); time.method = \"" +
           to_string(method) + "\" shortens its steps at output times: set time.dense_output = false");
   });
@@ -285,7 +288,21 @@ int run(app::Context& ctx) {
   if (method == Method::petscts) {
     petsc_session = std::make_unique<petsc::Session>(comm, ctx.extra_args);
     petsc_ts = std::make_unique<PetscTs>(*petsc_session, grid, stepper, ctl);
-    ctx.log.info("petsc-ts: PETSc TS " + petsc_ts->describe() + " (options prefix -nlse_)");
+    ctx.log.info("petsc-ts: PETSc TS " + petsc_ts->describe() + " (options prefix -nlse_)" +
+                 (ts_dense ? "; outputs from its interpolant (TSInterpolate, tableau p = " +
+                                 std::to_string(petsc_ts->interpolation_order()) + ")"
+                           : std::string()));
+    // The same options, so the same answers, on every rank.
+    const int order = petsc_ts->interpolation_order();
+    const std::string problem = petsc_ts->option_problem();
+    mpi::all_or_throw(comm, [&] {
+      if (!problem.empty()) throw ConfigError(problem + " (options after \"--\")");
+      if (ts_dense && order < 2)
+        throw ConfigError("time.dense_output = true with time.method = \"petsc-ts\" needs a PETSc TSRK scheme with "
+                          "a dense-output formula; PETSc TS " + petsc_ts->describe() +
+                          (order == 1 ? " has only the linear (first-order) interpolant" : " has none") +
+                          ": choose one that has (-nlse_ts_rk_type 5dp, the default) or set time.dense_output = false");
+    });
   }
 
   checkpoint::Manager ckpt(comm, checkpoint::Params::from(c, ctx.output_dir), "nlse", schema_version);
@@ -522,16 +539,20 @@ int run(app::Context& ctx) {
         }
         ++next_out;
       }
-    } else if (erk_dense) {  // step towards the end; outputs inside the step from the Hermite interpolant
+    } else if (erk_dense || ts_dense) {  // step towards the end; outputs inside the step from the interpolant
       const double t_old = t;
-      const double h = stepper.advance(psi_k, t_end - t, ctl);
+      const double h = ts_dense ? petsc_ts->advance(psi_k, t, t_end - t, ctl) : stepper.advance(psi_k, t_end - t, ctl);
       t = (t_end - t - h <= 1e-12 * std::max(1.0, std::abs(t_end))) ? t_end : t + h;
       while (next_out <= nout && out_time(next_out) <= t) {
         const double to = out_time(next_out);
         if (to == t) {
           record(psi_k, t);
         } else {
-          stepper.erk43_dense(t_old, t, to, psi_k, dense_psi);
+          if (ts_dense) {
+            petsc_ts->interpolate(to, dense_psi);
+          } else {
+            stepper.erk43_dense(t_old, t, to, psi_k, dense_psi);
+          }
           record(dense_psi, to);
         }
         ++next_out;
@@ -549,7 +570,7 @@ int run(app::Context& ctx) {
       t = (sub <= 1) ? t_target : t + h;
     }
     ++step;
-    if (!dense_output(method) && !erk_dense && t == t_target) {
+    if (!dense_output(method) && !erk_dense && !ts_dense && t == t_target) {
       record(psi_k, t);
       ++next_out;
     }

@@ -5,7 +5,8 @@
 #    so ||e||_2 <= sqrt(2N)(atol + rtol max|psi_k|) and max_x |e| <= ||e||_2/sqrt(N) = sqrt(2)(atol + rtol max|psi_k|)
 #    per step; local errors add at most linearly on a soliton: error <= steps sqrt(2)(atol + rtol max|psi_k|)
 #    (3e-6 here; measured 4e-12, the embedded estimate bounds the 4th-order solution, PETSc keeps the 5th);
-#  - PETSc options after "--" reach the TS (prefix nlse_): -nlse_ts_rk_type 3bs -nlse_ts_monitor;
+#  - PETSc options after "--" reach the TS (prefix nlse_): -nlse_ts_rk_type 3bs -nlse_ts_monitor; a scheme without an
+#    embedded estimate (rk 4) under an adaptor is a configuration error, with -nlse_ts_adapt_type none it runs;
 #  - the same step count at 1-4 ranks and psi within 1e-12 (PETSc's norms are MPI sums, so h differs in the last
 #    bits between rank counts; here no accept/reject decision flips).
 source "$SAMPO_SOURCE/tests/support/driver_lib.sh"
@@ -32,6 +33,14 @@ run_np 1 "$exe" "$deck" "${args[@]}" time.duration=0.05 time.rtol=1e-6 run.outpu
 check "PETSc options reach the TS (rk 3bs)" grep -q "PETSc TS rk 3bs adapt basic" "$WORK/out"
 steps=$(/usr/bin/python3 -c "import h5py,sys; print(int(h5py.File(sys.argv[1])['steps'][-1]))" "$WORK/opt/nlse.h5")
 check "-nlse_ts_monitor prints every step ($steps)" [ "$(grep -c " TS dt " "$WORK/out")" -eq "$steps" ]
+# A scheme without an embedded error estimate under an adaptive controller: one configuration error naming the fix
+# (PETSc itself would stop at the first TSStep with "No support for this operation"); with adapt none it runs.
+run_np 2 "$exe" "$deck" "${args[@]}" time.duration=0.05 run.output_dir="$WORK/rk4" -- -nlse_ts_rk_type 4
+check "rk 4 with adapt basic: exit 2 (got $rc)" [ "$rc" -eq 2 ]
+check "  ... one message naming -nlse_ts_adapt_type none" [ "$(grep -c "nlse_ts_adapt_type none" "$WORK/err")" -eq 1 ]
+run_np 2 "$exe" "$deck" "${args[@]}" time.duration=0.05 time.dt=1e-3 run.output_dir="$WORK/rk4n" -- -nlse_ts_rk_type 4 \
+  -nlse_ts_adapt_type none
+check "rk 4 with adapt none (fixed steps of time.dt) exits 0 (got $rc)" [ "$rc" -eq 0 ]
 rargs=(time.method='"petsc-ts"' grid.points=256 time.duration=0.3 time.rtol=1e-9 output.snapshots=3 fft.wisdom='"none"')
 for np_ in 1 2 3 4; do
   run_np "$np_" "$exe" "$deck" "${rargs[@]}" run.output_dir="$WORK/r$np_"
