@@ -57,30 +57,31 @@ std::string PetscTs::describe() const {
   return s + " adapt " + (at ? at : "?");
 }
 
-int PetscTs::interpolation_order() const {
+PetscTs::Tableau PetscTs::tableau() const {
   PetscBool is_rk = PETSC_FALSE;
   SAMPO_PETSC(PetscObjectTypeCompare(reinterpret_cast<PetscObject>(static_cast<TS>(ts_)), TSRK, &is_rk));
-  if (!is_rk) return 0;
+  Tableau t;
+  if (!is_rk) return t;
+  t.rk = true;
   PetscInt s = 0, p = 0;
   const PetscReal *a = nullptr, *b = nullptr, *c = nullptr, *bembed = nullptr, *binterp = nullptr;
   PetscBool fsal = PETSC_FALSE;
   SAMPO_PETSC(TSRKGetTableau(ts_, &s, &a, &b, &c, &bembed, &p, &binterp, &fsal));
-  return binterp ? static_cast<int>(p) : 0;
+  t.embedded = bembed != nullptr;
+  t.interpolation_order = binterp ? static_cast<int>(p) : 0;
+  return t;
 }
 
+int PetscTs::interpolation_order() const { return tableau().interpolation_order; }
+
 std::string PetscTs::option_problem() const {
-  PetscBool is_rk = PETSC_FALSE;
-  SAMPO_PETSC(PetscObjectTypeCompare(reinterpret_cast<PetscObject>(static_cast<TS>(ts_)), TSRK, &is_rk));
-  if (!is_rk) return "";
-  PetscInt s = 0, p = 0;
-  const PetscReal *a = nullptr, *b = nullptr, *c = nullptr, *bembed = nullptr, *binterp = nullptr;
-  PetscBool fsal = PETSC_FALSE;
-  SAMPO_PETSC(TSRKGetTableau(ts_, &s, &a, &b, &c, &bembed, &p, &binterp, &fsal));
+  const Tableau t = tableau();
+  if (!t.rk) return "";
   TSAdapt adapt = nullptr;
   TSAdaptType at = nullptr;
   SAMPO_PETSC(TSGetAdapt(ts_, &adapt));
   SAMPO_PETSC(TSAdaptGetType(adapt, &at));
-  if (bembed || (at && std::strcmp(at, TSADAPTNONE) == 0)) return "";
+  if (t.embedded || (at && std::strcmp(at, TSADAPTNONE) == 0)) return "";
   return "PETSc TS " + describe() + ": the scheme has no embedded error estimate, so the adaptor '" +
          std::string(at ? at : "?") + "' cannot control the step; choose a scheme with one (e.g. -nlse_ts_rk_type " +
          "5dp, 3bs, 5f, 5bs, 6vr, 7vr, 8vr) or fixed steps of time.dt with -nlse_ts_adapt_type none";
@@ -90,18 +91,20 @@ void PetscTs::interpolate(double t_out, cvec& psi_out) {
   SAMPO_VERIFY(interpolation_order() > 0, "petsc-ts: the TS type has no interpolant");
   if (!w_) SAMPO_PETSC(VecDuplicate(u_, w_.out()));
   SAMPO_PETSC(TSInterpolate(ts_, t_out, w_));
-  const auto n = static_cast<std::size_t>(grid_.k_count());
-  psi_out.resize(n);
+  psi_out.resize(static_cast<std::size_t>(grid_.k_count()));
+  out_of_picture(w_, t_out - t_anchor_, psi_out);
+}
+
+void PetscTs::out_of_picture(Vec v_vec, double s, cvec& psi) const {
   const auto& rate = stepper_.linear_phase_rate();
-  const double s = t_out - t_anchor_;
   const PetscScalar* r = nullptr;
-  SAMPO_PETSC(VecGetArrayRead(w_, &r));
+  SAMPO_PETSC(VecGetArrayRead(v_vec, &r));
   const auto* v = reinterpret_cast<const cplx*>(r);
-  for (std::size_t j = 0; j < n; ++j) {
+  for (std::size_t j = 0; j < psi.size(); ++j) {
     const double ph = -rate[j] * s;
-    psi_out[j] = v[j] * cplx(std::cos(ph), std::sin(ph));
+    psi[j] = v[j] * cplx(std::cos(ph), std::sin(ph));
   }
-  SAMPO_PETSC(VecRestoreArrayRead(w_, &r));
+  SAMPO_PETSC(VecRestoreArrayRead(v_vec, &r));
 }
 
 // F(t, v) = e^{−L(t − t_n)} N̂(e^{L(t − t_n)} v), v as interleaved reals (the layout of std::complex<double>).
@@ -164,16 +167,7 @@ double PetscTs::advance(cvec& psi, double t, double h_max_here, Controller& ctl)
   SAMPO_PETSC(TSGetTime(ts_, &t_new));
   SAMPO_PETSC(TSGetTimeStep(ts_, &h_next));
   const double taken = t_new - t;
-  // ψ̂(t + h) = e^{Lh} v(h)
-  const auto& rate = stepper_.linear_phase_rate();
-  const PetscScalar* r = nullptr;
-  SAMPO_PETSC(VecGetArrayRead(u_, &r));
-  const auto* v = reinterpret_cast<const cplx*>(r);
-  for (std::size_t j = 0; j < n; ++j) {
-    const double ph = -rate[j] * taken;
-    psi[j] = v[j] * cplx(std::cos(ph), std::sin(ph));
-  }
-  SAMPO_PETSC(VecRestoreArrayRead(u_, &r));
+  out_of_picture(u_, taken, psi);  // ψ̂(t + h) = e^{Lh} v(h)
   // -nlse_ts_monitor and friends (TSSolve would call them; TSStep does not): on ψ̂ at the new time.
   PetscScalar* m = nullptr;
   SAMPO_PETSC(VecGetArray(u_, &m));

@@ -51,6 +51,14 @@ class PetscTs {
 
  private:
   static PetscErrorCode rhs(TS ts, PetscReal t, Vec u, Vec f, void* self);
+  // What the TSRK tableau offers (all false/0 for another TS type).
+  struct Tableau {
+    bool rk = false, embedded = false;
+    int interpolation_order = 0;
+  };
+  [[nodiscard]] Tableau tableau() const;
+  // ψ = e^{Ls} v for v in the picture anchored s before (psi sized to the local modes).
+  void out_of_picture(Vec v, double s, cvec& psi) const;
   Grid& grid_;
   Stepper& stepper_;
   petsc::Handle<TS, TSDestroy> ts_;
