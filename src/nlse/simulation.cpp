@@ -123,8 +123,11 @@ double bytes_per_point(Method m, Dealias d) {
       arrays += 17 + 3;
       break;  // TSRK 5dp: 7 stages Y, 7 RHS, solution, 2 work (2N reals each); e^{Ls}v, N̂, phases
   }
-  if (d == Dealias::filter) arrays += 1;  // the filtered Hamiltonian's transient σψ̂
-  if (d == Dealias::padding) arrays += 1.5 * 3 + 4;  // 3N/2: FFTW buffer, spectrum, x work; N: in, out, send, recv
+  // Filter: the filtered Hamiltonian's transient σψ̂ and the σ(k) table with its companions (measured +32 bytes per
+  // point, 2026-11-30). Padding: 3N/2: FFTW buffer, spectrum, x work; N: in, out, send, recv, and FFTW-MPI's scratch
+  // of the fine plans (measured +148 bytes per point).
+  if (d == Dealias::filter) arrays += 2;
+  if (d == Dealias::padding) arrays += 1.5 * 3 + 5;
   return 16.0 * arrays;
 }
 
