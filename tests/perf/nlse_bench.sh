@@ -15,7 +15,8 @@
 #  6. weak scaling with an exact reference: case akhmediev_tiled, N = 2^20 points and 2^14 periods per rank,
 #     erk43-ip, at 1 and RANKS_WEAK (default 2) ranks: loop time per step, efficiency, max error against the exact
 #     breather.
-#  7. time to accuracy 1e-6 and 1e-9 on the exact two-soliton (L = 100, N = 2048, T = 10), 1 process, 1 thread:
+#  7. time to accuracy 1e-6 and 1e-9 on the exact two-soliton (L = 100, N = TTA_N, default 2048 and 16384, T = 10),
+#     1 process, 1 thread:
 #     Sampo's methods beside XMDS2 3.1's ARK89 interaction-picture integrator (tests/perf/nlse_xmds2_two_soliton.xmds,
 #     compiled per tolerance; error from its HDF5 output by tests/perf/nlse_xmds2_error.py). Skipped with a line
 #     saying so when xmds2 is not installed (Debian package xmds2).
@@ -193,36 +194,37 @@ if want 6; then
   echo "   load: $(cat /proc/loadavg)"
 fi
 if want 7; then
+  for tn in ${TTA_N:-2048 16384}; do
   echo
-  echo "7. time to accuracy, exact two-soliton (L = 100, N = 2048, T = 10), 1 process, 1 thread: process CPU"
+  echo "7. time to accuracy, exact two-soliton (L = 100, N = $tn, T = 10), 1 process, 1 thread: process CPU"
   echo "   (user+sys) and wall seconds, max error at T. Sampo: the whole driver (MPI start-up, planning, output);"
   echo "   loop_s: its time loop alone."
   printf "%-16s %12s %8s %7s %7s %10s\n" code setting steps cpu_s wall_s max_error
   : >"$W/tta.txt"
-  for mt in ip-dop853:1e-6 ip-dop853:1e-7 ip-dop853:1e-8 erk43-ip:1e-8 erk43-ip:1e-9 erk43-ip:1e-10; do
-    m=${mt%%:*} tol=${mt##*:}
-    atol=$(/usr/bin/python3 -c "print($tol * 1e-2)")
-    RUN_NP=1 run "tta-$m-$tol" "$SRC/inputs/nlse/flagship.toml" time.method="\"$m\"" time.rtol=$tol time.atol=$atol \
-      output.spectrum=false >"$W/t.out"
+  for mt in ip-dop853:1e-6:1e-8 ip-dop853:1e-6:3e-9 ip-dop853:1e-7:1e-9 ip-dop853:1e-8:1e-10 erk43-ip:1e-8:1e-10 \
+    erk43-ip:1e-9:1e-11 erk43-ip:1e-10:1e-12; do
+    IFS=: read -r m tol atol <<<"$mt"
+    RUN_NP=1 run "tta-$tn-$m-$tol-$atol" "$SRC/inputs/nlse/flagship.toml" grid.points="$tn" time.method="\"$m\"" \
+      time.rtol="$tol" time.atol="$atol" output.spectrum=false >"$W/t.out"
     read -r wall st _ _ _ err cpu <"$W/t.out"
-    read -r wps _ _ < <(loop_per_step "$W/tta-$m-$tol/nlse.h5")
-    printf "%-16s %12s %8s %7s %7s %10s   loop_s %.2f\n" "sampo $m" "rtol=$tol" "$st" "$cpu" "$wall" "$err" \
+    read -r wps _ _ < <(loop_per_step "$W/tta-$tn-$m-$tol-$atol/nlse.h5")
+    printf "%-16s %12s %8s %7s %7s %10s   loop_s %.2f\n" "sampo $m" "$tol/$atol" "$st" "$cpu" "$wall" "$err" \
       "$(awk -v a="$wps" -v s="$st" 'BEGIN{print a*s}')"
     echo "sampo-$m $err $cpu" >>"$W/tta.txt"
   done
   for mt in rk4ip:4e-3 rk4ip:1e-3 yoshida4:4e-3 yoshida4:1e-3; do
     m=${mt%%:*} dt=${mt##*:}
-    RUN_NP=1 run "tta-$m-$dt" "$SRC/inputs/nlse/flagship.toml" time.method="\"$m\"" time.dt=$dt \
-      output.spectrum=false >"$W/t.out"
+    RUN_NP=1 run "tta-$tn-$m-$dt" "$SRC/inputs/nlse/flagship.toml" grid.points="$tn" time.method="\"$m\"" \
+      time.dt=$dt output.spectrum=false >"$W/t.out"
     read -r wall st _ _ _ err cpu <"$W/t.out"
     printf "%-16s %12s %8s %7s %7s %10s\n" "sampo $m" "dt=$dt" "$st" "$cpu" "$wall" "$err"
     echo "sampo-$m $err $cpu" >>"$W/tta.txt"
   done
   if command -v xmds2 >/dev/null 2>&1; then
-    for tol in ${XMDS_TOLS:-1e-5 1e-6 1e-7 1e-8}; do
-      d="$W/xmds-$tol"
+    for tol in ${XMDS_TOLS:-1e-5 1e-6 1e-7 3e-8 1e-8}; do
+      d="$W/xmds-$tn-$tol"
       mkdir -p "$d"
-      sed "s/@TOL@/$tol/; s/@N@/2048/" "$SRC/tests/perf/nlse_xmds2_two_soliton.xmds" >"$d/sim.xmds"
+      sed "s/@TOL@/$tol/; s/@N@/$tn/" "$SRC/tests/perf/nlse_xmds2_two_soliton.xmds" >"$d/sim.xmds"
       (cd "$d" && xmds2 sim.xmds >compile.log 2>&1) ||
         { echo "xmds2 failed to compile the script (tolerance $tol):"; tail -20 "$d/compile.log"; continue; }
       t0=$(date +%s.%N)
@@ -239,7 +241,7 @@ if want 7; then
   else
     echo "xmds2 ARK89-IP: not installed (Debian: apt-get install --no-install-recommends xmds2); skipped"
   fi
-  echo "   cheapest run reaching each accuracy (CPU s):"
+  echo "   cheapest run reaching each accuracy (CPU s), N = $tn:"
   /usr/bin/python3 - "$W/tta.txt" <<'PYEOF'
 import sys
 best = {}
@@ -254,4 +256,5 @@ for target in (1e-6, 1e-9):
     print("   <= %.0e: " % target + ", ".join("%s %.2f" % (c, v) for v, c in row))
 PYEOF
   echo "   load: $(cat /proc/loadavg)"
+  done
 fi
