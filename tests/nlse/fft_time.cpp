@@ -43,6 +43,13 @@ int main(int argc, char** argv) {
   {
     auto comm = sampo::mpi::Communicator(MPI_COMM_WORLD);
     const std::int64_t n = argc > 1 ? std::atoll(argv[1]) : 65536;
+    if (n < 2 * comm.size()) {  // "--help" or a typo parses as 0: say how to call it instead of dividing by zero
+      if (comm.rank() == 0)
+        std::fprintf(stderr, "usage: mpirun -n R nlse_fft_time N [estimate|measure|patient] [REPEATS] [bare|copy]\n"
+                             "  N: grid points, at least 2 per rank (got '%s')\n", argc > 1 ? argv[1] : "");
+      MPI_Finalize();
+      return 2;
+    }
     const unsigned planner = sampo::nlse::planner_from(argc > 2 ? argv[2] : "estimate");
     const int repeats = std::max(1, argc > 3 ? std::atoi(argv[3]) : 5);
     const bool bare = !(argc > 4 && std::string(argv[4]) == "copy");
