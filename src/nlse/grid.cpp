@@ -28,7 +28,8 @@ Grid::Grid(const mpi::Communicator& comm, std::int64_t n, double x0, double leng
     : comm_(comm), n_(n), x0_(x0), length_(length), planner_(planner) {
   init_fftw_once();
   // Threads only pay off for large local transforms (measured: at N = 512 two threads were 8x slower).
-  fftw_plan_with_nthreads(n / comm_.size() >= (1 << 16) ? omp_get_max_threads() : 1);
+  fft_threads_ = n / comm_.size() >= (1 << 16) ? omp_get_max_threads() : 1;
+  fftw_plan_with_nthreads(fft_threads_);
   ptrdiff_t ni, i0, no, o0, bni, bi0, bno, bo0;
   alloc_ = fftw_mpi_local_size_1d(n, comm_.get(), FFTW_FORWARD, planner, &ni, &i0, &no, &o0);
   const auto balloc = fftw_mpi_local_size_1d(n, comm_.get(), FFTW_BACKWARD, planner, &bni, &bi0, &bno, &bo0);

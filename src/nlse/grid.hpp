@@ -61,6 +61,8 @@ class Grid {
   }
   [[nodiscard]] unsigned planner() const noexcept { return planner_; }
   [[nodiscard]] bool from_wisdom() const noexcept { return from_wisdom_; }
+  // Threads FFTW plans with: OpenMP's max threads for local transforms of ≥ 2^16 points, else 1.
+  [[nodiscard]] int fft_threads() const noexcept { return fft_threads_; }
 
  private:
   mpi::Communicator comm_;
@@ -72,6 +74,7 @@ class Grid {
   fftw_plan fwd_ = nullptr, bwd_ = nullptr;
   std::int64_t ffts_ = 0;
   unsigned planner_ = FFTW_ESTIMATE;
+  int fft_threads_ = 1;
   bool from_wisdom_ = false;
 };
 

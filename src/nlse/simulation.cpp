@@ -257,6 +257,10 @@ int run(app::Context& ctx) {
       std::string("FFTW plans ") +
       (plans_from_wisdom ? "from wisdom " + wisdom : std::string("made (") + c.get_string("fft.planner") + ")") +
       (wisdom_read || !wisdom_written ? "" : "; wisdom written to " + wisdom));
+  if (!plans_from_wisdom && grid.fft_threads() > 1 && grid.planner() == FFTW_ESTIMATE)
+    ctx.log.info("FFTW plans its " + std::to_string(grid.fft_threads()) +
+                 "-thread transforms by estimate, which can be slower than serial ones (N = 2^20 on a 2-core VM: "
+                 "11.7 against 10.4 ms); fft.planner = \"measure\" times them (6.6 ms there; docs/nlse.md)");
   // Output columns: ψ at every x_stride-th point of the window, the spectrum at |m| % k_stride = 0, |k| <= k_max.
   const auto xw = c.get_real_list("output.x_window");
   mpi::all_or_throw(comm, [&] {
