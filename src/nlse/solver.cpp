@@ -432,8 +432,8 @@ void Stepper::phase_group(double s, const PhaseSteps& w, std::int64_t q, cplx* e
   };
   constexpr std::int64_t B = phase_block, G = phase_groups, S = phase_group_size / G;
   if (j1 - j0 == phase_group_size && mode(j1 - 1) == mode(j0) + phase_group_size - 1) {
-    // Lane l holds modes m0 + l + G·r (r = 0 … S − 1): real and imaginary parts in separate arrays, so the 8 recurrences
-    // are plain vector arithmetic (the products of mul(), operation for operation).
+    // Lane l holds modes m0 + l + G·r (r = 0 … S − 1): real and imaginary parts in separate arrays, so the G
+    // recurrences are plain vector arithmetic (the products of mul(), operation for operation).
     double pr[G], pm[G], qr[G], qm[G];
     cplx p, d;
     anchor(j0, p, d);
@@ -902,7 +902,7 @@ double Stepper::ip_try(const cvec& y, double h, Controller& ctl) {
       const std::int64_t j0 = q * group_size, j1 = std::min(nk, j0 + group_size);
       cplx eb[group_size];
       phase_group(ch, w, q, eb);
-      // Σ a_i K_i term by term over the group (each term a vectorisable pass over 2 KiB in cache); per mode the
+      // Σ a_i K_i term by term over the group (each term a vectorisable pass over 4 KiB in cache); per mode the
       // same additions in the same order as a sum over i.
       double acc[2 * group_size];
       const std::int64_t len = j1 - j0;
