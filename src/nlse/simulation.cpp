@@ -295,13 +295,12 @@ int run(app::Context& ctx) {
   if (method == Method::petscts) {
     petsc_session = std::make_unique<petsc::Session>(comm, ctx.extra_args);
     petsc_ts = std::make_unique<PetscTs>(*petsc_session, grid, stepper, ctl);
-    ctx.log.info("petsc-ts: PETSc TS " + petsc_ts->describe() + " (options prefix -nlse_)" +
-                 (ts_dense ? "; outputs from its interpolant (TSInterpolate, tableau p = " +
-                                 std::to_string(petsc_ts->interpolation_order()) + ")"
-                           : std::string()));
     // The same options, so the same answers, on every rank.
     const int order = petsc_ts->interpolation_order();
     const std::string problem = petsc_ts->option_problem();
+    ctx.log.info("petsc-ts: PETSc TS " + petsc_ts->describe() + " (options prefix -nlse_)" +
+                 (ts_dense ? "; outputs from its interpolant (TSInterpolate, tableau p = " + std::to_string(order) + ")"
+                           : std::string()));
     mpi::all_or_throw(comm, [&] {
       if (!problem.empty()) throw ConfigError(problem + " (options after \"--\")");
       if (ts_dense && order < 2)

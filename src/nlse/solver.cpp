@@ -394,7 +394,7 @@ Stepper::Stepper(Grid& grid, Model model, Method method, Dealiasing dealias)
 
 namespace {
 // One Newton step towards modulus 1, e ← e·(3 − |e|²)/2: the recurrence's products drift from |e| = 1 by up to
-// ~16²/2 ulp, and a factor applied every step with a modulus bias would drift the mass (|e|² = 1 + ε becomes
+// ~(15² + 16²)/2 ulp, and a factor applied every step with a modulus bias would drift the mass (|e|² = 1 + ε becomes
 // 1 + O(ε²) + 1 ulp). The phase is unchanged.
 void unit(cplx* e, std::int64_t n) {
   for (std::int64_t r = 0; r < n; ++r) {
@@ -430,7 +430,7 @@ void Stepper::phase_group(double s, const PhaseSteps& w, std::int64_t q, cplx* e
     p = cplx(std::cos(ph), std::sin(ph));
     d = cplx(std::cos(dh), std::sin(dh));
   };
-  constexpr std::int64_t B = phase_block, G = phase_groups, S = phase_group_size / G;
+  constexpr std::int64_t B = phase_block, G = phase_groups, S = phase_leaps;
   if (j1 - j0 == phase_group_size && mode(j1 - 1) == mode(j0) + phase_group_size - 1) {
     // Lane l holds modes m0 + l + G·r (r = 0 … S − 1): real and imaginary parts in separate arrays, so the G
     // recurrences are plain vector arithmetic (the products of mul(), operation for operation).

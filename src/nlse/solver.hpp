@@ -155,14 +155,15 @@ class Stepper {
   // The fused stage loops generate their factors group by group, in cache, instead of a separate pass.
   void phase_group(double s, const PhaseSteps& w, std::int64_t q, cplx* e) const;
   [[nodiscard]] PhaseSteps phase_step(double s) const;
-  static constexpr std::int64_t phase_block = 16;  // the fallback's blocks (wrap of FFT order, ragged end)
+  static constexpr std::int64_t phase_block = 16;   // the fallback's blocks (wrap of FFT order, ragged end)
   static constexpr std::int64_t phase_groups = 16;  // lanes of the recurrence
-  static constexpr std::int64_t phase_group_size = phase_block * phase_groups;
+  static constexpr std::int64_t phase_leaps = 16;   // values per lane (leaps of phase_groups modes)
+  static constexpr std::int64_t phase_group_size = phase_groups * phase_leaps;
 
  private:
   void linear(cvec& u_k, double h) const;  // u ← e^{Lh} u
   // e^{Lh} per mode, cached for the last h (direct sincos; erk43-ip, whose h changes every step: the recurrence of
-  // phase_factors, 1/8 sincos per mode).
+  // phase_factors, 3 sincos per 256 modes).
   const cplx* linear_factors(double h) const;
   void nonlinear_flow(cvec& u_k, double h);      // exact |ψ|-preserving phase rotation
   void pointwise(cvec& x, const Grid& g) const;  // x ← i(g|x|² − V)x on grid g's x block

@@ -295,10 +295,11 @@ TEST(NlseMpi, ModulationInstabilityGrowthRate) {
 }
 
 TEST(NlseMpi, PhaseFactorsByRecurrence) {
-  // ip-dop853's e^{i·rate·s} per mode from the recurrence in m (restarted every 16 modes and at the wrap of FFT
-  // order) against a direct sincos of rate·s. The two angles differ by the rounding of the rate (β k²/2 with k =
-  // 2πm/L rounded, against κm²: a few ulp, ≤ 4.4e-16 relative) and of the angle (1 ulp; up to 3.3e3 rad here);
-  // the recurrence adds ≤ 16²/2 ulp of products (3e-14). Tolerance 1e-15·angle + 1e-13. With the filter every
+  // ip-dop853's e^{i·rate·s} per mode from the recurrences in m (16 lanes leaping 16 modes, restarted every 256
+  // modes; blocks of 16 around the wrap of FFT order and at the ragged end: n = 4096 and 1001 take both paths)
+  // against a direct sincos of rate·s. The two angles differ by the rounding of the rate (β k²/2 with k = 2πm/L
+  // rounded, against κm²: a few ulp, ≤ 4.4e-16 relative) and of the angle (1 ulp; up to 3.3e3 rad here); the
+  // recurrences add ≤ (15² + 16²)/2 ulp of products (5e-14). Tolerance 1e-15·angle + 1e-13. With the filter every
   // factor is the direct sincos (bit for bit).
   auto comm = mpi::Communicator(MPI_COMM_WORLD);
   for (std::int64_t n : {4096, 1001}) {
