@@ -55,7 +55,7 @@ config::Schema schema() {
   s.real("model.filter_kc", 2.0 / 3.0, "filter cut-off k_c as a fraction of the Nyquist wavenumber pi N / L", 1e-6,
          1.0);
   s.string("time.method", "erk43-ip", "integrator",
-           {"erk43-ip", "rk4ip", "strang", "yoshida4", "dop853", "ip-dop853", "petsc-ts"});
+           {"erk43-ip", "rk4ip", "strang", "yoshida4", "kahan-li6", "suzuki-umeno8", "dop853", "ip-dop853", "petsc-ts"});
   s.boolean("time.dense_output", false,
             "erk43-ip: output times from a cubic Hermite interpolant in the interaction picture, petsc-ts: from "
             "the PETSc scheme's interpolant (steps are not shortened to land on them); the DOP853 methods always "
@@ -111,8 +111,9 @@ double bytes_per_point(Method m, Dealias d) {
       break;  // a acc + cached e^{Lh/2}
     case Method::strang:
     case Method::yoshida4:
-      arrays += 1;
-      break;
+    case Method::kahanli6:
+    case Method::suzukiumeno8:
+      break;  // e^{Lc_j h} generated inside the k passes (nothing stored)
     case Method::dop853:
       arrays += 16 + 6;
       break;  // K0..K15, y_old, y_new, y_s, f, f_next, swap
@@ -226,7 +227,7 @@ int run(app::Context& ctx) {
           "model.dealiasing = \"padding\" needs an even grid.points (the padded grid has 3N/2 points), "
           "got " +
           std::to_string(n) + "; use an even N");
-    if ((method == Method::strang || method == Method::yoshida4) &&
+    if (split_step(method) &&
         (dealias.kind == Dealias::padding || dealias.kind == Dealias::filter))
       throw ConfigError("model.dealiasing = \"" + to_string(dealias.kind) +
                         "\" acts on a right-hand side; time.method = \"" + to_string(method) +

@@ -224,6 +224,8 @@ Method method_from(const std::string& name) {
   if (name == "erk43-ip") return Method::erk43ip;
   if (name == "strang") return Method::strang;
   if (name == "yoshida4") return Method::yoshida4;
+  if (name == "kahan-li6") return Method::kahanli6;
+  if (name == "suzuki-umeno8") return Method::suzukiumeno8;
   if (name == "dop853") return Method::dop853;
   if (name == "ip-dop853") return Method::ipdop853;
   if (name == "petsc-ts") return Method::petscts;
@@ -239,6 +241,10 @@ std::string to_string(Method m) {
       return "strang";
     case Method::yoshida4:
       return "yoshida4";
+    case Method::kahanli6:
+      return "kahan-li6";
+    case Method::suzukiumeno8:
+      return "suzuki-umeno8";
     case Method::dop853:
       return "dop853";
     case Method::ipdop853:
@@ -247,6 +253,35 @@ std::string to_string(Method m) {
       return "petsc-ts";
   }
   return "?";
+}
+std::span<const double> composition_weights(Method m) {
+  static const double strang[] = {1.0};
+  // Yoshida's triple jump (Phys. Lett. A 150, 1990): γ_1 = γ_3 = 1/(2 − 2^{1/3}), γ_2 = 1 − 2γ_1.
+  static const double yoshida4[] = {1.3512071919596576340476878, -1.7024143839193152680953756,
+                                    1.3512071919596576340476878};
+  // Kahan & Li, Math. Comp. 66 (1997) 1089, s9odr6a: 6th order, 9 stages.
+  static const double kahanli6[] = {0.39216144400731413928,  0.33259913678935943860,  -0.70624617255763935981,
+                                    0.082213596293550800230, 0.79854399093482996340,  0.082213596293550800230,
+                                    -0.70624617255763935981, 0.33259913678935943860,  0.39216144400731413928};
+  // Suzuki & Umeno (1993), s15odr8 in Hairer, Lubich & Wanner, Geometric Numerical Integration, V.3: 8th order,
+  // 15 stages.
+  static const double suzuki8[] = {0.74167036435061295345,  -0.40910082580003159400, 0.19075471029623837995,
+                                   -0.57386247111608226666, 0.29906418130365592384,  0.33462491824529818378,
+                                   0.31529309239676659663,  -0.79688793935291635402, 0.31529309239676659663,
+                                   0.33462491824529818378,  0.29906418130365592384,  -0.57386247111608226666,
+                                   0.19075471029623837995,  -0.40910082580003159400, 0.74167036435061295345};
+  switch (m) {
+    case Method::strang:
+      return strang;
+    case Method::yoshida4:
+      return yoshida4;
+    case Method::kahanli6:
+      return kahanli6;
+    case Method::suzukiumeno8:
+      return suzuki8;
+    default:
+      return {};
+  }
 }
 bool adaptive(Method m) {
   return m == Method::erk43ip || m == Method::petscts || dense_output(m);
@@ -363,7 +398,7 @@ class Padding {
 
 Stepper::Stepper(Grid& grid, Model model, Method method, Dealiasing dealias)
     : grid_(grid), model_(std::move(model)), method_(method), dealias_(dealias) {
-  if ((method_ == Method::strang || method_ == Method::yoshida4) &&
+  if (split_step(method_) &&
       (dealias_.kind == Dealias::padding || dealias_.kind == Dealias::filter))
     throw ConfigError("model.dealiasing = \"" + to_string(dealias_.kind) +
                       "\" needs a right-hand side, but time.method = \"" + to_string(method_) +
@@ -534,13 +569,6 @@ const cplx* Stepper::linear_factors(double h) const {
   return lin_phase_.data();
 }
 
-void Stepper::linear(cvec& u, double h) const {
-  const auto n = static_cast<std::int64_t>(u.size());
-  const cplx* lin = linear_factors(h);
-#pragma omp parallel for schedule(static) if (n > (1 << 15))
-  for (std::int64_t j = 0; j < n; ++j) u[static_cast<std::size_t>(j)] *= lin[j];
-}
-
 void Stepper::pointwise(cvec& x, const Grid& g) const {
   const auto n = static_cast<std::int64_t>(x.size());
 #pragma omp parallel for schedule(static) if (n > (1 << 15))
@@ -612,28 +640,54 @@ void Stepper::nonlinear(const cvec& u, cvec& out, Controller& ctl) {
   for (std::int64_t j = 0; j < nk; ++j) out[static_cast<std::size_t>(j)] = io.out(static_cast<std::size_t>(j), bk[j]);
 }
 
-void Stepper::nonlinear_flow(cvec& u, double h) {
-  const auto nk = static_cast<std::int64_t>(u.size());
-  cplx* bk = grid_.k_buffer();
-  std::copy(u.begin(), u.end(), bk);
-  grid_.backward();
+void Stepper::nonlinear_flow_in_buffer(double h) {
   cplx* bx = grid_.x_buffer();
   const auto n = grid_.x_count();
-  const double scale = 1.0 / static_cast<double>(grid_.n());
+  const double scale = 1.0 / static_cast<double>(grid_.n()), g = model_.g;
   const double* V = v_.empty() ? nullptr : v_.data();
 #pragma omp parallel for schedule(static) if (n > (1 << 15))
   for (std::int64_t j = 0; j < n; ++j) {
     cplx v = bx[j] * scale;
-    const double ph = (model_.g * std::norm(v) - (V ? V[j] : 0.0)) * h;
+    const double ph = (g * std::norm(v) - (V ? V[j] : 0.0)) * h;
     v *= cplx(std::cos(ph), std::sin(ph));
     bx[j] = v;
   }
-  grid_.forward();
+}
+
+void Stepper::composition(cvec& psi, double h) {
+  const auto w = composition_weights(method_);
+  const auto s = w.size(), distinct = s / 2 + 1;
+  const auto nk = static_cast<std::int64_t>(psi.size());
+  auto c = [&](std::size_t j) { return 0.5 * ((j > 0 ? w[j - 1] : 0.0) + (j < s ? w[j] : 0.0)); };
+  if (h != comp_h_ || comp_steps_.size() != distinct) {
+    comp_steps_.resize(distinct);
+    for (std::size_t j = 0; j < distinct; ++j) comp_steps_[j] = phase_step(-c(j) * h);
+    comp_h_ = h;
+  }
   const bool third = dealias_.kind == Dealias::two_thirds;
+  const char* keep = keep_.data();
+  cplx *bk = grid_.k_buffer(), *p = psi.data();
+  const std::int64_t groups = group_count(nk);
+  // One k pass: dst = e^{Lc_j h} src (zeroed where the 2/3 rule drops the mode, after a nonlinear flow).
+  auto kpass = [&](std::size_t j, const cplx* src, cplx* dst, bool mask) {
+    const std::size_t t = std::min(j, s - j);  // c_j = c_{s−j} (palindromic weights)
+    const double sj = -c(j) * h;
+    const PhaseSteps& st = comp_steps_[t];
 #pragma omp parallel for schedule(static) if (nk > (1 << 15))
-  for (std::int64_t j = 0; j < nk; ++j) {
-    const auto i = static_cast<std::size_t>(j);
-    u[i] = (third && !keep_[i]) ? cplx(0.0, 0.0) : bk[j];
+    for (std::int64_t q = 0; q < groups; ++q) {
+      const std::int64_t j0 = q * group_size, len = std::min(nk, j0 + group_size) - j0;
+      cplx e[group_size];
+      phase_group(sj, st, q, e);
+      for (std::int64_t r = 0; r < len; ++r)
+        dst[j0 + r] = (mask && !keep[j0 + r]) ? cplx(0.0, 0.0) : src[j0 + r] * e[r];
+    }
+  };
+  kpass(0, p, bk, false);
+  for (std::size_t j = 1; j <= s; ++j) {
+    grid_.backward();
+    nonlinear_flow_in_buffer(w[j - 1] * h);
+    grid_.forward();
+    kpass(j, bk, j == s ? p : bk, third);  // the last pass writes the state back
   }
 }
 
@@ -730,21 +784,12 @@ double Stepper::advance(cvec& psi, double h_here, Controller& ctl) {
     case Method::petscts:
       throw InternalError("petsc-ts steps with PetscTs::advance");
     case Method::strang:
-      linear(psi, 0.5 * h_here);
-      nonlinear_flow(psi, h_here);
-      linear(psi, 0.5 * h_here);
+    case Method::yoshida4:
+    case Method::kahanli6:
+    case Method::suzukiumeno8:
+      composition(psi, h_here);
       ++ctl.accepted;
       return h_here;
-    case Method::yoshida4: {
-      const double w1 = 1.0 / (2.0 - std::cbrt(2.0)), w0 = 1.0 - 2.0 * w1;
-      for (double w : {w1, w0, w1}) {
-        linear(psi, 0.5 * w * h_here);
-        nonlinear_flow(psi, w * h_here);
-        linear(psi, 0.5 * w * h_here);
-      }
-      ++ctl.accepted;
-      return h_here;
-    }
     case Method::rk4ip: {
       // Four passes over k-space fused with the copies into and out of FFTW's buffer (see rhs_in_buffers):
       // ψ_I = e^{Lh/2}ψ (a_), input ψ;   k1 = e^{Lh/2}N̂(ψ), acc = ψ_I + h/6 k1, input ψ_I + h/2 k1;   k2, acc +=

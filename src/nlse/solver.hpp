@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <span>
 #include <string>
 
 #include "core/config/config.hpp"
@@ -64,9 +65,14 @@ struct Case {
 cvec initial_state(const Grid& grid, const Case& c, std::uint64_t seed);
 
 // Integrators. `step` advances ψ̂ by h (adaptive methods may reject and shrink h; they return the step taken).
-enum class Method { rk4ip, erk43ip, strang, yoshida4, dop853, ipdop853, petscts };
+enum class Method { rk4ip, erk43ip, strang, yoshida4, kahanli6, suzukiumeno8, dop853, ipdop853, petscts };
 Method method_from(const std::string& name);
 std::string to_string(Method m);
+// The split-step methods (strang, yoshida4, kahan-li6, suzuki-umeno8): symmetric compositions of Strang steps
+// S(γ_i h) = e^{Lγ_i h/2} Φ_N(γ_i h) e^{Lγ_i h/2} with palindromic weights γ_1 … γ_s (Σγ_i = 1), Φ_N the exact nonlinear
+// flow. Empty for the other methods.
+[[nodiscard]] std::span<const double> composition_weights(Method m);
+[[nodiscard]] inline bool split_step(Method m) { return !composition_weights(m).empty(); }
 [[nodiscard]] bool adaptive(Method m);
 // DOP853 methods step with scipy's controller to the end time and give output times by dense output.
 [[nodiscard]] bool dense_output(Method m);
@@ -161,11 +167,16 @@ class Stepper {
   static constexpr std::int64_t phase_group_size = phase_groups * phase_leaps;
 
  private:
-  void linear(cvec& u_k, double h) const;  // u ← e^{Lh} u
   // e^{Lh} per mode, cached for the last h (direct sincos; erk43-ip, whose h changes every step: the recurrence of
   // phase_factors, 3 sincos per 256 modes).
   const cplx* linear_factors(double h) const;
-  void nonlinear_flow(cvec& u_k, double h);      // exact |ψ|-preserving phase rotation
+  // One step h of a split-step method, on FFTW's in-place buffer: the state stays in k_buffer() from the first
+  // pass to the last; per sub-step one k pass (e^{Lc_j h}, after a nonlinear flow the 2/3 rule's zeroing), the
+  // backward FFT, the exact nonlinear flow on x, the forward FFT. Adjacent linear halves are merged: c_0 = γ_1/2,
+  // c_j = (γ_j + γ_{j+1})/2, c_s = γ_s/2 (c_j = c_{s−j}). The factors e^{Lc_j h} come from phase_group's recurrence
+  // inside the k pass, 256 modes at a time (no stored tables; their steps kept per h).
+  void composition(cvec& psi_k, double h);
+  void nonlinear_flow_in_buffer(double h);  // ψ ← e^{i(g|ψ|² − V)h}ψ on x_buffer() (with FFTW's 1/N)
   void pointwise(cvec& x, const Grid& g) const;  // x ← i(g|x|² − V)x on grid g's x block
   // The nonlinear term on FFTW's own buffers: on entry grid_.k_buffer() holds the (σ-multiplied, see Io in
   // solver.cpp) input spectrum, on return F[i(g|ψ|² − V)ψ] before the 2/3 rule's zeroing or the filter's σ (the
@@ -210,7 +221,9 @@ class Stepper {
   std::unique_ptr<Padding> pad_;
   bool k12_ = false;  // IP-DOP853: K12 = e^{−Lh} f_ formed (dense output needs it; the step itself does not)
   bool lin_by_recurrence_ = false;  // erk43-ip: linear_factors by phase_factors' recurrence
-  mutable cvec lin_phase_;          // e^{L lin_h_} (linear()'s cache)
+  mutable cvec lin_phase_;          // e^{L lin_h_} (linear_factors()'s cache)
+  std::vector<PhaseSteps> comp_steps_;  // split-step methods: phase_step(−c_j h) for the distinct c_j
+  double comp_h_ = std::numeric_limits<double>::quiet_NaN();
   mutable double lin_h_ = std::numeric_limits<double>::quiet_NaN();
 };
 

@@ -203,11 +203,11 @@ TEST(NlseDealias, FilteredSystemConservesItsHamiltonian) {
 }
 
 TEST(NlseDealias, SplitStepTwoThirds) {
-  // strang and yoshida4 with the 2/3 rule zero the modes 3|m| > N after each exact nonlinear sub-step; the linear
+  // The split-step methods with the 2/3 rule zero the modes 3|m| > N after each exact nonlinear sub-step; the linear
   // sub-steps only rotate phases, so after any step those modes are exactly 0. A soliton resolved far inside the
   // kept band (N = 768: its spectrum is below e^{−30} beyond (2/3) k_N) ends where it ends without the rule, to 1e-9.
   auto comm = mpi::Communicator(MPI_COMM_WORLD);
-  for (auto m : {Method::strang, Method::yoshida4}) {
+  for (auto m : {Method::strang, Method::yoshida4, Method::kahanli6, Method::suzukiumeno8}) {
     Grid g(comm, 768, -25.0, 50.0);
     Case c;
     c.name = "soliton", c.amplitude = 2.0, c.velocity = 1.0, c.position = -5.0;
