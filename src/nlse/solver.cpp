@@ -10,6 +10,7 @@
 #include "core/error/error.hpp"
 #include "core/rng/stream.hpp"
 #include "nlse/dop853_coefficients.hpp"
+#include "nlse/unit_phase.hpp"
 
 namespace sampo::nlse {
 
@@ -641,16 +642,42 @@ void Stepper::nonlinear(const cvec& u, cvec& out, Controller& ctl) {
 }
 
 void Stepper::nonlinear_flow_in_buffer(double h) {
-  cplx* bx = grid_.x_buffer();
+  auto* bx = reinterpret_cast<double*>(grid_.x_buffer());
   const auto n = grid_.x_count();
   const double scale = 1.0 / static_cast<double>(grid_.n()), g = model_.g;
   const double* V = v_.empty() ? nullptr : v_.data();
+  constexpr std::int64_t block = 256;
+  // Blocks of 256 points: the phases (g|v|² − V)h into a block array, e^{i·phase} by unit_phase's polynomial on
+  // contiguous arrays (a vector loop), then the products. A block holding a phase beyond unit_phase's range (a huge
+  // potential or step) takes libm's cos and sin instead.
 #pragma omp parallel for schedule(static) if (n > (1 << 15))
-  for (std::int64_t j = 0; j < n; ++j) {
-    cplx v = bx[j] * scale;
-    const double ph = (g * std::norm(v) - (V ? V[j] : 0.0)) * h;
-    v *= cplx(std::cos(ph), std::sin(ph));
-    bx[j] = v;
+  for (std::int64_t b = 0; b < n; b += block) {
+    const std::int64_t len = std::min(block, n - b);
+    double* v = bx + 2 * b;
+    double ph[block], er[block], ei[block];
+    for (std::int64_t j = 0; j < len; ++j) {
+      const double re = v[2 * j] * scale, im = v[2 * j + 1] * scale;
+      ph[j] = g * (re * re + im * im);
+    }
+    if (V)
+      for (std::int64_t j = 0; j < len; ++j) ph[j] = (ph[j] - V[b + j]) * h;
+    else
+      for (std::int64_t j = 0; j < len; ++j) ph[j] *= h;
+    double big = 0.0;
+    for (std::int64_t j = 0; j < len; ++j) big = std::max(big, std::abs(ph[j]));
+    if (big < unit_phase_max) {
+#pragma omp simd
+      for (std::int64_t j = 0; j < len; ++j) {
+        const cplx e = unit_phase(ph[j]);
+        er[j] = e.real(), ei[j] = e.imag();
+      }
+    } else {
+      for (std::int64_t j = 0; j < len; ++j) er[j] = std::cos(ph[j]), ei[j] = std::sin(ph[j]);
+    }
+    for (std::int64_t j = 0; j < len; ++j) {
+      const double re = v[2 * j] * scale, im = v[2 * j + 1] * scale;
+      v[2 * j] = re * er[j] - im * ei[j], v[2 * j + 1] = re * ei[j] + im * er[j];
+    }
   }
 }
 
