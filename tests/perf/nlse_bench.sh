@@ -18,8 +18,9 @@
 #  7. time to accuracy 1e-6 and 1e-9 on the exact two-soliton (L = 100, N = TTA_N, default 2048 and 16384, T = 10),
 #     1 process, 1 thread:
 #     Sampo's methods beside XMDS2 3.1's ARK89 interaction-picture integrator (tests/perf/nlse_xmds2_two_soliton.xmds,
-#     compiled per tolerance; error from its HDF5 output by tests/perf/nlse_xmds2_error.py). Skipped with a line
-#     saying so when xmds2 is not installed (Debian package xmds2).
+#     compiled per tolerance; error from its HDF5 output by tests/perf/nlse_xmds2_error.py), and how many FFTs XMDS2
+#     makes and how long they take (tests/perf/nlse_xmds2_fft_count.sh). Skipped with a line saying so when xmds2 is
+#     not installed (Debian package xmds2).
 #   tests/perf/nlse_bench.sh [BUILD_DIR] [RANKS]   (needs the nlse_fft_time target built)
 set -euo pipefail
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
@@ -88,9 +89,9 @@ FFT_TIME="$BUILD/tests/nlse/nlse_fft_time"
 printf "%-10s %8s %6s %6s %9s %7s %6s %9s %7s %6s\n" method N steps FFT/st wall_ns bound ratio cpu_ns bound ratio
 for n in ${TP_SIZES:-16384 65536 262144 1048576 4194304}; do
   read -r _ nsfft cpufft _ < <(${MPIEXEC:-mpiexec} --oversubscribe --bind-to none -n "$NP" "$FFT_TIME" "$n")
-  for m in ${TP_METHODS:-erk43-ip ip-dop853 rk4ip petsc-ts yoshida4}; do
+  for m in ${TP_METHODS:-erk43-ip ip-dop853 rk4ip petsc-ts yoshida4 suzuki-umeno8}; do
     set -- time.duration=0.05
-    [ "$m" = rk4ip ] || [ "$m" = yoshida4 ] && set -- time.duration=0.05 time.dt=0.0025
+    case $m in rk4ip | strang | yoshida4 | kahan-li6 | suzuki-umeno8) set -- time.duration=0.05 time.dt=0.0025 ;; esac
     run "$m-tp-$n" "$SRC/inputs/nlse/source_soliton.toml" grid.points=$n time.method="\"$m\"" time.max_step=0 \
       output.spectrum=false "$@" >/dev/null
     /usr/bin/python3 - "$W/$m-tp-$n/nlse.h5" "$m" "$n" "$nsfft" "$cpufft" <<'PYEOF'
@@ -147,7 +148,7 @@ if want 5; then
   avail=$(awk '/MemAvailable:/ {print $2 * 1024}' /proc/meminfo)
   printf "%-10s %11s %10s %12s\n" method bytes/point largest_N "memory(GiB)"
   # bytes per point: keep in step with bytes_per_point() in src/nlse/simulation.cpp (16 x arrays)
-  for mb in strang:128 yoshida4:128 rk4ip:160 erk43-ip:256 dop853:464 ip-dop853:496 petsc-ts:432; do
+  for mb in strang:112 yoshida4:112 kahan-li6:112 suzuki-umeno8:112 rk4ip:160 erk43-ip:256 dop853:464 ip-dop853:496 petsc-ts:432; do
     m=${mb%%:*} b=${mb##*:}
     /usr/bin/python3 -c "
 import math, sys
@@ -212,7 +213,7 @@ if want 7; then
       "$(awk -v a="$wps" -v s="$st" 'BEGIN{print a*s}')"
     echo "sampo-$m $err $cpu" >>"$W/tta.txt"
   done
-  for mt in rk4ip:4e-3 rk4ip:1e-3 yoshida4:4e-3 yoshida4:1e-3; do
+  for mt in rk4ip:4e-3 rk4ip:1e-3 yoshida4:4e-3 yoshida4:1e-3 kahan-li6:4e-3 suzuki-umeno8:5e-3; do
     m=${mt%%:*} dt=${mt##*:}
     RUN_NP=1 run "tta-$tn-$m-$dt" "$SRC/inputs/nlse/flagship.toml" grid.points="$tn" time.method="\"$m\"" \
       time.dt=$dt output.spectrum=false >"$W/t.out"
@@ -238,6 +239,8 @@ if want 7; then
         "$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.2f", b-a}')" "$err"
       echo "xmds2-ARK89 $err $cpu" >>"$W/tta.txt"
     done
+    echo "   XMDS2's own FFT share (its FFTW calls timed in an instrumented rebuild, tests/perf/nlse_xmds2_fft_count.sh):"
+    echo "   $("$SRC/tests/perf/nlse_xmds2_fft_count.sh" 3e-8 "$tn")"
   else
     echo "xmds2 ARK89-IP: not installed (Debian: apt-get install --no-install-recommends xmds2); skipped"
   fi
