@@ -449,11 +449,10 @@ Stepper::PhaseSteps Stepper::phase_step(double s) const {
 void Stepper::phase_group(double s, const PhaseSteps& w, std::int64_t q, cplx* e) const {
   const auto nk = static_cast<std::int64_t>(k2_.size());
   const std::int64_t j0 = q * phase_group_size, j1 = std::min(nk, j0 + phase_group_size);
-  if (dealias_.kind == Dealias::filter) {  // σ(k) makes the rate non-quadratic: a sincos per mode
-    for (std::int64_t j = j0; j < j1; ++j) {
-      const double ph = k2_[static_cast<std::size_t>(j)] * s;
-      e[j - j0] = cplx(std::cos(ph), std::sin(ph));
-    }
+  if (dealias_.kind == Dealias::filter) {  // σ(k) makes the rate non-quadratic: e^{iφ} per mode (expi_block)
+    double ph[phase_group_size];
+    for (std::int64_t j = j0; j < j1; ++j) ph[j - j0] = k2_[static_cast<std::size_t>(j)] * s;
+    expi_block(ph, j1 - j0, e);
     return;
   }
   const std::int64_t n = grid_.n(), k0 = grid_.k_start(), half = (n + 1) / 2;
@@ -463,8 +462,8 @@ void Stepper::phase_group(double s, const PhaseSteps& w, std::int64_t q, cplx* e
   };
   auto anchor = [&](std::int64_t j, cplx& p, cplx& d) {  // direct values at j: the same bits as the filter branch
     const double ph = k2_[static_cast<std::size_t>(j)] * s, dh = kappa_ * s * static_cast<double>(2 * mode(j) + 1);
-    p = cplx(std::cos(ph), std::sin(ph));
-    d = cplx(std::cos(dh), std::sin(dh));
+    p = expi(ph);
+    d = expi(dh);
   };
   constexpr std::int64_t B = phase_block, G = phase_groups, S = phase_leaps;
   if (j1 - j0 == phase_group_size && mode(j1 - 1) == mode(j0) + phase_group_size - 1) {
@@ -474,7 +473,7 @@ void Stepper::phase_group(double s, const PhaseSteps& w, std::int64_t q, cplx* e
     cplx p, d;
     anchor(j0, p, d);
     const double aq = kappa_ * s * static_cast<double>(2 * G * mode(j0) + G * G);
-    cplx qv(std::cos(aq), std::sin(aq));
+    cplx qv = expi(aq);
     for (std::int64_t l = 0; l < G; ++l) {
       pr[l] = p.real(), pm[l] = p.imag(), qr[l] = qv.real(), qm[l] = qv.imag();
       p = mul(p, d), d = mul(d, w.w2), qv = mul(qv, w.w2g);
@@ -978,8 +977,13 @@ double Stepper::ip_try(const cvec& y, double h, Controller& ctl) {
       // same additions in the same order as a sum over i.
       double acc[2 * group_size];
       const std::int64_t len = j1 - j0;
-      std::fill(acc, acc + 2 * len, 0.0);
-      for (int i = 0; i < a.count; ++i) {
+      {  // the first term initialises the sum (no zero fill: 0 + x = x)
+        const double c = a.coef[0];
+        const auto* ki = reinterpret_cast<const double*>(a.k[0] + j0);
+#pragma omp simd
+        for (std::int64_t r = 0; r < 2 * len; ++r) acc[r] = c * ki[r];
+      }
+      for (int i = 1; i < a.count; ++i) {
         const double c = a.coef[i];
         const auto* ki = reinterpret_cast<const double*>(a.k[i] + j0);
 #pragma omp simd
@@ -1007,6 +1011,7 @@ double Stepper::ip_try(const cvec& y, double h, Controller& ctl) {
     double b, e5, e3;
     const cplx* k;
   };
+  static_assert(B[0] != 0.0 && E5[0] != 0.0 && E3[0] != 0.0, "the final sums start from K0's term");
   Row rows[n_stages];
   int nrows = 0;
   for (int i = 0; i < n_stages; ++i)
@@ -1027,8 +1032,13 @@ double Stepper::ip_try(const cvec& y, double h, Controller& ctl) {
     // same order as a sum over the rows.
     const std::int64_t len = j1 - j0;
     double sb[2 * group_size], s5v[2 * group_size], s3v[2 * group_size];
-    std::fill(sb, sb + 2 * len, 0.0), std::fill(s5v, s5v + 2 * len, 0.0), std::fill(s3v, s3v + 2 * len, 0.0);
-    for (int i = 0; i < nrows; ++i) {
+    {  // row 0 (K0: b, e5, e3 all nonzero, asserted above) initialises the three sums (no zero fill)
+      const auto* ki = reinterpret_cast<const double*>(rows[0].k + j0);
+      const double b = rows[0].b, c5 = rows[0].e5, c3 = rows[0].e3;
+#pragma omp simd
+      for (std::int64_t r = 0; r < 2 * len; ++r) sb[r] = b * ki[r], s5v[r] = c5 * ki[r], s3v[r] = c3 * ki[r];
+    }
+    for (int i = 1; i < nrows; ++i) {
       const auto* ki = reinterpret_cast<const double*>(rows[i].k + j0);
       const double b = rows[i].b, c5 = rows[i].e5, c3 = rows[i].e3;
       if (b != 0.0) {

@@ -3,8 +3,10 @@
 // much as the FFTs at mid N).
 #pragma once
 
-#include <complex>
+#include <algorithm>
 #include <cmath>
+#include <complex>
+#include <cstdint>
 
 namespace sampo::nlse {
 
@@ -48,6 +50,35 @@ inline std::complex<double> unit_phase(double x) noexcept {
   const double re = an == 0.0 ? c : an == 2.0 ? -c : n == 1.0 ? -s : s;
   const double im = an == 0.0 ? s : an == 2.0 ? -s : n == 1.0 ? c : -c;
   return {re, im};
+}
+
+// e^{ix} for any finite x: unit_phase below unit_phase_max, libm beyond.
+inline std::complex<double> expi(double x) noexcept {
+  return std::abs(x) < unit_phase_max ? unit_phase(x) : std::complex<double>(std::cos(x), std::sin(x));
+}
+
+// out[j] = e^{i x[j]} for j < n, by chunks of 256: a vector loop of unit_phase into separate real and imaginary
+// arrays (interleaved stores in a vector loop can become scatters), or libm for a chunk with any |x| out of its range.
+inline void expi_block(const double* x, std::int64_t n, std::complex<double>* out) noexcept {
+  constexpr std::int64_t chunk = 256;
+  for (std::int64_t c0 = 0; c0 < n; c0 += chunk) {
+    const std::int64_t len = std::min(chunk, n - c0);
+    const double* xc = x + c0;
+    std::complex<double>* oc = out + c0;
+    double big = 0.0;
+    for (std::int64_t j = 0; j < len; ++j) big = std::max(big, std::abs(xc[j]));
+    if (big < unit_phase_max) {
+      double er[chunk], ei[chunk];
+#pragma omp simd
+      for (std::int64_t j = 0; j < len; ++j) {
+        const std::complex<double> e = unit_phase(xc[j]);
+        er[j] = e.real(), ei[j] = e.imag();
+      }
+      for (std::int64_t j = 0; j < len; ++j) oc[j] = {er[j], ei[j]};
+    } else {
+      for (std::int64_t j = 0; j < len; ++j) oc[j] = {std::cos(xc[j]), std::sin(xc[j])};
+    }
+  }
 }
 
 }  // namespace sampo::nlse
