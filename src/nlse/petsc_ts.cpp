@@ -115,15 +115,13 @@ PetscErrorCode PetscTs::rhs(TS, PetscReal t, Vec u, Vec f, void* p) {
   PetscScalar* fa = nullptr;
   PetscCall(VecGetArrayRead(u, &ua));
   const auto n = static_cast<std::size_t>(self.grid_.k_count());
-  const auto& rate = self.stepper_.linear_phase_rate();  // σβk²/2: L = −i·rate
   const double s = t - self.t_anchor_;
-  self.in_.resize(n), self.phase_.resize(n);
+  self.in_.resize(n);
+  // e^{−Ls} = e^{+i·rate·s} by ip-dop853's recurrence (3 sincos per 256 modes, ≲ 5e-14 from the direct values)
+  // instead of a sincos per mode in every evaluation.
+  self.stepper_.phase_factors(s, self.phase_);
   const auto* v = reinterpret_cast<const cplx*>(ua);
-  for (std::size_t j = 0; j < n; ++j) {
-    const double ph = rate[j] * s;
-    self.phase_[j] = cplx(std::cos(ph), std::sin(ph));  // e^{−Ls}
-    self.in_[j] = v[j] * std::conj(self.phase_[j]);     // e^{Ls} v
-  }
+  for (std::size_t j = 0; j < n; ++j) self.in_[j] = v[j] * std::conj(self.phase_[j]);  // e^{Ls} v
   PetscCall(VecRestoreArrayRead(u, &ua));
   try {
     self.stepper_.nonlinear(self.in_, self.out_, *self.ctl_);  // collective: every rank gets here
