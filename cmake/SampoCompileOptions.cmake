@@ -10,7 +10,9 @@ endif()
 # SAMPO_NATIVE: instructions of the build machine (AVX2/AVX-512, FMA) for the pointwise loops; FFTW picks its own
 # kernels at run time either way. Off by default, so a binary built on a login node runs on any compute node. For
 # every target in the tree, not through sampo::options: Eigen's alignment and vector types must agree between all
-# translation units that share its objects (tests included).
+# translation units that share its objects (tests included). -ffp-contract=off: no fused multiply-adds that the
+# source does not write, so results round as in the default build (with contraction, fixed-seed statistical tests
+# of mcmc and walks' TAO line search crossed their thresholds: same law, other samples).
 if(SAMPO_NATIVE)
-  add_compile_options(-march=native)
+  add_compile_options(-march=native -ffp-contract=off)
 endif()

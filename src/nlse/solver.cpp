@@ -796,8 +796,7 @@ void Stepper::erk43_dense(double t_old, double t_new, double t_out, const cvec& 
   for (std::int64_t jj = 0; jj < n; ++jj) {
     const auto j = static_cast<std::size_t>(jj);
     const double a = -k2_[j] * th * h, b = k2_[j] * (1.0 - th) * h;  // e^{Lθh}, e^{−L(1−θ)h}
-    out[j] = cplx(std::cos(a), std::sin(a)) * (h00 * out_[j] + h * h10 * e_[j]) +
-             cplx(std::cos(b), std::sin(b)) * (h01 * psi_new[j] + h * h11 * k5_[j]);
+    out[j] = expi(a) * (h00 * out_[j] + h * h10 * e_[j]) + expi(b) * (h01 * psi_new[j] + h * h11 * k5_[j]);
   }
 }
 
@@ -1249,8 +1248,7 @@ void Stepper::dense(double t_out, cvec& out, Controller& ctl) {
     }
     v += y_old_[j];
     if (ip) {
-      const double ph = -k2_[j] * x * h;
-      v *= cplx(std::cos(ph), std::sin(ph));
+      v *= expi(-k2_[j] * x * h);
     }
     out[j] = v;
   }
