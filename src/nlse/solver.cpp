@@ -9,8 +9,8 @@
 
 #include "core/error/error.hpp"
 #include "core/rng/stream.hpp"
+#include "core/simd/vmath.hpp"
 #include "nlse/dop853_coefficients.hpp"
-#include "nlse/unit_phase.hpp"
 
 namespace sampo::nlse {
 
@@ -449,10 +449,10 @@ Stepper::PhaseSteps Stepper::phase_step(double s) const {
 void Stepper::phase_group(double s, const PhaseSteps& w, std::int64_t q, cplx* e) const {
   const auto nk = static_cast<std::int64_t>(k2_.size());
   const std::int64_t j0 = q * phase_group_size, j1 = std::min(nk, j0 + phase_group_size);
-  if (dealias_.kind == Dealias::filter) {  // σ(k) makes the rate non-quadratic: e^{iφ} per mode (expi_block)
+  if (dealias_.kind == Dealias::filter) {  // σ(k) makes the rate non-quadratic: e^{iφ} per mode (simd::expi)
     double ph[phase_group_size];
     for (std::int64_t j = j0; j < j1; ++j) ph[j - j0] = k2_[static_cast<std::size_t>(j)] * s;
-    expi_block(ph, j1 - j0, e);
+    simd::expi(ph, static_cast<std::size_t>(j1 - j0), e);
     return;
   }
   const std::int64_t n = grid_.n(), k0 = grid_.k_start(), half = (n + 1) / 2;
@@ -462,8 +462,8 @@ void Stepper::phase_group(double s, const PhaseSteps& w, std::int64_t q, cplx* e
   };
   auto anchor = [&](std::int64_t j, cplx& p, cplx& d) {  // direct values at j: the same bits as the filter branch
     const double ph = k2_[static_cast<std::size_t>(j)] * s, dh = kappa_ * s * static_cast<double>(2 * mode(j) + 1);
-    p = expi(ph);
-    d = expi(dh);
+    p = simd::expi(ph);
+    d = simd::expi(dh);
   };
   constexpr std::int64_t B = phase_block, G = phase_groups, S = phase_leaps;
   if (j1 - j0 == phase_group_size && mode(j1 - 1) == mode(j0) + phase_group_size - 1) {
@@ -473,7 +473,7 @@ void Stepper::phase_group(double s, const PhaseSteps& w, std::int64_t q, cplx* e
     cplx p, d;
     anchor(j0, p, d);
     const double aq = kappa_ * s * static_cast<double>(2 * G * mode(j0) + G * G);
-    cplx qv = expi(aq);
+    cplx qv = simd::expi(aq);
     for (std::int64_t l = 0; l < G; ++l) {
       pr[l] = p.real(), pm[l] = p.imag(), qr[l] = qv.real(), qm[l] = qv.imag();
       p = mul(p, d), d = mul(d, w.w2), qv = mul(qv, w.w2g);
@@ -646,14 +646,14 @@ void Stepper::nonlinear_flow_in_buffer(double h) {
   const double scale = 1.0 / static_cast<double>(grid_.n()), g = model_.g;
   const double* V = v_.empty() ? nullptr : v_.data();
   constexpr std::int64_t block = 256;
-  // Blocks of 256 points: the phases (g|v|² − V)h into a block array, e^{i·phase} by unit_phase's polynomial on
-  // contiguous arrays (a vector loop), then the products. A block holding a phase beyond unit_phase's range (a huge
-  // potential or step) takes libm's cos and sin instead.
+  // Blocks of 256 points: the phases (g|v|² − V)h into a block array, e^{i·phase} by simd::expi (its
+  // vector loop, or libm for a block holding a phase beyond its range: a huge potential or step), then the products.
 #pragma omp parallel for schedule(static) if (n > (1 << 15))
   for (std::int64_t b = 0; b < n; b += block) {
     const std::int64_t len = std::min(block, n - b);
     double* v = bx + 2 * b;
-    double ph[block], er[block], ei[block];
+    double ph[block];
+    cplx e[block];
     for (std::int64_t j = 0; j < len; ++j) {
       const double re = v[2 * j] * scale, im = v[2 * j + 1] * scale;
       ph[j] = g * (re * re + im * im);
@@ -662,20 +662,10 @@ void Stepper::nonlinear_flow_in_buffer(double h) {
       for (std::int64_t j = 0; j < len; ++j) ph[j] = (ph[j] - V[b + j]) * h;
     else
       for (std::int64_t j = 0; j < len; ++j) ph[j] *= h;
-    double big = 0.0;
-    for (std::int64_t j = 0; j < len; ++j) big = std::max(big, std::abs(ph[j]));
-    if (big < unit_phase_max) {
-#pragma omp simd
-      for (std::int64_t j = 0; j < len; ++j) {
-        const cplx e = unit_phase(ph[j]);
-        er[j] = e.real(), ei[j] = e.imag();
-      }
-    } else {
-      for (std::int64_t j = 0; j < len; ++j) er[j] = std::cos(ph[j]), ei[j] = std::sin(ph[j]);
-    }
+    simd::expi(ph, static_cast<std::size_t>(len), e);
     for (std::int64_t j = 0; j < len; ++j) {
-      const double re = v[2 * j] * scale, im = v[2 * j + 1] * scale;
-      v[2 * j] = re * er[j] - im * ei[j], v[2 * j + 1] = re * ei[j] + im * er[j];
+      const double re = v[2 * j] * scale, im = v[2 * j + 1] * scale, er = e[j].real(), ei = e[j].imag();
+      v[2 * j] = re * er - im * ei, v[2 * j + 1] = re * ei + im * er;
     }
   }
 }
@@ -796,7 +786,8 @@ void Stepper::erk43_dense(double t_old, double t_new, double t_out, const cvec& 
   for (std::int64_t jj = 0; jj < n; ++jj) {
     const auto j = static_cast<std::size_t>(jj);
     const double a = -k2_[j] * th * h, b = k2_[j] * (1.0 - th) * h;  // e^{Lθh}, e^{−L(1−θ)h}
-    out[j] = expi(a) * (h00 * out_[j] + h * h10 * e_[j]) + expi(b) * (h01 * psi_new[j] + h * h11 * k5_[j]);
+    out[j] = simd::expi(a) * (h00 * out_[j] + h * h10 * e_[j]) +
+             simd::expi(b) * (h01 * psi_new[j] + h * h11 * k5_[j]);
   }
 }
 
@@ -1248,7 +1239,7 @@ void Stepper::dense(double t_out, cvec& out, Controller& ctl) {
     }
     v += y_old_[j];
     if (ip) {
-      v *= expi(-k2_[j] * x * h);
+      v *= simd::expi(-k2_[j] * x * h);
     }
     out[j] = v;
   }

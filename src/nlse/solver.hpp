@@ -150,7 +150,7 @@ class Stepper {
   // ulp ≈ 5e-14. Each value then gets one Newton step to modulus 1, e(3 − |e|²)/2, so the products' modulus drift
   // does not drift the mass. A group holding the wrap of FFT order, or the ragged end, goes by blocks of 16
   // restarted from direct values (2 per block). With the filter (σ(k) not quadratic) every factor is direct. Direct
-  // values come from expi (unit_phase.hpp: within 2 ulp of libm, vectorised over a group).
+  // values come from simd::expi (core/simd/vmath.hpp: within 2 ulp of libm, vectorised over a group).
   // Public for the tests.
   void phase_factors(double s, cvec& e) const;
   // The recurrences' steps for one s: e^{2iκs}, e^{2Giκs}, e^{2G²iκs} (direct sincos; G = phase_groups).

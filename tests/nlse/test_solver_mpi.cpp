@@ -4,13 +4,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <numbers>
-#include <random>
 #include <string>
 #include <tuple>
 
+#include "core/simd/vmath.hpp"
 #include "nlse/solver.hpp"
-#include "nlse/unit_phase.hpp"
 
 using namespace sampo;
 using namespace sampo::nlse;
@@ -140,33 +138,9 @@ TEST(NlseMpi, Dop853DenseOutput) {
   }
 }
 
-TEST(NlseMath, UnitPhase) {
-  // The split-step methods' polynomial e^{ix} against libm: within 2 ulp of 1 (4.5e-16) absolute over the whole
-  // range it serves (|x| < 1e6: the reduction's first two products stay exact), and within 4 ulp relative for the
-  // sine of small angles; exact at 0 and at the quadrant boundaries' doubles as libm gives them.
-  std::mt19937_64 gen(7);
-  for (double range : {1e-6, 1e-3, 0.5, 3.0, 100.0, 1e4, 0.99 * unit_phase_max}) {
-    std::uniform_real_distribution<double> u(-range, range);
-    double worst = 0.0, worst_rel_sin = 0.0;
-    for (int i = 0; i < 200000; ++i) {
-      const double x = u(gen);
-      const cplx e = unit_phase(x);
-      worst = std::max({worst, std::abs(e.real() - std::cos(x)), std::abs(e.imag() - std::sin(x))});
-      if (std::abs(x) < 0.5) worst_rel_sin = std::max(worst_rel_sin, std::abs(e.imag() / std::sin(x) - 1.0));
-    }
-    EXPECT_LE(worst, 4.5e-16) << "|x| < " << range;
-    EXPECT_LE(worst_rel_sin, 9e-16) << "|x| < " << range;
-  }
-  for (double x : {0.0, std::numbers::pi / 2, std::numbers::pi, -std::numbers::pi / 2, 1.5 * std::numbers::pi}) {
-    EXPECT_NEAR(unit_phase(x).real(), std::cos(x), 2.3e-16) << x;
-    EXPECT_NEAR(unit_phase(x).imag(), std::sin(x), 2.3e-16) << x;
-  }
-  EXPECT_EQ(unit_phase(0.0), cplx(1.0, 0.0));
-}
-
 TEST(NlseMpi, SplitStepPotentialFlowBothPhasePaths) {
   // β = g = 0: one split step is exactly ψ ← e^{−iV(x)h}ψ. V = 10⁴x² on [−25, 25) with h = 1 puts phases below 1e6
-  // (unit_phase's polynomial) in the middle blocks and beyond it (libm) at the edges; both must give libm's rotation
+  // (simd::expi's polynomial) in the middle blocks and beyond it (libm) at the edges; both must give libm's rotation
   // to the FFTs' round-off and the sub-phases' rounding.
   auto comm = mpi::Communicator(MPI_COMM_WORLD);
   Model model;
@@ -189,7 +163,7 @@ TEST(NlseMpi, SplitStepPotentialFlowBothPhasePaths) {
       e = std::max(e, std::abs(x[i] - x0[i] * cplx(std::cos(ph), std::sin(ph))));
     }
     vmax = comm.allreduce(vmax, mpi::Op::max);
-    EXPECT_GT(vmax, 1.5 * unit_phase_max);  // both paths taken
+    EXPECT_GT(vmax, 1.5 * simd::expi_max);  // both paths taken
     // strang rotates by the same double −V·h as the reference; a composition's sub-phases −V·γ_i·h each round by
     // ≲ 2 ulp of their size, so their sum can move by 2ε·Σ|γ_i|·max|Vh| (≈ 7e-9 here for suzuki-umeno8).
     double wsum = 0;
@@ -367,7 +341,7 @@ TEST(NlseMpi, PhaseFactorsByRecurrence) {
   // against a direct sincos of rate·s. The two angles differ by the rounding of the rate (β k²/2 with k = 2πm/L
   // rounded, against κm²: a few ulp, ≤ 4.4e-16 relative) and of the angle (1 ulp; up to 3.3e3 rad here); the
   // recurrences add ≤ (15² + 16²)/2 ulp of products (5e-14). Tolerance 1e-15·angle + 1e-13. With the filter every
-  // factor is the direct e^{i·rate·s} of expi (bit for bit; within 2 ulp of libm's sincos, NlseMath.UnitPhase).
+  // factor is the direct e^{i·rate·s} of simd::expi (bit for bit; within 2 ulp of libm's sincos, Simd.Expi*).
   auto comm = mpi::Communicator(MPI_COMM_WORLD);
   for (std::int64_t n : {4096, 1001}) {
     Grid grid(comm, n, -25.0, 50.0);
@@ -385,7 +359,7 @@ TEST(NlseMpi, PhaseFactorsByRecurrence) {
           const double ph = st.linear_phase_rate()[j] * s;
           const cplx ref(std::cos(ph), std::sin(ph));
           worst = std::max(worst, std::abs(e[j] - ref) / (1e-13 + 1e-15 * ph));
-          bitwise = bitwise && e[j] == expi(ph);
+          bitwise = bitwise && e[j] == simd::expi(ph);
         }
         EXPECT_LE(comm.allreduce(worst, mpi::Op::max), 1.0) << "n " << n << " s " << s;
         if (filter) {

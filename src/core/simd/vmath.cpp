@@ -1,8 +1,10 @@
-// Deterministic SIMD exp (see vmath.hpp). Compiled with -O3 -ffp-contract=off (src/core/CMakeLists.txt).
+// Deterministic SIMD exp and e^{ix} (see vmath.hpp). Compiled with -O3 -ffp-contract=off (src/core/CMakeLists.txt).
 #include "core/simd/vmath.hpp"
 #include "core/simd/clones.hpp"
 
+#include <algorithm>
 #include <bit>
+#include <cmath>
 #include <cstdint>
 
 #include <immintrin.h>
@@ -121,7 +123,68 @@ SAMPO_CLONES void fixed80_one_kernel(const double* v, std::size_t n, std::int64_
   acc[0] = h, acc[1] = l;
 }
 
+// e^{ix} for |x| < expi_max (see vmath.hpp): returns (cos x, sin x) in c and s.
+[[gnu::always_inline]] inline void expi_one(double x, double& co, double& si) {
+  constexpr double two_over_pi = 0.63661977236758134308;
+  constexpr double shifter = 6755399441055744.0;  // 1.5·2^52: the sum's units digit is the rounded value
+  constexpr double p1 = 1.57079632673412561417e+00, p2 = 6.07710050630396597660e-11,
+                   p3 = 2.02226624879595063154e-21;  // π/2 = p1 + p2 + p3 + O(1e-32)
+  const double q = (x * two_over_pi + shifter) - shifter;
+  const double n = q - 4.0 * ((0.25 * q + shifter) - shifter);  // q mod 4 as −2, −1, 0, 1 or 2 (exact)
+  const double r = ((x - q * p1) - q * p2) - q * p3;
+  const double r2 = r * r;
+  // sin r = r + r³(−1/3! + r²(1/5! − …)), cos r = 1 − r²/2 + r⁴(1/4! − r²(1/6! − …)).
+  const double ps = -1.0 / 6.0 +
+                    r2 * (1.0 / 120.0 +
+                          r2 * (-1.0 / 5040.0 +
+                                r2 * (1.0 / 362880.0 +
+                                      r2 * (-1.0 / 39916800.0 +
+                                            r2 * (1.0 / 6227020800.0 +
+                                                  r2 * (-1.0 / 1307674368000.0 + r2 * (1.0 / 355687428096000.0)))))));
+  const double pc = 1.0 / 24.0 +
+                    r2 * (-1.0 / 720.0 +
+                          r2 * (1.0 / 40320.0 +
+                                r2 * (-1.0 / 3628800.0 +
+                                      r2 * (1.0 / 479001600.0 +
+                                            r2 * (-1.0 / 87178291200.0 +
+                                                  r2 * (1.0 / 20922789888000.0 + r2 * (-1.0 / 6402373705728000.0)))))));
+  const double s = r + r * r2 * ps;
+  const double c = (1.0 - 0.5 * r2) + r2 * r2 * pc;
+  // i^q: q ≡ 0 (c, s), 1 (−s, c), ±2 (−c, −s), −1 (s, −c) (compares of doubles: SSE2 has no 64-bit integer compare).
+  const double an = n < 0.0 ? -n : n;  // not std::abs: a clone cannot inline it under -march=native (other target)
+  co = an == 0.0 ? c : an == 2.0 ? -c : n == 1.0 ? -s : s;
+  si = an == 0.0 ? s : an == 2.0 ? -s : n == 1.0 ? c : -c;
+}
+
+SAMPO_CLONES void expi_kernel(const double* x, std::size_t n, double* re, double* im) {
+#pragma omp simd
+  for (std::size_t i = 0; i < n; ++i) expi_one(x[i], re[i], im[i]);
+}
+
 }  // namespace
+
+std::complex<double> expi(double x) noexcept {
+  if (!(std::abs(x) < expi_max)) return {std::cos(x), std::sin(x)};
+  double c, s;
+  expi_one(x, c, s);
+  return {c, s};
+}
+
+void expi(const double* x, std::size_t n, std::complex<double>* out) noexcept {
+  constexpr std::size_t chunk = 256;
+  double re[chunk], im[chunk];
+  for (std::size_t c0 = 0; c0 < n; c0 += chunk) {
+    const std::size_t len = std::min(chunk, n - c0);
+    bool in_range = true;
+    for (std::size_t i = 0; i < len; ++i) in_range &= std::abs(x[c0 + i]) < expi_max;  // false for NaN too
+    if (in_range) {
+      expi_kernel(x + c0, len, re, im);
+      for (std::size_t i = 0; i < len; ++i) out[c0 + i] = {re[i], im[i]};
+    } else {
+      for (std::size_t i = 0; i < len; ++i) out[c0 + i] = {std::cos(x[c0 + i]), std::sin(x[c0 + i])};
+    }
+  }
+}
 
 void fixed80_sum(const double* v, std::size_t n, __int128_t& sum) noexcept {
   std::int64_t acc[2];
