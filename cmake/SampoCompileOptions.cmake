@@ -13,6 +13,8 @@ endif()
 # translation units that share its objects (tests included). -ffp-contract=off: no fused multiply-adds that the
 # source does not write, so results round as in the default build (with contraction, fixed-seed statistical tests
 # of mcmc and walks' TAO line search crossed their thresholds: same law, other samples).
+# SAMPO_NATIVE_BUILD turns off SAMPO_CLONES (src/core/simd/clones.hpp): no clones for other targets.
 if(SAMPO_NATIVE)
   add_compile_options(-march=native -ffp-contract=off)
+  add_compile_definitions(SAMPO_NATIVE_BUILD)
 endif()
