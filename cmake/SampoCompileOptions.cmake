@@ -7,7 +7,7 @@ if(SAMPO_SANITIZE)
   target_compile_options(sampo_options INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer)
   target_link_options(sampo_options INTERFACE -fsanitize=address,undefined)
 endif()
-# SAMPO_NATIVE: instructions of the build machine (AVX2/AVX-512, FMA) for the pointwise loops; FFTW picks its own
+# SAMPO_NATIVE: instructions of the build machine (AVX2/AVX-512) for the pointwise loops; FFTW picks its own
 # kernels at run time either way. Off by default, so a binary built on a login node runs on any compute node. For
 # every target in the tree, not through sampo::options: Eigen's alignment and vector types must agree between all
 # translation units that share its objects (tests included). -ffp-contract=off: no fused multiply-adds that the
