@@ -21,6 +21,19 @@ inline constexpr double r_min = 1e-280, r_max = 1e280;  // range of cached power
 // SRRW visit. α = 0: 1 (the value exp(−0·x) had). Other α: exp(−α(log w − log μ)). Every site that forms a power —
 // both engines' construction, visit and restart — calls this, so the cached bits agree everywhere.
 class Power {
+  // t^N by the binary powering loop of operator(), unrolled at compile time.
+  template <unsigned N>
+  static double binary_power(double t) noexcept {
+    double r = 1.0;
+    for (unsigned n = N;;) {
+      if (n & 1u) r *= t;
+      n >>= 1u;
+      if (n == 0) break;
+      t *= t;
+    }
+    return r;
+  }
+
  public:
   explicit Power(double alpha) noexcept
       : alpha_(alpha), n_(alpha == 0.0 ? 0 : alpha >= 1.0 && alpha <= 64.0 && alpha == std::floor(alpha)
@@ -29,14 +42,22 @@ class Power {
   template <class Mu, class LogMu>
   [[nodiscard]] double operator()(double w, Mu&& mu, LogMu&& log_mu) const noexcept {
     if (n_ < 0) return std::exp(-alpha_ * (std::log(w) - log_mu()));
-    double r = 1.0;
-    if (n_ == 0) return r;
-    double t = mu() / w;
+    if (n_ == 0) return 1.0;
+    const double t = mu() / w;
+    switch (n_) {  // the usual α unrolled (the loop's operations in its order: the same bits)
+      case 1: return binary_power<1>(t);
+      case 2: return binary_power<2>(t);
+      case 3: return binary_power<3>(t);
+      case 4: return binary_power<4>(t);
+      case 5: return binary_power<5>(t);
+      default: break;
+    }
+    double r = 1.0, u = t;
     for (unsigned n = static_cast<unsigned>(n_);;) {
-      if (n & 1u) r *= t;
+      if (n & 1u) r *= u;
       n >>= 1u;
       if (n == 0) break;
-      t *= t;
+      u *= u;
     }
     return r;
   }

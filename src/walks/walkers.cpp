@@ -192,8 +192,7 @@ double Walkers::alpha_at(std::int64_t n) const noexcept {
 void Walkers::visit(Token& t, Vertex v, std::int64_t n) const noexcept {
   const auto vi = static_cast<std::size_t>(v);
   if (counts_mode()) {
-    t.w[vi] += 1.0;
-    t.scale = 1.0 / static_cast<double>(static_cast<std::int64_t>(t.w.size()) + n + 1);  // 1 / Σw
+    t.w[vi] += 1.0;  // the scale 1 / Σw depends on n only: advance sets it once at the end (no division per step)
   } else {
     const double gamma = std::pow(static_cast<double>(n + 2), -p_.gamma_exponent);
     t.scale *= 1.0 - gamma;
@@ -325,6 +324,10 @@ void Walkers::advance(std::int64_t steps) {
                   scratch.data() + per * static_cast<std::size_t>(omp_get_thread_num()));
   }
   step_ += steps;
+  if (counts_mode()) {  // 1 / Σw after the last visit (step n = step_ − 1): Σw = N + n + 1
+    const auto sum = static_cast<double>(static_cast<std::int64_t>(c_->graph().vertices()) + step_);
+    for (auto& t : tokens_) t.scale = 1.0 / sum;
+  }
 }
 
 void write_token_state(const io::Group& g, std::span<const Token> toks, const io::DatasetOptions& o) {
