@@ -56,7 +56,15 @@ config::Schema Params::schema() {
          "0.234 RWM)",
          0.0, 0.999);
   s.integer("mcmc.max_depth", 10, "NUTS maximum tree depth", 1, 20);
+  s.integer("warmup.init_buffer", 75, "first warm-up iterations with step-size adaptation only (Stan's init_buffer)",
+            0, 1e9);
+  s.integer("warmup.term_buffer", 50,
+            "last warm-up iterations with step-size adaptation only (Stan's term_buffer; MALA/RWM settle better "
+            "with ~200)",
+            0, 1e9);
+  s.integer("warmup.window", 25, "first metric window; each next one doubles (Stan's window)", 1, 1e9);
   s.integer("mcmc.hmc_steps", 16, "leapfrog steps of static HMC", 1, 100000);
+  s.real("mcmc.stepsize_jitter", 0.0, "static HMC: step eps(1 + j(2u-1)) per iteration, u uniform (Stan's stepsize_jitter)", 0.0, 0.999);
   s.string("mcmc.mode", "sample",
            "sample: MCMC chains; optimize: MAP / penalised MLE by PETSc TAO (L-BFGS), like CmdStan's optimize "
            "(group optimize/ in the output; solver options after -- with prefix map_, e.g. -map_tao_monitor)",
@@ -118,7 +126,11 @@ Params Params::from(const config::Config& c) {
   p.sampler.draws = c.get_int("mcmc.draws");
   p.sampler.delta = c.get_real("mcmc.delta") > 0 ? c.get_real("mcmc.delta") : -1.0;
   p.sampler.max_depth = static_cast<int>(c.get_int("mcmc.max_depth"));
+  p.sampler.init_buffer = static_cast<int>(c.get_int("warmup.init_buffer"));
+  p.sampler.term_buffer = static_cast<int>(c.get_int("warmup.term_buffer"));
+  p.sampler.base_window = static_cast<int>(c.get_int("warmup.window"));
   p.sampler.hmc_steps = static_cast<int>(c.get_int("mcmc.hmc_steps"));
+  p.sampler.stepsize_jitter = c.get_real("mcmc.stepsize_jitter");
   p.sampler.dense = c.get_bool("mcmc.dense");
   p.mode = c.get_string("mcmc.mode");
   p.init = c.get_string("mcmc.init");

@@ -304,7 +304,9 @@ DrawStats Sampler::hmc(ChainState& s, rng::Stream& r) const {
   Point z{s.q, Vec(), s.grad, s.lp};
   sample_momentum(s, z.p, r);
   const double H0 = -z.lp + kinetic(s, z.p);
-  for (int i = 0; i < p_.hmc_steps; ++i) leapfrog(s, z, s.eps);
+  // Jitter drawn after the momentum (no draw at 0: runs without jitter keep their streams).
+  const double eps = p_.stepsize_jitter > 0.0 ? s.eps * (1.0 + p_.stepsize_jitter * (2.0 * r.uniform() - 1.0)) : s.eps;
+  for (int i = 0; i < p_.hmc_steps; ++i) leapfrog(s, z, eps);
   double h = -z.lp + kinetic(s, z.p);
   if (std::isnan(h)) h = inf;
   DrawStats st;

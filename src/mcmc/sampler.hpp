@@ -25,6 +25,9 @@ struct SamplerParams {
   double delta = -1.0;  // target acceptance; < 0: 0.8 (NUTS, HMC), 0.574 (MALA), 0.234 (RWM)
   int max_depth = 10;
   int hmc_steps = 16;
+  // Static HMC: each iteration's step is eps·(1 + jitter·(2u − 1)), u uniform (Stan's stepsize_jitter), so that a
+  // fixed trajectory length L·eps cannot stay in resonance with a period of the target; 0: no jitter.
+  double stepsize_jitter = 0.0;
   bool dense = false;  // dense metric (always dense covariance for RWM)
   double gamma = 0.05, kappa = 0.75, t0 = 10.0;
   int init_buffer = 75, term_buffer = 50, base_window = 25;
