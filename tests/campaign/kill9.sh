@@ -20,11 +20,11 @@ for t in $(seq "$trials"); do
   pid=$!
   sleep "0.$((RANDOM % 9 + 3))"
   if kill -0 $pid 2>/dev/null; then
-    kill -9 -- -$pid 2>/dev/null
+    kill_session $pid  # mpiexec and both ranks at once
     killed=$((killed + 1))
   fi
   wait $pid 2>/dev/null
-  sleep 0.2
+  kill_session $pid  # a run that ended by itself leaves nothing behind either
   [ -n "$(ls "$WORK"/k/checkpoints/ckpt-*.h5 2>/dev/null)" ] && restart=(--restart latest)
 done
 echo "killed $killed of $trials runs; temporaries left: $(ls "$WORK"/k/checkpoints/*.tmp 2>/dev/null | wc -l)"

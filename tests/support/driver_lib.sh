@@ -14,6 +14,30 @@ run_np() {  # run_np NP program args... (stdout/stderr to files in $WORK; sets $
   rc=$?
 }
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+# session_pids SID: the processes of session SID (from /proc; procps may be absent on a fresh machine).
+session_pids() {
+  local f line rest
+  for f in /proc/[0-9]*/stat; do
+    read -r line <"$f" 2>/dev/null || continue
+    rest=${line##*) }  # after "pid (comm) ": state ppid pgrp session ...
+    read -r _ _ _ sid _ <<<"$rest"
+    [ "$sid" = "$1" ] && { f=${f#/proc/}; echo "${f%/stat}"; }
+  done
+}
+# kill_session SID: kill -9 every process of a job started with setsid (mpiexec and its ranks: Open MPI gives each
+# rank its own process group, so killing mpiexec's group alone leaves the ranks running until they notice, seconds
+# later, and they would overlap the next run), as a batch system's job kill does; waits until they are gone (≤ 10 s).
+kill_session() {
+  local p i
+  for i in $(seq 100); do
+    p=$(session_pids "$1")
+    [ -z "$p" ] && return 0
+    # shellcheck disable=SC2086
+    kill -9 $p 2>/dev/null
+    sleep 0.1
+  done
+  echo "processes of session $1 still alive after 10 s: $(session_pids "$1")"
+}
 pass() { echo "ok: $*"; }
 check() {  # check "description" command...
   local what=$1; shift
