@@ -319,11 +319,13 @@ void flush_output(const app::Output& output) {
 
 // Collective: diagnostics, the summary table and warnings, then completes the ArviZ-readable output file (whose
 // draws were appended during the run). draws[c] and stats[c] hold chain c's N post-warm-up draws (cd constrained
-// values each) and n_stats statistics; `add_groups` adds groups to the output root (tempering).
+// values each) and n_stats statistics; `add_groups` adds groups to the output root (tempering); `algorithm` the
+// sampler (RWM has no momentum: no E-BFMI warning).
 int report_and_write(app::Context& ctx, app::Output& output, DrawGroups& groups, const Target& target,
                      std::uint64_t C, std::uint64_t N,
                      const std::vector<std::vector<double>>& draws, const std::vector<std::vector<double>>& stats,
-                     double seconds, double all_grads, const std::function<void(const io::Group&)>& add_groups) {
+                     double seconds, double all_grads, const std::function<void(const io::Group&)>& add_groups,
+                     Algorithm algorithm) {
   const int cd = target.constrained_dim();
   // Diagnostics and the summary table.
   std::vector<Summary> summaries;
@@ -371,8 +373,9 @@ int report_and_write(app::Context& ctx, app::Output& output, DrawGroups& groups,
   if (divergences > 0)
     ctx.log.warn(std::to_string(static_cast<long long>(divergences)) +
                  " divergent transitions: raise mcmc.delta or reparameterise");
+  // E-BFMI measures how momentum resampling moves the energy: RWM has no momentum, so no warning for it.
   for (double b : bfmi)
-    if (b < 0.3) {
+    if (b < 0.3 && algorithm != Algorithm::rwm) {
       ctx.log.warn("E-BFMI below 0.3 on some chain: the momentum resampling explores the energy poorly");
       break;
     }
@@ -561,7 +564,8 @@ int run_tempering(app::Context& ctx, const Params& p, const Target& target, std:
                                {"1", "every ladder used: the initial one, then one per tuning phase", false, 0});
   };
   std::vector<std::vector<double>> d1 = {draws}, s1 = {stats};
-  return report_and_write(ctx, output, groups, target, 1, static_cast<std::uint64_t>(N), d1, s1, seconds, all_grads, add);
+  return report_and_write(ctx, output, groups, target, 1, static_cast<std::uint64_t>(N), d1, s1, seconds, all_grads, add,
+                          Algorithm::nuts);
 }
 
 int run(app::Context& ctx) {
@@ -720,7 +724,8 @@ int run(app::Context& ctx) {
   all_grads = comm.allreduce(all_grads, mpi::Op::sum);
   std::function<void(const io::Group&)> add;
   if (map) add = [&](const io::Group& root) { write_map(root, *target, *map, p); };
-  return report_and_write(ctx, output, groups, *target, C, N, draws, stats, seconds, all_grads, add);
+  return report_and_write(ctx, output, groups, *target, C, N, draws, stats, seconds, all_grads, add,
+                          p.sampler.algorithm);
 }
 
 }  // namespace sampo::mcmc
