@@ -46,16 +46,23 @@ TEST(Validation, FilterMeansWithinCOverSqrtNOfKalman) {
     f.run();
     for (int t = 0; t <= 50; ++t) {
       const double P = k.P_filt[t](0, 0);
-      // c/√N with c = 6 sd, the sd inflated ×2 for the asymptotic variance of a resampled filter.
-      EXPECT_NEAR(f.records()[t].mean[0], k.m_filt[t](0), 6 * 2 * std::sqrt(P / 4000.0)) << "t=" << t << " guided=" << guided;
-      EXPECT_NEAR(f.records()[t].var[0], P, 6 * 2 * std::sqrt(2 * P * P / 4000.0)) << "t=" << t;
+      // 6 sd, the sd of a weighted mean being √(P/ESS) with ESS the weights' ESS at t capped at N/4 (the cap is the
+      // ×2 on the sd for the variance that past resampling adds: 6·√(P/(N/4)) = 6·2·√(P/N)). A bare c/√N is not
+      // enough: the bootstrap filter meets outlying y_t on some data sets, where the ESS drops to ~30 of 4000 and
+      // the measured sd of the mean over 100 filter seeds is ≈ √(P/ESS), 10× √(P/N) (data offset 38 of the seed
+      // sweep, t = 21). Over 100 data/filter seeds: 0 failures (with 6·2·√(P/N): 9 of 100, errors up to 19·√(P/N)).
+      const double ess = std::min(f.records()[t].ess, 4000.0 / 4);
+      EXPECT_NEAR(f.records()[t].mean[0], k.m_filt[t](0), 6 * std::sqrt(P / ess))
+          << "t=" << t << " guided=" << guided << " (ESS " << f.records()[t].ess << ")";
+      EXPECT_NEAR(f.records()[t].var[0], P, 6 * std::sqrt(2 * P * P / ess)) << "t=" << t << " guided=" << guided;
     }
   }
 }
 
 TEST(Validation, IslandFilterAgreesWithKalmanAndIsUnbiased) {
-  // Island filter (20 islands × 50): means within c/√N of Kalman (c = 6 sd, sd inflated ×3: islands add the
-  // island-level variance), and E[Ẑ/Z] = 1 within 4.5 se over 400 runs — the double bootstrap is unbiased. A deliberately biased
+  // Island filter (20 islands × 50): means within 6 sd of Kalman, sd = √(P/ESS) with the weights' ESS capped at
+  // N/9 (the cap is the ×3 on the sd that the islands' own variance adds: 6·√(P/(N/9)) = 6·3·√(P/N)), and
+  // E[Ẑ/Z] = 1 within 4.5 se over 400 runs — the double bootstrap is unbiased. A deliberately biased
   // variant (island masses ignored when the islands are resampled) fails this check (measured 0.14 ± 0.01; correct: 1.04 ± 0.04).
   ScalarLinearGaussian m(0.9, 1.0, 0.7, 0.0, std::sqrt(1.0 / 0.19));
   const auto y = simulate(m, 40, 19);
@@ -63,12 +70,22 @@ TEST(Validation, IslandFilterAgreesWithKalmanAndIsUnbiased) {
   FilterOptions o;
   o.particles = 1000;
   o.islands = 20;
+  o.island_ess_threshold = 0.9;  // (0.5: the islands were never resampled on 3 of 100 data sets; see below)
   o.seed = 5;
   ParticleFilter f(self(), m, y, nullptr, o);
   f.run();
   int island_steps = 0;
   for (int t = 0; t <= 40; ++t) {
-    EXPECT_NEAR(f.records()[t].mean[0], k.m_filt[t](0), 6 * 3 * std::sqrt(k.P_filt[t](0, 0) / 1000.0)) << "t=" << t;
+    // The ESS term matters: σy = 0.7 and a bootstrap proposal leave, on some data sets, an ESS of 1–20 of 1000 at
+    // outlying y_t (data offset 37 of the seed sweep: ESS 1.4 at t = 17, where the sd of the mean over 100 filter
+    // seeds is 16× √(P/N); a bare 6·3·√(P/N) failed on 7 of 100 data/filter seeds). The ESS is the smaller of t's
+    // and t−1's: after a collapse (ESS ≈ 1 at t − 1) the cloud at t descends from one or two particles, and its
+    // error (self-normalised IS bias included: at data offset 40, t = 19, −0.3 = 21 se over 100 filter seeds, the
+    // same with a plain 1000-particle filter) is not seen in t's own ESS (75 there). With t's ESS alone: 1 of 100.
+    double ess = std::min(f.records()[t].ess, 1000.0 / 9);
+    if (t > 0) ess = std::min(ess, f.records()[t - 1].ess);
+    EXPECT_NEAR(f.records()[t].mean[0], k.m_filt[t](0), 6 * std::sqrt(k.P_filt[t](0, 0) / ess))
+        << "t=" << t << " (ESS " << f.records()[t].ess << ")";
     island_steps += (f.records()[t].resampled & 2) ? 1 : 0;
   }
   EXPECT_GT(island_steps, 0) << "the islands were never resampled: the test would not exercise them";
@@ -115,9 +132,18 @@ TEST(Validation, MultivariateFilterAndParisAgreeWithKalman) {
     ParticleFilter f(self(), m, y, &h, o);
     f.run();
     if (r == 0) {
-      for (int t = 0; t <= 30; ++t)
+      // 6 sd, sd = √(P/ESS) with the ESS capped at N/4 (as in FilterMeansWithinCOverSqrtNOfKalman: a bare
+      // 6·2·√(P/N) ignores the ESS drops of the bootstrap filter at outlying y_t and failed on 6 of 48 data/filter
+      // seeds). The ESS is the smallest over t−5..t: only x1 + x2 is observed, so an error made where the ESS
+      // collapsed is forgotten slowly (F's eigenvalues ≈ 0.8) and was still 7 sd of t's own ESS three steps later
+      // (t = 7..9 on 3 of 60 seeds, with ESS 260–590 there).
+      for (int t = 0; t <= 30; ++t) {
+        double ess = 1000.0 / 4;
+        for (int u = std::max(0, t - 5); u <= t; ++u) ess = std::min(ess, f.records()[u].ess);
         for (int c = 0; c < 2; ++c)
-          EXPECT_NEAR(f.records()[t].mean[c], k.m_filt[t](c), 6 * 2 * std::sqrt(k.P_filt[t](c, c) / 1000.0));
+          EXPECT_NEAR(f.records()[t].mean[c], k.m_filt[t](c), 6 * std::sqrt(k.P_filt[t](c, c) / ess))
+              << "t=" << t << " c=" << c << " (ESS over t-5..t " << ess << ")";
+      }
     }
     const auto e = f.estimate();
     for (int c = 0; c < 4; ++c) est[c].push_back(e[c]);
@@ -203,7 +229,8 @@ TEST(Validation, BackwardSamplerLawChiSquare) {
   for (auto [b, tries, requests] :
        {std::tuple{Backward::rejection, 2, false}, std::tuple{Backward::rejection, 60, false},
         std::tuple{Backward::mh, 0, false}, std::tuple{Backward::exact, 0, false},
-        std::tuple{Backward::rejection, 12, true}}) {  // last: PaRIS by requests (rejection + exact fallback)
+        std::tuple{Backward::rejection, 12, true},   // PaRIS by requests (rejection + exact fallback)
+        std::tuple{Backward::rejection, 2, true}}) {  // the same, with frequent exact fallbacks
     std::vector<std::vector<double>> counts(N, std::vector<double>(N, 0.0));
     std::vector<double> x0, lw0, x1;
     std::vector<std::uint64_t> anc;
@@ -262,10 +289,17 @@ TEST(Validation, BackwardSamplerLawChiSquare) {
       const auto [c, k] = chi2(counts[i], p);
       c2 += c, dof += k;
     }
-    if (b == Backward::rejection) {
+    // The fallback must be exercised, which only 2 tries guarantee: with 12 or 60 the count depends on the particle
+    // cloud (0 fallbacks with 60 tries on 41 of 100 data/particle seeds, with 12 by requests on 3), with 2 tries at
+    // least 1970 (290 by requests) over the same seeds.
+    if (b == Backward::rejection && tries <= 2) {
       EXPECT_GT(fallbacks, 0) << "the exact fallback must be exercised too";
     }
-    EXPECT_LT(c2, chi2_threshold(dof)) << to_string(b) << (requests ? " by requests" : "") << ": χ² = " << c2
+    // dof = 0: every particle's backward law is a point mass up to cells expected to hold < 5 draws in all (weights
+    // degenerate at N = 6; 2 of 100 data/particle seeds); nothing to test then, and the threshold would be NaN. Over
+    // 100 seeds the largest χ²/threshold was 0.62 (a p = 1e-5 threshold; 6 configurations).
+    if (dof > 0)
+      EXPECT_LT(c2, chi2_threshold(dof)) << to_string(b) << (requests ? " by requests" : "") << ": χ² = " << c2
                                        << " with " << dof << " dof";
     std::printf("backward %s%s (tries %d, %lld fallbacks): chi2 = %.1f, dof = %d (threshold %.1f)\n",
                 to_string(b).c_str(), requests ? " by requests" : "", tries, static_cast<long long>(fallbacks), c2, dof,
@@ -300,9 +334,15 @@ TEST(Validation, ParisBiasShrinksWithN) {
   const auto b128 = paris_bias(m, y, exact, 128, 150);
   std::printf("exact %.4f; PaRIS bias N=16: %.3f ± %.3f; N=128: %.3f ± %.3f\n", exact, b16.mean, b16.se, b128.mean,
               b128.se);
-  // O(n/N) bias: clearly negative at N = 16, and at N = 128 consistent with 1/8 of it (within 4 se).
+  // O(n/N) bias: clearly negative at N = 16, and at N = 128 shrunk by at least 4× (1/8 asymptotically), all within
+  // 4 se. Not "b128 = b16/8 within 4 se": N = 16 is not yet asymptotic, and the ratio b128/b16 depends on the data
+  // (over 100 simulated data sets: 0.002–0.33, median 0.12; b128 − b16/8 was up to 8 se off, 6 of 100 failed).
+  // The band [b16/4, 0] held on all 100 (smallest z against b16/4: −1.5; largest b128/se: 0); a bias that does not
+  // shrink (ratio 1: z ≈ −30 here) fails it. The first check holds on data sets where the bias is not tiny: on
+  // this one b16 is −26 se; over 100 data sets −1.9 se on one (a path near 0, Σ x_t x_{t+1} = 91), else < −5.6 se.
   EXPECT_LT(b16.mean, -4 * b16.se);
-  EXPECT_NEAR(b128.mean, b16.mean / 8, 4 * std::hypot(b128.se, b16.se / 8));
+  EXPECT_GT(b128.mean, b16.mean / 4 - 4 * std::hypot(b128.se, b16.se / 4));
+  EXPECT_LT(b128.mean, 4 * b128.se);
 }
 
 TEST(Validation, ConditionalSmcLeavesTheSmoothingLawInvariant) {
@@ -343,6 +383,10 @@ TEST(Validation, ConditionalSmcLeavesTheSmoothingLawInvariant) {
 TEST(Validation, PpgBiasDecaysWithIterations) {
   // N = 16 chains on the reference case: iteration 0 (plain PaRIS) is biased; after burn-in the per-iteration
   // estimates are unbiased (within 4 se), and the roll-out over iterations 6..15 too.
+  // The data set (seed 2023) is part of the check: a burn-in of 5 iterations suffices on it (over 21 chain seeds
+  // with these data, 0 failures, |z| ≤ 2.2 for the roll-out), not on every data set: with the data seed offset too,
+  // the roll-out was −5.9 se and −5.6 se off 0 on 2 of 7 (data offset 1: iteration 10 still −6.1 ± 1.6, and the
+  // per-iteration bias stays ≈ −5 up to iteration ~27 before it decays to ≈ −2 at 31..40, for −33 at iteration 0).
   ScalarLinearGaussian m(0.9, 1.0, 1.0, 0.0, std::sqrt(1.0 / 0.19));
   const auto y = simulate(m, 100, 2023);
   const double exact = exact_sum_cross(rts_smoother(m.spec(), kalman_filter(m.spec(), y)))[0];
