@@ -298,9 +298,10 @@ TEST(Validation, BackwardSamplerLawChiSquare) {
     // dof = 0: every particle's backward law is a point mass up to cells expected to hold < 5 draws in all (weights
     // degenerate at N = 6; 2 of 100 data/particle seeds); nothing to test then, and the threshold would be NaN. Over
     // 100 seeds the largest χ²/threshold was 0.62 (a p = 1e-5 threshold; 6 configurations).
-    if (dof > 0)
+    if (dof > 0) {
       EXPECT_LT(c2, chi2_threshold(dof)) << to_string(b) << (requests ? " by requests" : "") << ": χ² = " << c2
-                                       << " with " << dof << " dof";
+                                         << " with " << dof << " dof";
+    }
     std::printf("backward %s%s (tries %d, %lld fallbacks): chi2 = %.1f, dof = %d (threshold %.1f)\n",
                 to_string(b).c_str(), requests ? " by requests" : "", tries, static_cast<long long>(fallbacks), c2, dof,
                 chi2_threshold(dof));
