@@ -21,11 +21,10 @@ inline constexpr double r_min = 1e-280, r_max = 1e280;  // range of cached power
 // SRRW visit. α = 0: 1 (the value exp(−0·x) had). Other α: exp(−α(log w − log μ)). Every site that forms a power —
 // both engines' construction, visit and restart — calls this, so the cached bits agree everywhere.
 class Power {
-  // t^N by the binary powering loop of operator(), unrolled at compile time.
-  template <unsigned N>
-  static double binary_power(double t) noexcept {
+  // t^n by binary powering: at most 2·log2(n) multiplications. Called with a constant n (below), the loop unrolls.
+  [[gnu::always_inline]] static double binary_power(double t, unsigned n) noexcept {
     double r = 1.0;
-    for (unsigned n = N;;) {
+    for (;;) {
       if (n & 1u) r *= t;
       n >>= 1u;
       if (n == 0) break;
@@ -44,22 +43,14 @@ class Power {
     if (n_ < 0) return std::exp(-alpha_ * (std::log(w) - log_mu()));
     if (n_ == 0) return 1.0;
     const double t = mu() / w;
-    switch (n_) {  // the usual α unrolled (the loop's operations in its order: the same bits)
-      case 1: return binary_power<1>(t);
-      case 2: return binary_power<2>(t);
-      case 3: return binary_power<3>(t);
-      case 4: return binary_power<4>(t);
-      case 5: return binary_power<5>(t);
-      default: break;
+    switch (n_) {  // the usual α as straight-line code (the same operations, so the same bits)
+      case 1: return binary_power(t, 1);
+      case 2: return binary_power(t, 2);
+      case 3: return binary_power(t, 3);
+      case 4: return binary_power(t, 4);
+      case 5: return binary_power(t, 5);
+      default: return binary_power(t, static_cast<unsigned>(n_));
     }
-    double r = 1.0, u = t;
-    for (unsigned n = static_cast<unsigned>(n_);;) {
-      if (n & 1u) r *= u;
-      n >>= 1u;
-      if (n == 0) break;
-      u *= u;
-    }
-    return r;
   }
 
  private:

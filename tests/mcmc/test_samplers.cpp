@@ -88,7 +88,7 @@ TEST(McmcSamplers, StaticHmcMalaRwm) {
   p.hmc_steps = 8;
   // A fixed trajectory 8ε can sit near a period of one of the target's directions, which then barely moves:
   // without jitter R-hat ≥ 1.05 on 25 % of the seeds and a smallest bulk ESS of 30 of 8000 draws; with ±20 %
-  // jitter R-hat ≤ 1.01 and ESS ≥ 3400 on all of them.
+  // jitter R-hat ≤ 1.007 and the smallest bulk ESS ≥ 3400 on 99 % of them (none failed a check).
   p.stepsize_jitter = 0.2;
   check_moments(run(t, p, 4, 11), 200);
   // MALA and RWM get a longer final step-size window than the default 50 iterations (their acceptance is a noisy
