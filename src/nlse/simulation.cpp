@@ -326,6 +326,7 @@ int run(app::Context& ctx) {
   std::int64_t fft_base = 0, fft_excluded = 0;
   auto all_ffts = [&] { return grid.fft_count() + stepper.padded_fft_count(); };
   auto integrator_ffts = [&] { return fft_base + all_ffts() - fft_excluded; };
+  auto all_fft_seconds = [&] { return grid.fft_seconds() + stepper.padded_fft_seconds(); };
   const std::string fsal_of = to_string(method) + " " + to_string(dealias.kind);
   auto open_series = [&](bool create) {
     const auto& r = out.root();
@@ -405,8 +406,12 @@ int run(app::Context& ctx) {
         throw CheckpointError("checkpoint " + found.path + " has N = " + std::to_string(r.shape("psi_k").at(0)) +
                               " but grid.points = " + std::to_string(n));
     });
-    psi_k = r.read_part<std::complex<double>>("psi_k", static_cast<std::uint64_t>(grid.k_start()),
-                                              static_cast<std::uint64_t>(grid.k_count()));
+    const auto read_k = [&](const char* name) {
+      const auto v = r.read_part<std::complex<double>>(name, static_cast<std::uint64_t>(grid.k_start()),
+                                                       static_cast<std::uint64_t>(grid.k_count()));
+      return cvec(v.begin(), v.end());
+    };
+    psi_k = read_k("psi_k");
     t = r.attr_double("t");
     next_out = r.attr_int("next_output");
     rows = r.attr_int("output_rows");
@@ -415,8 +420,7 @@ int run(app::Context& ctx) {
     // The FSAL stage belongs to one right-hand side: a restart with another method or dealiasing recomputes it.
     if (r.has_attr("has_fsal") && r.attr_int("has_fsal") != 0 && r.has_attr("fsal_of") &&
         r.attr_string("fsal_of") == fsal_of)
-      stepper.set_fsal(r.read_part<std::complex<double>>("fsal_k", static_cast<std::uint64_t>(grid.k_start()),
-                                                         static_cast<std::uint64_t>(grid.k_count())));
+      stepper.set_fsal(read_k("fsal_k"));
     const auto counts = r.attr_ints("counters");
     ctl.accepted = counts.at(0), ctl.rejected = counts.at(1), ctl.rhs = counts.at(2);
     // The integrator's FFTs before the checkpoint (older checkpoints without it: counted from here).
@@ -463,9 +467,10 @@ int run(app::Context& ctx) {
 
   // Diagnostics of ψ̂ = pk at time tt (an accepted state, or the dense output between two of them).
   double wall_record = 0, cpu_record = 0;  // seconds in record() (diagnostics and output) since this start
+  double fft_record = 0;                   // of which inside FFTW (diagnostics' transforms)
   auto record = [&](const cvec& pk, double tt) {
     const auto wall0 = std::chrono::steady_clock::now();
-    const double cpu0 = cpu_seconds();
+    const double cpu0 = cpu_seconds(), fft0 = all_fft_seconds();
     const auto ffts_before = all_ffts();
     const auto inv = invariants(grid, model, pk);
     cvec psi_x;
@@ -515,6 +520,7 @@ int run(app::Context& ctx) {
     ++rows;
     wall_record += std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
     cpu_record += cpu_seconds() - cpu0;
+    fft_record += all_fft_seconds() - fft0;
     return std::pair{inv, err};
   };
   if (rows == 0) record(psi_k, t);
@@ -528,7 +534,7 @@ int run(app::Context& ctx) {
   std::int64_t step = ctl.accepted;
   cvec dense_psi;
   const auto wall_loop0 = std::chrono::steady_clock::now();
-  const double cpu_loop0 = cpu_seconds();
+  const double cpu_loop0 = cpu_seconds(), fft_loop0 = all_fft_seconds() - fft_record;
   const std::int64_t steps0 = ctl.accepted;
   while (next_out <= nout) {
     const double t_target = out_time(next_out);
@@ -616,6 +622,8 @@ int run(app::Context& ctx) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_loop0).count(), wall_record,
       static_cast<double>(ctl.accepted - steps0)};
   const std::vector<double> cpus = {cpu_seconds() - cpu_loop0, cpu_record};
+  // Wall seconds inside the integrator's transforms in this start's loop (record()'s excluded).
+  const double fft_loop = all_fft_seconds() - fft_record - fft_loop0;
   const auto& r = out.root();
   io::make_dimension_scale(r, "time", "time");
   for (const char* s : {"mass", "momentum", "energy", "max_error", "steps", "rejected", "rhs_evaluations", "ffts",
@@ -669,6 +677,7 @@ int run(app::Context& ctx) {
   r.set_attr("fftw_planner", c.get_string("fft.planner"));
   r.set_attr("wall_seconds_loop_record_steps", std::span<const double>(walls));
   r.set_attr("cpu_seconds_loop_record", std::span<const double>(cpus));
+  r.set_attr("wall_seconds_loop_fft", fft_loop);
   r.set_attr("fftw_plans_from_wisdom", static_cast<std::int64_t>(plans_from_wisdom ? 1 : 0));
   r.set_attr("complete", static_cast<std::int64_t>(1));
   out.close();

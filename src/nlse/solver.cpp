@@ -537,6 +537,10 @@ std::int64_t Stepper::padded_fft_count() const noexcept {
   return pad_ ? pad_->fine().fft_count() : 0;
 }
 
+double Stepper::padded_fft_seconds() const noexcept {
+  return pad_ ? pad_->fine().fft_seconds() : 0.0;
+}
+
 const cvec& Stepper::fsal() const noexcept {
   if (dense_output(method_)) return have_f_ ? f_ : empty_;
   if (method_ == Method::erk43ip) return have_k5_ ? k5_ : empty_;

@@ -134,6 +134,7 @@ class Stepper {
   void nonlinear(const cvec& u_k, cvec& out_k, Controller& ctl);
   // FFTs of the 3N/2 grid (padding), which the N grid's fft_count() does not see.
   [[nodiscard]] std::int64_t padded_fft_count() const noexcept;
+  [[nodiscard]] double padded_fft_seconds() const noexcept;  // and their time (Grid::fft_seconds)
   // The padded grid's plans came from FFTW wisdom (true without padding).
   [[nodiscard]] bool padded_from_wisdom() const noexcept;
   // σβk²/2 per local mode: the linear operator is L = −i·rate (e^{Ls} = e^{−i·rate·s}).

@@ -6,7 +6,8 @@
 #  2. time to accuracy on the exact two-soliton (A, v) = (2, 2), (1.5, -2) from x = -10, 10 on L = 100, N = 2048,
 #     T = 10 (the flagship deck) for each method over a tolerance or step sweep: max error at T, steps, RHS, FFTs, wall.
 #  3. ns per grid point per step of each method against the FFT-only lower bound (FFTs per step x the measured
-#     time of one FFT of the solver's plans at that N), N = 2^14 ... 2^22 (TP_SIZES, TP_METHODS select), wall and CPU.
+#     time of one FFT of the solver's plans at that N), N = 2^14 ... 2^22 (TP_SIZES, TP_METHODS select), wall and CPU;
+#     and against the same run's own time inside FFTW (in-run: immune to load changes between the two measurements).
 #  4. strong scaling 1 -> 2 ranks at N = 2^22 (erk43-ip, rk4ip): loop wall and CPU time per step, speed-up.
 #  5. the largest N per method: the largest power of 2 that the driver's memory check (0.9 x MemAvailable >=
 #     bytes per point x N, bytes per point as bytes_per_point() in src/nlse/simulation.cpp) admits on this machine;
@@ -86,7 +87,10 @@ echo "   measured time of one distributed FFT / N (nlse_fft_time: the solver's o
 echo "   bare backward + forward pairs, the minimum of 5 repeats of >= 0.25 s each). Wall and process CPU time (rank 0;"
 echo "   on a loaded machine compare the CPU columns)"
 FFT_TIME="$BUILD/tests/nlse/nlse_fft_time"
-printf "%-10s %8s %6s %6s %9s %7s %6s %9s %7s %6s\n" method N steps FFT/st wall_ns bound ratio cpu_ns bound ratio
+echo "   in-run: the same run's own time inside FFTW's executes (wall_seconds_loop_fft, rank 0) per point and step, and"
+echo "   the loop's ratio to it: measured in the same seconds as the loop, so not moved by another job's load"
+printf "%-10s %8s %6s %6s %9s %7s %6s %9s %7s %6s %7s %6s\n" method N steps FFT/st wall_ns bound ratio cpu_ns bound ratio \
+  in-run ratio
 for n in ${TP_SIZES:-16384 65536 262144 1048576 4194304}; do
   read -r _ nsfft cpufft _ < <(${MPIEXEC:-mpiexec} --oversubscribe --bind-to none -n "$NP" "$FFT_TIME" "$n")
   for m in ${TP_METHODS:-erk43-ip ip-dop853 rk4ip petsc-ts yoshida4 suzuki-umeno8}; do
@@ -108,7 +112,8 @@ ffts = f.attrs["counters_accepted_rejected_rhs_ffts"][3]
 per, cper = (loop - rec) / steps / n * 1e9, (cloop - crec) / steps / n * 1e9
 fps = ffts / steps
 bound, cbound = fps * nsfft / n, fps * cpufft / n
-print(f"{m:<10} {n:>8} {steps:>6.0f} {fps:>6.1f} {per:>9.1f} {bound:>7.1f} {per / bound:>6.2f} {cper:>9.1f} {cbound:>7.1f} {cper / cbound:>6.2f}")
+inrun = f.attrs["wall_seconds_loop_fft"] / steps / n * 1e9
+print(f"{m:<10} {n:>8} {steps:>6.0f} {fps:>6.1f} {per:>9.1f} {bound:>7.1f} {per / bound:>6.2f} {cper:>9.1f} {cbound:>7.1f} {cper / cbound:>6.2f} {inrun:>7.1f} {per / inrun:>6.2f}")
 PYEOF
   done
 done
