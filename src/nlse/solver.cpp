@@ -958,45 +958,67 @@ double Stepper::ip_try(const cvec& y, double h, Controller& ctl) {
       if (row[i] != 0.0) t.coef[t.count] = row[i], t.k[t.count++] = kv[static_cast<std::size_t>(i)]->data();
     return t;
   };
-  for (int st = 1; st < n_stages; ++st) {
-    const Terms a = terms(A[st], st);
-    const double ch = C[st] * h;
+  // Stage st's input for the modes of group q: e^{L c_st h} (y + h Σ a_i K_i) into FFTW's buffer.
+  const auto stage_in = [&](const Terms& a, double ch, const PhaseSteps& w, std::int64_t q) {
+    const std::int64_t j0 = q * group_size, j1 = std::min(nk, j0 + group_size);
+    cplx eb[group_size];
+    phase_group(ch, w, q, eb);
+    // Σ a_i K_i term by term over the group (each term a vectorisable pass over 4 KiB in cache); per mode the
+    // same additions in the same order as a sum over i.
+    double acc[2 * group_size];
+    const std::int64_t len = j1 - j0;
+    {  // the first term initialises the sum (no zero fill: 0 + x = x)
+      const double c = a.coef[0];
+      const auto* ki = reinterpret_cast<const double*>(a.k[0] + j0);
+#pragma omp simd
+      for (std::int64_t r = 0; r < 2 * len; ++r) acc[r] = c * ki[r];
+    }
+    for (int i = 1; i < a.count; ++i) {
+      const double c = a.coef[i];
+      const auto* ki = reinterpret_cast<const double*>(a.k[i] + j0);
+#pragma omp simd
+      for (std::int64_t r = 0; r < 2 * len; ++r) acc[r] += c * ki[r];
+    }
+    for (std::int64_t j = j0; j < j1; ++j) {
+      const cplx sj(acc[2 * (j - j0)], acc[2 * (j - j0) + 1]);
+      bk[j] = io.in(static_cast<std::size_t>(j), mul_conj(yp[j] + sj * h, eb[j - j0]));
+    }
+  };
+  // Stage st's output for group q: K_st = e^{−L c_st h} N̂ from FFTW's buffer (the factors generated again: cheaper
+  // than writing and re-reading an array of them).
+  const auto stage_out = [&](cplx* k, double ch, const PhaseSteps& w, std::int64_t q) {
+    const std::int64_t j0 = q * group_size, j1 = std::min(nk, j0 + group_size);
+    cplx eb[group_size];
+    phase_group(ch, w, q, eb);
+    for (std::int64_t j = j0; j < j1; ++j) k[j] = mul(io.out(static_cast<std::size_t>(j), bk[j]), eb[j - j0]);
+  };
+  {
+    const Terms a = terms(A[1], 1);
+    const double ch = C[1] * h;
     const PhaseSteps w = phase_step(ch);
 #pragma omp parallel for schedule(static) if (nk > (1 << 15))
-    for (std::int64_t q = 0; q < groups; ++q) {  // e^{L c h} (y + h Σ a_i K_i)
-      const std::int64_t j0 = q * group_size, j1 = std::min(nk, j0 + group_size);
-      cplx eb[group_size];
-      phase_group(ch, w, q, eb);
-      // Σ a_i K_i term by term over the group (each term a vectorisable pass over 4 KiB in cache); per mode the
-      // same additions in the same order as a sum over i.
-      double acc[2 * group_size];
-      const std::int64_t len = j1 - j0;
-      {  // the first term initialises the sum (no zero fill: 0 + x = x)
-        const double c = a.coef[0];
-        const auto* ki = reinterpret_cast<const double*>(a.k[0] + j0);
-#pragma omp simd
-        for (std::int64_t r = 0; r < 2 * len; ++r) acc[r] = c * ki[r];
-      }
-      for (int i = 1; i < a.count; ++i) {
-        const double c = a.coef[i];
-        const auto* ki = reinterpret_cast<const double*>(a.k[i] + j0);
-#pragma omp simd
-        for (std::int64_t r = 0; r < 2 * len; ++r) acc[r] += c * ki[r];
-      }
-      for (std::int64_t j = j0; j < j1; ++j) {
-        const cplx sj(acc[2 * (j - j0)], acc[2 * (j - j0) + 1]);
-        bk[j] = io.in(static_cast<std::size_t>(j), mul_conj(yp[j] + sj * h, eb[j - j0]));
-      }
-    }
+    for (std::int64_t q = 0; q < groups; ++q) stage_in(a, ch, w, q);
+  }
+  for (int st = 1; st < n_stages; ++st) {
     rhs_in_buffers(ctl);
     cplx* k = K_[static_cast<std::size_t>(st)].data();
-    // The factors again, generated rather than stored: cheaper than writing and re-reading an array of them.
+    const double ch = C[st] * h;
+    const PhaseSteps w = phase_step(ch);
+    if (st + 1 < n_stages) {
+      // K_st and stage st + 1's input in one pass per group: K_st's group is read back from L1 (the same values), and
+      // the buffer's lines are loaded by the output before the input overwrites them (no second sweep, no
+      // write-allocate). The same operations per mode as two separate passes: the same bits.
+      const Terms a = terms(A[st + 1], st + 1);
+      const double cn = C[st + 1] * h;
+      const PhaseSteps wn = phase_step(cn);
 #pragma omp parallel for schedule(static) if (nk > (1 << 15))
-    for (std::int64_t q = 0; q < groups; ++q) {
-      const std::int64_t j0 = q * group_size, j1 = std::min(nk, j0 + group_size);
-      cplx eb[group_size];
-      phase_group(ch, w, q, eb);
-      for (std::int64_t j = j0; j < j1; ++j) k[j] = mul(io.out(static_cast<std::size_t>(j), bk[j]), eb[j - j0]);
+      for (std::int64_t q = 0; q < groups; ++q) {
+        stage_out(k, ch, w, q);
+        stage_in(a, cn, wn, q);
+      }
+    } else {
+#pragma omp parallel for schedule(static) if (nk > (1 << 15))
+      for (std::int64_t q = 0; q < groups; ++q) stage_out(k, ch, w, q);
     }
   }
   // y_new = y + h Σ b_i K_i, the error sums over the same stages (E5, E3 vanish on K12 and where B does, but the
