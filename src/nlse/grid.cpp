@@ -50,9 +50,10 @@ Grid::Grid(const mpi::Communicator& comm, std::int64_t n, double x0, double leng
                          " bytes on rank " + std::to_string(comm_.rank()) + ")");
   }
   bx_ = bk_ = buffer_.as<fftw_complex>();
-  // One rank: FFTW's serial in-place plans (measured on this VM with huge pages, estimate: 2^20 24-27 against 32-35 ns
-  // per point and transform for FFTW-MPI's 1-D plan on one rank, which reorders through fftw_cpy2d; measure: 18
-  // against 24; docs/nlse.md "Session 11"). The data layout is the same (all N points, natural order).
+  // One rank: FFTW's serial in-place plans. FFTW-MPI's 1-D plan reorders its data through fftw_cpy2d even on one
+  // rank; measured on this VM with huge pages (docs/nlse.md "Session 11"): with `measure` the serial plan was 25 %
+  // faster at 2^20 (18 against 24 ns per point and transform), with `estimate` the two were within the VM's scatter
+  // at 2^18-2^22. The data layout is the same (all N points, natural order).
   const auto plan = [&](int sign, unsigned flags) {
     return comm_.size() == 1 && n <= std::numeric_limits<int>::max()
                ? fftw_plan_dft_1d(static_cast<int>(n), bx_, bk_, sign, flags)

@@ -112,7 +112,8 @@ ffts = f.attrs["counters_accepted_rejected_rhs_ffts"][3]
 per, cper = (loop - rec) / steps / n * 1e9, (cloop - crec) / steps / n * 1e9
 fps = ffts / steps
 bound, cbound = fps * nsfft / n, fps * cpufft / n
-inrun = f.attrs["wall_seconds_loop_fft"] / steps / n * 1e9
+# NaN for a binary from before session 11 (no wall_seconds_loop_fft): the other columns still compare old and new.
+inrun = f.attrs.get("wall_seconds_loop_fft", float("nan")) / steps / n * 1e9
 print(f"{m:<10} {n:>8} {steps:>6.0f} {fps:>6.1f} {per:>9.1f} {bound:>7.1f} {per / bound:>6.2f} {cper:>9.1f} {cbound:>7.1f} {cper / cbound:>6.2f} {inrun:>7.1f} {per / inrun:>6.2f}")
 PYEOF
   done
