@@ -9,6 +9,7 @@
 
 #include "core/error/error.hpp"
 #include "core/rng/stream.hpp"
+#include "core/simd/clones.hpp"
 #include "core/simd/vmath.hpp"
 #include "nlse/dop853_coefficients.hpp"
 
@@ -59,6 +60,105 @@ struct Io {
     return (third && !keep[j]) ? cplx(0.0, 0.0) : v;
   }
 };
+
+// ---- Per-group kernels of the interaction-picture stepping, in AVX-512/AVX2/baseline clones (SAMPO_CLONES) ----
+// This file is compiled with -ffp-contract=off (src/nlse/CMakeLists.txt) and the kernels use only elementwise
+// additions and multiplications, so every clone gives the bits of the baseline one. The sums over Runge–Kutta
+// stages are register-blocked: 8 modes (16 doubles) per block, summed over all terms in registers (per mode the
+// same additions in the same order as a sum over the terms), instead of a pass per term through an array in L1.
+using v4d = double __attribute__((vector_size(32)));  // 4 doubles: a ymm register, or two xmm ones in the baseline
+using v4l = long long __attribute__((vector_size(32)));  // shuffle masks for v4d
+constexpr std::int64_t block = 8;                     // modes per register block
+// -Wpsabi notes that passing v4d by value has another ABI with AVX than without; these helpers are always inlined
+// (no call, no ABI), as are the kernels' v4d helpers below.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpsabi"
+[[gnu::always_inline]] inline v4d load4(const double* p) noexcept {
+  v4d v;
+  __builtin_memcpy(&v, p, sizeof v);
+  return v;
+}
+[[gnu::always_inline]] inline void store4(double* p, v4d v) noexcept { __builtin_memcpy(p, &v, sizeof v); }
+
+// The nonzero terms of a stage sum: coefficient and vector (at the group's first mode).
+struct TermPtrs {
+  int count = 0;
+  double coef[16] = {};
+  const double* k[16] = {};
+};
+// s[0 .. 2·block) = Σ_i coef_i k_i[o + ...] for one full block, in registers.
+[[gnu::always_inline]] inline void block_sum(const TermPtrs& t, std::int64_t o, double* s) noexcept {
+  const double* k0 = t.k[0] + o;
+  const double c0 = t.coef[0];
+  v4d a0 = load4(k0) * c0, a1 = load4(k0 + 4) * c0, a2 = load4(k0 + 8) * c0, a3 = load4(k0 + 12) * c0;
+  for (int i = 1; i < t.count; ++i) {
+    const double* ki = t.k[i] + o;
+    const double c = t.coef[i];
+    a0 += load4(ki) * c, a1 += load4(ki + 4) * c, a2 += load4(ki + 8) * c, a3 += load4(ki + 12) * c;
+  }
+  store4(s, a0), store4(s + 4, a1), store4(s + 8, a2), store4(s + 12, a3);
+}
+// The same for a ragged block of m < block modes (the group's end).
+[[gnu::always_inline]] inline void tail_sum(const TermPtrs& t, std::int64_t o, std::int64_t m, double* s) noexcept {
+  for (std::int64_t r = 0; r < 2 * m; ++r) s[r] = t.coef[0] * t.k[0][o + r];
+  for (int i = 1; i < t.count; ++i)
+    for (std::int64_t r = 0; r < 2 * m; ++r) s[r] += t.coef[i] * t.k[i][o + r];
+}
+
+// A stage's input for len modes: out_j = σ_j^{filter} · (y_j + h Σ_i a_i K_i,j) · conj(e_j) (t's vectors, y, e, σ
+// and out at the group's first mode; σ null without the filter).
+SAMPO_CLONES void stage_in_kernel(const TermPtrs& t, const cplx* y, double h, const cplx* e, const double* sigma,
+                                  std::int64_t len, cplx* out) {
+  for (std::int64_t j = 0; j < len; j += block) {
+    const std::int64_t m = std::min(block, len - j);
+    double s[2 * block];
+    if (m == block) {
+      block_sum(t, 2 * j, s);
+    } else {
+      tail_sum(t, 2 * j, m, s);
+    }
+    for (std::int64_t l = 0; l < m; ++l) {
+      const std::int64_t i = j + l;
+      const cplx v = mul_conj(y[i] + cplx(s[2 * l], s[2 * l + 1]) * h, e[i]);
+      out[i] = sigma ? sigma[i] * v : v;
+    }
+  }
+}
+// A stage's output for len modes: k_j = e_j · N̂_j, N̂ from FFTW's buffer dealiased as Io::out. The complex
+// products are written on v4d (two modes at a time: the products and the difference/sum of mul()): left to itself,
+// GCC's vectoriser recognises the complex product in scalar code and emits fused multiply-adds (vfmaddsub) in the
+// AVX clones even under -ffp-contract=off, which would give other bits than the baseline.
+SAMPO_CLONES void stage_out_kernel(const cplx* bk, const double* sigma, const char* keep, const cplx* e,
+                                   std::int64_t len, cplx* k) {
+  const auto* b = reinterpret_cast<const double*>(bk);
+  const auto* f = reinterpret_cast<const double*>(e);
+  auto* out = reinterpret_cast<double*>(k);
+  // modes j, j + 1 (two doubles each) of b, f into out; a lone last mode through zero-padded copies
+  const auto two = [&](const double* bj, const double* fj, const double* sg, const char* kp, double* oj) {
+    v4d v = load4(bj);
+    if (sg) {
+      v = v * v4d{sg[0], sg[0], sg[1], sg[1]};
+    } else if (kp) {
+      const v4d z = {0.0, 0.0, 0.0, 0.0};
+      v = v4d{kp[0] ? 1.0 : 0.0, kp[0] ? 1.0 : 0.0, kp[1] ? 1.0 : 0.0, kp[1] ? 1.0 : 0.0} != z ? v : z;
+    }
+    const v4d w = load4(fj);
+    const v4d vr = __builtin_shuffle(v, v4l{0, 0, 2, 2}), vi = __builtin_shuffle(v, v4l{1, 1, 3, 3});
+    const v4d p = vr * w, q = vi * __builtin_shuffle(w, v4l{1, 0, 3, 2});  // (re·wr, re·wi), (im·wi, im·wr)
+    store4(oj, __builtin_shuffle(p - q, p + q, v4l{0, 5, 2, 7}));
+  };
+  std::int64_t j = 0;
+  for (; j + 2 <= len; j += 2)
+    two(b + 2 * j, f + 2 * j, sigma ? sigma + j : nullptr, keep ? keep + j : nullptr, out + 2 * j);
+  if (j < len) {
+    double bj[4] = {b[2 * j], b[2 * j + 1], 0.0, 0.0}, fj[4] = {f[2 * j], f[2 * j + 1], 0.0, 0.0}, oj[4];
+    const double sg[2] = {sigma ? sigma[j] : 0.0, 0.0};
+    const char kp[2] = {keep ? keep[j] : char(0), char(0)};
+    two(bj, fj, sigma ? sg : nullptr, keep ? kp : nullptr, oj);
+    out[2 * j] = oj[0], out[2 * j + 1] = oj[1];
+  }
+}
+#pragma GCC diagnostic pop
 
 // The RK4IP third-stage pass (rk4ip and erk43-ip): k3 from FFTW's buffer, acc += h/3 k3, and the next stage's
 // input e^{Lh/2}(ψ_I + h k3) into the buffer.
@@ -953,36 +1053,22 @@ double Stepper::ip_try(const cvec& y, double h, Controller& ctl) {
   kv[0] = &f_;
   for (int i = 1; i < n_stages; ++i) kv[static_cast<std::size_t>(i)] = &K_[static_cast<std::size_t>(i)];
   auto terms = [&](const double* row, int count) {
-    Terms t;
+    TermPtrs t;
     for (int i = 0; i < count; ++i)
-      if (row[i] != 0.0) t.coef[t.count] = row[i], t.k[t.count++] = kv[static_cast<std::size_t>(i)]->data();
+      if (row[i] != 0.0)
+        t.coef[t.count] = row[i], t.k[t.count++] = reinterpret_cast<const double*>(kv[static_cast<std::size_t>(i)]->data());
     return t;
   };
+  const double* sigma = io.filter ? io.sigma : nullptr;
+  const char* keep = io.third ? io.keep : nullptr;
   // Stage st's input for the modes of group q: e^{L c_st h} (y + h Σ a_i K_i) into FFTW's buffer.
-  const auto stage_in = [&](const Terms& a, double ch, const PhaseSteps& w, std::int64_t q) {
+  const auto stage_in = [&](const TermPtrs& a, double ch, const PhaseSteps& w, std::int64_t q) {
     const std::int64_t j0 = q * group_size, j1 = std::min(nk, j0 + group_size);
     cplx eb[group_size];
     phase_group(ch, w, q, eb);
-    // Σ a_i K_i term by term over the group (each term a vectorisable pass over 4 KiB in cache); per mode the
-    // same additions in the same order as a sum over i.
-    double acc[2 * group_size];
-    const std::int64_t len = j1 - j0;
-    {  // the first term initialises the sum (no zero fill: 0 + x = x)
-      const double c = a.coef[0];
-      const auto* ki = reinterpret_cast<const double*>(a.k[0] + j0);
-#pragma omp simd
-      for (std::int64_t r = 0; r < 2 * len; ++r) acc[r] = c * ki[r];
-    }
-    for (int i = 1; i < a.count; ++i) {
-      const double c = a.coef[i];
-      const auto* ki = reinterpret_cast<const double*>(a.k[i] + j0);
-#pragma omp simd
-      for (std::int64_t r = 0; r < 2 * len; ++r) acc[r] += c * ki[r];
-    }
-    for (std::int64_t j = j0; j < j1; ++j) {
-      const cplx sj(acc[2 * (j - j0)], acc[2 * (j - j0) + 1]);
-      bk[j] = io.in(static_cast<std::size_t>(j), mul_conj(yp[j] + sj * h, eb[j - j0]));
-    }
+    TermPtrs t = a;
+    for (int i = 0; i < t.count; ++i) t.k[i] += 2 * j0;
+    stage_in_kernel(t, yp + j0, h, eb, sigma ? sigma + j0 : nullptr, j1 - j0, bk + j0);
   };
   // Stage st's output for group q: K_st = e^{−L c_st h} N̂ from FFTW's buffer (the factors generated again: cheaper
   // than writing and re-reading an array of them).
@@ -990,10 +1076,10 @@ double Stepper::ip_try(const cvec& y, double h, Controller& ctl) {
     const std::int64_t j0 = q * group_size, j1 = std::min(nk, j0 + group_size);
     cplx eb[group_size];
     phase_group(ch, w, q, eb);
-    for (std::int64_t j = j0; j < j1; ++j) k[j] = mul(io.out(static_cast<std::size_t>(j), bk[j]), eb[j - j0]);
+    stage_out_kernel(bk + j0, sigma ? sigma + j0 : nullptr, keep ? keep + j0 : nullptr, eb, j1 - j0, k + j0);
   };
   {
-    const Terms a = terms(A[1], 1);
+    const TermPtrs a = terms(A[1], 1);
     const double ch = C[1] * h;
     const PhaseSteps w = phase_step(ch);
 #pragma omp parallel for schedule(static) if (nk > (1 << 15))
@@ -1008,7 +1094,7 @@ double Stepper::ip_try(const cvec& y, double h, Controller& ctl) {
       // K_st and stage st + 1's input in one pass per group: K_st's group is read back from L1 (the same values), and
       // the buffer's lines are loaded by the output before the input overwrites them (no second sweep, no
       // write-allocate). The same operations per mode as two separate passes: the same bits.
-      const Terms a = terms(A[st + 1], st + 1);
+      const TermPtrs a = terms(A[st + 1], st + 1);
       const double cn = C[st + 1] * h;
       const PhaseSteps wn = phase_step(cn);
 #pragma omp parallel for schedule(static) if (nk > (1 << 15))
