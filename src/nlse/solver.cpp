@@ -63,29 +63,40 @@ struct Io {
 
 // ---- Per-group kernels of the interaction-picture stepping, in AVX-512/AVX2/baseline clones (SAMPO_CLONES) ----
 // This file is compiled with -ffp-contract=off (src/nlse/CMakeLists.txt) and the kernels use only elementwise
-// additions and multiplications, so every clone gives the bits of the baseline one. The sums over Runge–Kutta
-// stages are register-blocked: 8 modes (16 doubles) per block, summed over all terms in registers (per mode the
-// same additions in the same order as a sum over the terms), instead of a pass per term through an array in L1.
-using v4d = double __attribute__((vector_size(32)));  // 4 doubles: a ymm register, or two xmm ones in the baseline
+// additions and multiplications, so every clone gives the bits of the baseline one. Two rules keep it so:
+// - Complex products are written on v4d (two modes at a time: cmul2 below). Left to itself, GCC's vectoriser
+//   recognises a complex product in scalar code and emits fused multiply-adds (vfmaddsub) in the AVX clones even
+//   under -ffp-contract=off. `objdump -d` of the library shows no vfmadd/vfmsub instruction (checked when written).
+// - Sums over Runge–Kutta stages are register-blocked: a block of modes summed over all terms in registers, per
+//   mode the same additions in the same order as a sum over the terms (instead of a pass per term through an array).
+using v4d = double __attribute__((vector_size(32)));     // 4 doubles: a ymm register, or two xmm ones in the baseline
 using v4l = long long __attribute__((vector_size(32)));  // shuffle masks for v4d
-constexpr std::int64_t block = 8;                     // modes per register block
-// -Wpsabi notes that passing v4d by value has another ABI with AVX than without; these helpers are always inlined
-// (no call, no ABI), as are the kernels' v4d helpers below.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wpsabi"
+// Every function taking or returning a v4d is always inlined: no call, so no ABI (GCC's -Wpsabi note about AVX
+// vectors passed by value is off for this file, src/nlse/CMakeLists.txt).
 [[gnu::always_inline]] inline v4d load4(const double* p) noexcept {
   v4d v;
   __builtin_memcpy(&v, p, sizeof v);
   return v;
 }
 [[gnu::always_inline]] inline void store4(double* p, v4d v) noexcept { __builtin_memcpy(p, &v, sizeof v); }
+// mul() of two modes each: v, w hold (re, im) of two modes; (re·wr − im·wi, re·wi + im·wr), the same operations.
+[[gnu::always_inline]] inline v4d cmul2(v4d v, v4d w) noexcept {
+  const v4d vr = __builtin_shuffle(v, v4l{0, 0, 2, 2}), vi = __builtin_shuffle(v, v4l{1, 1, 3, 3});
+  const v4d p = vr * w, q = vi * __builtin_shuffle(w, v4l{1, 0, 3, 2});  // (re·wr, re·wi), (im·wi, im·wr)
+  return __builtin_shuffle(p - q, p + q, v4l{0, 5, 2, 7});
+}
+// mul_conj() of two modes: mul() with (wr, −wi) (−x and x·(−1) are the same value).
+[[gnu::always_inline]] inline v4d cmul2_conj(v4d v, v4d w) noexcept { return cmul2(v, w * v4d{1.0, -1.0, 1.0, -1.0}); }
+// Two modes' real weights, each repeated for re and im.
+[[gnu::always_inline]] inline v4d dup2(const double* x) noexcept { return v4d{x[0], x[0], x[1], x[1]}; }
 
-// The nonzero terms of a stage sum: coefficient and vector (at the group's first mode).
+// The nonzero terms of a stage sum: coefficient and vector (as doubles, at the group's first mode).
 struct TermPtrs {
   int count = 0;
   double coef[16] = {};
   const double* k[16] = {};
 };
+constexpr std::int64_t block = 8;  // modes per register block of the stage sums (16 doubles: 4 v4d)
 // s[0 .. 2·block) = Σ_i coef_i k_i[o + ...] for one full block, in registers.
 [[gnu::always_inline]] inline void block_sum(const TermPtrs& t, std::int64_t o, double* s) noexcept {
   const double* k0 = t.k[0] + o;
@@ -98,36 +109,50 @@ struct TermPtrs {
   }
   store4(s, a0), store4(s + 4, a1), store4(s + 8, a2), store4(s + 12, a3);
 }
-// The same for a ragged block of m < block modes (the group's end).
+// The same for m < block modes (the group's end), zero-padded to an even count.
 [[gnu::always_inline]] inline void tail_sum(const TermPtrs& t, std::int64_t o, std::int64_t m, double* s) noexcept {
+  for (std::int64_t r = 0; r < 2 * block; ++r) s[r] = 0.0;
   for (std::int64_t r = 0; r < 2 * m; ++r) s[r] = t.coef[0] * t.k[0][o + r];
   for (int i = 1; i < t.count; ++i)
     for (std::int64_t r = 0; r < 2 * m; ++r) s[r] += t.coef[i] * t.k[i][o + r];
+}
+// Copies of n ≤ cap modes (2n doubles) of x, zero-padded to cap modes: a ragged end through the blocks' code.
+[[gnu::always_inline]] inline void padded(const double* x, std::int64_t n, std::int64_t cap, double* out) noexcept {
+  for (std::int64_t r = 0; r < 2 * cap; ++r) out[r] = r < 2 * n ? x[r] : 0.0;
 }
 
 // A stage's input for len modes: out_j = σ_j^{filter} · (y_j + h Σ_i a_i K_i,j) · conj(e_j) (t's vectors, y, e, σ
 // and out at the group's first mode; σ null without the filter).
 SAMPO_CLONES void stage_in_kernel(const TermPtrs& t, const cplx* y, double h, const cplx* e, const double* sigma,
                                   std::int64_t len, cplx* out) {
+  const auto* yd = reinterpret_cast<const double*>(y);
+  const auto* ed = reinterpret_cast<const double*>(e);
+  auto* od = reinterpret_cast<double*>(out);
   for (std::int64_t j = 0; j < len; j += block) {
     const std::int64_t m = std::min(block, len - j);
-    double s[2 * block];
+    double s[2 * block], yb[2 * block], eb[2 * block], sb[block], ob[2 * block];
+    const double *yj = yd + 2 * j, *ej = ed + 2 * j, *sj = sigma ? sigma + j : nullptr;
+    double* oj = od + 2 * j;
     if (m == block) {
       block_sum(t, 2 * j, s);
-    } else {
+    } else {  // ragged end: padded copies in, the first m modes out
       tail_sum(t, 2 * j, m, s);
+      padded(yj, m, block, yb), padded(ej, m, block, eb), yj = yb, ej = eb, oj = ob;
+      if (sigma) {
+        for (std::int64_t r = 0; r < block; ++r) sb[r] = r < m ? sigma[j + r] : 0.0;
+        sj = sb;
+      }
     }
-    for (std::int64_t l = 0; l < m; ++l) {
-      const std::int64_t i = j + l;
-      const cplx v = mul_conj(y[i] + cplx(s[2 * l], s[2 * l + 1]) * h, e[i]);
-      out[i] = sigma ? sigma[i] * v : v;
+    for (std::int64_t p = 0; p < block; p += 2) {  // y + s·h, times conj(e), times σ: the scalar code's operations
+      v4d v = cmul2_conj(load4(yj + 2 * p) + load4(s + 2 * p) * h, load4(ej + 2 * p));
+      if (sj) v = dup2(sj + p) * v;
+      store4(oj + 2 * p, v);
     }
+    if (m < block)
+      for (std::int64_t r = 0; r < 2 * m; ++r) od[2 * j + r] = ob[r];
   }
 }
-// A stage's output for len modes: k_j = e_j · N̂_j, N̂ from FFTW's buffer dealiased as Io::out. The complex
-// products are written on v4d (two modes at a time: the products and the difference/sum of mul()): left to itself,
-// GCC's vectoriser recognises the complex product in scalar code and emits fused multiply-adds (vfmaddsub) in the
-// AVX clones even under -ffp-contract=off, which would give other bits than the baseline.
+// A stage's output for len modes: k_j = e_j · N̂_j, N̂ from FFTW's buffer dealiased as Io::out.
 SAMPO_CLONES void stage_out_kernel(const cplx* bk, const double* sigma, const char* keep, const cplx* e,
                                    std::int64_t len, cplx* k) {
   const auto* b = reinterpret_cast<const double*>(bk);
@@ -137,15 +162,12 @@ SAMPO_CLONES void stage_out_kernel(const cplx* bk, const double* sigma, const ch
   const auto two = [&](const double* bj, const double* fj, const double* sg, const char* kp, double* oj) {
     v4d v = load4(bj);
     if (sg) {
-      v = v * v4d{sg[0], sg[0], sg[1], sg[1]};
+      v = v * dup2(sg);
     } else if (kp) {
       const v4d z = {0.0, 0.0, 0.0, 0.0};
       v = v4d{kp[0] ? 1.0 : 0.0, kp[0] ? 1.0 : 0.0, kp[1] ? 1.0 : 0.0, kp[1] ? 1.0 : 0.0} != z ? v : z;
     }
-    const v4d w = load4(fj);
-    const v4d vr = __builtin_shuffle(v, v4l{0, 0, 2, 2}), vi = __builtin_shuffle(v, v4l{1, 1, 3, 3});
-    const v4d p = vr * w, q = vi * __builtin_shuffle(w, v4l{1, 0, 3, 2});  // (re·wr, re·wi), (im·wi, im·wr)
-    store4(oj, __builtin_shuffle(p - q, p + q, v4l{0, 5, 2, 7}));
+    store4(oj, cmul2(v, load4(fj)));
   };
   std::int64_t j = 0;
   for (; j + 2 <= len; j += 2)
@@ -158,7 +180,92 @@ SAMPO_CLONES void stage_out_kernel(const cplx* bk, const double* sigma, const ch
     out[2 * j] = oj[0], out[2 * j + 1] = oj[1];
   }
 }
-#pragma GCC diagnostic pop
+
+// The end of an ip-dop853 step for len modes: y_new = y + h Σ b_i K_i and the error sums e5 = Σ E5_i K_i,
+// e3 = Σ E3_i K_i (rows with their three coefficients, row 0 nonzero in all three), into yn; d = bk = e^{Lh}·y_new
+// (conj(e) with e = e^{−Lh}; bk times σ for the filter) for the next step; sums[0], sums[1] += |e5|²/sc², |e3|²/sc²
+// in mode order, sc = atol + rtol·max(|y|, |y_new|) (moduli by sqrt of the norm).
+struct FinalRows {
+  int count = 0;
+  double b[16] = {}, e5[16] = {}, e3[16] = {};
+  const double* k[16] = {};
+};
+SAMPO_CLONES void final_kernel(const FinalRows& rw, const cplx* y, double h, double atol, double rtol, const cplx* e,
+                               const double* sigma, std::int64_t len, cplx* yn, cplx* d, cplx* bk, double* sums) {
+  constexpr std::int64_t fb = 4;  // modes per block: 3 sums × 2 v4d in registers
+  const auto* yd = reinterpret_cast<const double*>(y);
+  const auto* ed = reinterpret_cast<const double*>(e);
+  double s5 = sums[0], s3 = sums[1];
+  for (std::int64_t j = 0; j < len; j += fb) {
+    const std::int64_t m = std::min(fb, len - j), o = 2 * j;
+    v4d sb[2], x5[2], x3[2];
+    if (m == fb) {
+      const double* k0 = rw.k[0] + o;
+      for (int h2 = 0; h2 < 2; ++h2) {
+        const v4d k = load4(k0 + 4 * h2);
+        sb[h2] = k * rw.b[0], x5[h2] = k * rw.e5[0], x3[h2] = k * rw.e3[0];
+      }
+      for (int i = 1; i < rw.count; ++i) {
+        const double* ki = rw.k[i] + o;
+        const double b = rw.b[i], c5 = rw.e5[i], c3 = rw.e3[i];
+        const v4d k0v = load4(ki), k1v = load4(ki + 4);
+        if (b != 0.0) sb[0] += k0v * b, sb[1] += k1v * b;
+        if (c5 != 0.0 || c3 != 0.0) x5[0] += k0v * c5, x5[1] += k1v * c5, x3[0] += k0v * c3, x3[1] += k1v * c3;
+      }
+    } else {  // ragged end: the same sums on zero-padded copies
+      double kp[2 * fb];
+      for (int i = 0; i < rw.count; ++i) {
+        for (std::int64_t r = 0; r < 2 * fb; ++r) kp[r] = r < 2 * m ? rw.k[i][o + r] : 0.0;
+        const double b = rw.b[i], c5 = rw.e5[i], c3 = rw.e3[i];
+        for (int h2 = 0; h2 < 2; ++h2) {
+          const v4d k = load4(kp + 4 * h2);
+          if (i == 0) {
+            sb[h2] = k * b, x5[h2] = k * c5, x3[h2] = k * c3;
+          } else {
+            if (b != 0.0) sb[h2] += k * b;
+            if (c5 != 0.0 || c3 != 0.0) x5[h2] += k * c5, x3[h2] += k * c3;
+          }
+        }
+      }
+    }
+    double ybuf[2 * fb], ebuf[2 * fb], yv[2 * fb], v5[2 * fb], v3[2 * fb], vo[2 * fb];
+    padded(yd + o, m, fb, ybuf), padded(ed + o, m, fb, ebuf);
+    for (int h2 = 0; h2 < 2; ++h2) {
+      const v4d ynew = load4(ybuf + 4 * h2) + sb[h2] * h;
+      store4(yv + 4 * h2, ynew), store4(v5 + 4 * h2, x5[h2]), store4(v3 + 4 * h2, x3[h2]);
+      store4(vo + 4 * h2, cmul2_conj(ynew, load4(ebuf + 4 * h2)));
+    }
+    for (std::int64_t l = 0; l < m; ++l) {  // scalar: the sums in mode order
+      const double yr = ybuf[2 * l], yi = ybuf[2 * l + 1], nr = yv[2 * l], ni = yv[2 * l + 1];
+      const double scale = atol + std::sqrt(std::max(yr * yr + yi * yi, nr * nr + ni * ni)) * rtol;
+      const double is2 = 1.0 / (scale * scale);
+      s5 += (v5[2 * l] * v5[2 * l] + v5[2 * l + 1] * v5[2 * l + 1]) * is2;
+      s3 += (v3[2 * l] * v3[2 * l] + v3[2 * l + 1] * v3[2 * l + 1]) * is2;
+      const std::int64_t jj = j + l;
+      yn[jj] = cplx(nr, ni);
+      d[jj] = cplx(vo[2 * l], vo[2 * l + 1]);
+      bk[jj] = sigma ? sigma[jj] * d[jj] : d[jj];
+    }
+  }
+  sums[0] = s5, sums[1] = s3;
+}
+
+// Stepper::phase_group's lane recurrences: lane l holds modes m0 + l + G·r (r = 0 … S − 1), real and imaginary
+// parts in separate arrays, so the G recurrences are plain vector arithmetic (the products of mul(), operation for
+// operation); each value normalised to modulus 1 as unit() does, stored interleaved at out (2·G·S doubles).
+constexpr std::int64_t lanes = Stepper::phase_groups, leaps = Stepper::phase_leaps;
+SAMPO_CLONES void phase_lanes(double* pr, double* pm, double* qr, double* qm, double wr, double wi, double* out) {
+  for (std::int64_t r = 0; r < leaps; ++r) {
+#pragma omp simd
+    for (std::int64_t l = 0; l < lanes; ++l) {
+      const double f = 1.5 - 0.5 * (pr[l] * pr[l] + pm[l] * pm[l]);  // unit(): the same operations
+      out[2 * (r * lanes + l)] = pr[l] * f, out[2 * (r * lanes + l) + 1] = pm[l] * f;
+      const double nr = pr[l] * qr[l] - pm[l] * qm[l], ni = pr[l] * qm[l] + pm[l] * qr[l];
+      const double cr = qr[l] * wr - qm[l] * wi, ci = qr[l] * wi + qm[l] * wr;
+      pr[l] = nr, pm[l] = ni, qr[l] = cr, qm[l] = ci;
+    }
+  }
+}
 
 // The RK4IP third-stage pass (rk4ip and erk43-ip): k3 from FFTW's buffer, acc += h/3 k3, and the next stage's
 // input e^{Lh/2}(ψ_I + h k3) into the buffer.
@@ -565,7 +672,7 @@ void Stepper::phase_group(double s, const PhaseSteps& w, std::int64_t q, cplx* e
     p = simd::expi(ph);
     d = simd::expi(dh);
   };
-  constexpr std::int64_t B = phase_block, G = phase_groups, S = phase_leaps;
+  constexpr std::int64_t B = phase_block, G = phase_groups;
   if (j1 - j0 == phase_group_size && mode(j1 - 1) == mode(j0) + phase_group_size - 1) {
     // Lane l holds modes m0 + l + G·r (r = 0 … S − 1): real and imaginary parts in separate arrays, so the G
     // recurrences are plain vector arithmetic (the products of mul(), operation for operation).
@@ -578,18 +685,7 @@ void Stepper::phase_group(double s, const PhaseSteps& w, std::int64_t q, cplx* e
       pr[l] = p.real(), pm[l] = p.imag(), qr[l] = qv.real(), qm[l] = qv.imag();
       p = mul(p, d), d = mul(d, w.w2), qv = mul(qv, w.w2g);
     }
-    const double wr = w.wleap.real(), wi = w.wleap.imag();
-    auto* out = reinterpret_cast<double*>(e);  // std::complex<double> is an array of two doubles
-    for (std::int64_t r = 0; r < S; ++r) {
-#pragma omp simd
-      for (std::int64_t l = 0; l < G; ++l) {
-        const double f = 1.5 - 0.5 * (pr[l] * pr[l] + pm[l] * pm[l]);  // unit(): the same operations
-        out[2 * (r * G + l)] = pr[l] * f, out[2 * (r * G + l) + 1] = pm[l] * f;
-        const double nr = pr[l] * qr[l] - pm[l] * qm[l], ni = pr[l] * qm[l] + pm[l] * qr[l];
-        const double cr = qr[l] * wr - qm[l] * wi, ci = qr[l] * wi + qm[l] * wr;
-        pr[l] = nr, pm[l] = ni, qr[l] = cr, qm[l] = ci;
-      }
-    }
+    phase_lanes(pr, pm, qr, qm, w.wleap.real(), w.wleap.imag(), reinterpret_cast<double*>(e));
     return;
   }
   for (std::int64_t jb = j0; jb < j1; jb += B) {  // block by block, re-anchored at the wrap
@@ -1109,16 +1205,13 @@ double Stepper::ip_try(const cvec& y, double h, Controller& ctl) {
   }
   // y_new = y + h Σ b_i K_i, the error sums over the same stages (E5, E3 vanish on K12 and where B does, but the
   // loop takes any nonzero entry), and e^{Lh} y_new (the next state; the input of K12), with K11's factors e^{−Lh}.
-  struct Row {
-    double b, e5, e3;
-    const cplx* k;
-  };
   static_assert(B[0] != 0.0 && E5[0] != 0.0 && E3[0] != 0.0, "the final sums start from K0's term");
-  Row rows[n_stages];
-  int nrows = 0;
+  FinalRows rows;
   for (int i = 0; i < n_stages; ++i)
-    if (B[i] != 0.0 || E5[i] != 0.0 || E3[i] != 0.0)
-      rows[nrows++] = {B[i], E5[i], E3[i], kv[static_cast<std::size_t>(i)]->data()};
+    if (B[i] != 0.0 || E5[i] != 0.0 || E3[i] != 0.0) {
+      rows.b[rows.count] = B[i], rows.e5[rows.count] = E5[i], rows.e3[rows.count] = E3[i];
+      rows.k[rows.count++] = reinterpret_cast<const double*>(kv[static_cast<std::size_t>(i)]->data());
+    }
   part_.resize(static_cast<std::size_t>(2 * groups));
   cplx *yn = y_new_.data(), *d = d_.data();
   double* part = part_.data();
@@ -1129,44 +1222,11 @@ double Stepper::ip_try(const cvec& y, double h, Controller& ctl) {
     const std::int64_t j0 = q * group_size, j1 = std::min(nk, j0 + group_size);
     cplx eb[group_size];
     phase_group(h, w1, q, eb);
-    double s5 = 0, s3 = 0;
-    // The three sums term by term over the group (vectorisable passes in cache), per mode the same additions in the
-    // same order as a sum over the rows.
-    const std::int64_t len = j1 - j0;
-    double sb[2 * group_size], s5v[2 * group_size], s3v[2 * group_size];
-    {  // row 0 (K0: b, e5, e3 all nonzero, asserted above) initialises the three sums (no zero fill)
-      const auto* ki = reinterpret_cast<const double*>(rows[0].k + j0);
-      const double b = rows[0].b, c5 = rows[0].e5, c3 = rows[0].e3;
-#pragma omp simd
-      for (std::int64_t r = 0; r < 2 * len; ++r) sb[r] = b * ki[r], s5v[r] = c5 * ki[r], s3v[r] = c3 * ki[r];
-    }
-    for (int i = 1; i < nrows; ++i) {
-      const auto* ki = reinterpret_cast<const double*>(rows[i].k + j0);
-      const double b = rows[i].b, c5 = rows[i].e5, c3 = rows[i].e3;
-      if (b != 0.0) {
-#pragma omp simd
-        for (std::int64_t r = 0; r < 2 * len; ++r) sb[r] += b * ki[r];
-      }
-      if (c5 != 0.0 || c3 != 0.0) {
-#pragma omp simd
-        for (std::int64_t r = 0; r < 2 * len; ++r) s5v[r] += c5 * ki[r], s3v[r] += c3 * ki[r];
-      }
-    }
-    for (std::int64_t j = j0; j < j1; ++j) {
-      const std::int64_t r = 2 * (j - j0);
-      const cplx acc(sb[r], sb[r + 1]), e5(s5v[r], s5v[r + 1]), e3(s3v[r], s3v[r + 1]);
-      const cplx ynew = yp[j] + h * acc;
-      yn[j] = ynew;
-      // scipy's scale atol + rtol·max(|y|, |y_new|), and |e/scale|² as |e|²/scale² (one division per mode; the
-      // moduli by sqrt of the norm, not hypot: round-off level differences in the error norm only)
-      const double scale = atol + std::sqrt(std::max(std::norm(yp[j]), std::norm(ynew))) * rtol;
-      const double is2 = 1.0 / (scale * scale);
-      s5 += std::norm(e5) * is2, s3 += std::norm(e3) * is2;
-      const cplx v = mul_conj(ynew, eb[j - j0]);
-      d[j] = v;
-      bk[j] = io.in(static_cast<std::size_t>(j), v);
-    }
-    part[2 * q] = s5, part[2 * q + 1] = s3;
+    FinalRows r = rows;
+    for (int i = 0; i < r.count; ++i) r.k[i] += 2 * j0;
+    double sums[2] = {0.0, 0.0};
+    final_kernel(r, yp + j0, h, atol, rtol, eb, sigma ? sigma + j0 : nullptr, j1 - j0, yn + j0, d + j0, bk + j0, sums);
+    part[2 * q] = sums[0], part[2 * q + 1] = sums[1];
   }
   double loc[2];
   reduce_parts(groups, 2, loc);
