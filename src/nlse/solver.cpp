@@ -170,8 +170,13 @@ SAMPO_CLONES void stage_out_kernel(const cplx* bk, const double* sigma, const ch
     store4(oj, cmul2(v, load4(fj)));
   };
   std::int64_t j = 0;
-  for (; j + 2 <= len; j += 2)
-    two(b + 2 * j, f + 2 * j, sigma ? sigma + j : nullptr, keep ? keep + j : nullptr, out + 2 * j);
+  if (sigma) {  // three loops: the dealiasing test out of the loop
+    for (; j + 2 <= len; j += 2) two(b + 2 * j, f + 2 * j, sigma + j, nullptr, out + 2 * j);
+  } else if (keep) {
+    for (; j + 2 <= len; j += 2) two(b + 2 * j, f + 2 * j, nullptr, keep + j, out + 2 * j);
+  } else {
+    for (; j + 2 <= len; j += 2) two(b + 2 * j, f + 2 * j, nullptr, nullptr, out + 2 * j);
+  }
   if (j < len) {
     double bj[4] = {b[2 * j], b[2 * j + 1], 0.0, 0.0}, fj[4] = {f[2 * j], f[2 * j + 1], 0.0, 0.0}, oj[4];
     const double sg[2] = {sigma ? sigma[j] : 0.0, 0.0};
@@ -248,6 +253,28 @@ SAMPO_CLONES void final_kernel(const FinalRows& rw, const cplx* y, double h, dou
     }
   }
   sums[0] = s5, sums[1] = s3;
+}
+
+// The nonlinear term in x-space for n points: v ← i(g|v|² − V)v of v·scale (to_x's 1/N), written out on the doubles:
+// (−Im v·r, Re v·r) with r = g|v|² − V, the value of the complex product v·(i r) (without its NaN fix-up call, which
+// keeps such loops from vectorising). V null: no potential.
+SAMPO_CLONES void nonlinear_kernel(cplx* v, std::int64_t n, double scale, double g, const double* V) {
+  auto* x = reinterpret_cast<double*>(v);
+  if (V) {
+#pragma omp simd
+    for (std::int64_t j = 0; j < n; ++j) {
+      const double re = x[2 * j] * scale, im = x[2 * j + 1] * scale;
+      const double r = g * (re * re + im * im) - V[j];
+      x[2 * j] = -(im * r), x[2 * j + 1] = re * r;
+    }
+  } else {
+#pragma omp simd
+    for (std::int64_t j = 0; j < n; ++j) {
+      const double re = x[2 * j] * scale, im = x[2 * j + 1] * scale;
+      const double r = g * (re * re + im * im);
+      x[2 * j] = -(im * r), x[2 * j + 1] = re * r;
+    }
+  }
 }
 
 // Stepper::phase_group's lane recurrences: lane l holds modes m0 + l + G·r (r = 0 … S − 1), real and imaginary
@@ -793,26 +820,16 @@ void Stepper::rhs_in_buffers(Controller& ctl) {
     return;
   }
   grid_.backward();
-  // to_x's 1/N, then i(g|v|² − V)v written out on the doubles: (−Im v·r, Re v·r) with r = g|v|² − V, the value of
-  // the complex product v·(i r) (without its NaN fix-up call, which keeps such loops from vectorising).
-  auto* x = reinterpret_cast<double*>(grid_.x_buffer());
+  // to_x's 1/N, then i(g|v|² − V)v (nonlinear_kernel), in chunks over the threads.
   const auto nx = grid_.x_count();
+  constexpr std::int64_t chunk = 4096;
+  cplx* x = grid_.x_buffer();
   const double scale = 1.0 / static_cast<double>(grid_.n()), g = model_.g;
   const double* V = v_.empty() ? nullptr : v_.data();
-  if (V) {
 #pragma omp parallel for schedule(static) if (nx > (1 << 15))
-    for (std::int64_t j = 0; j < nx; ++j) {
-      const double re = x[2 * j] * scale, im = x[2 * j + 1] * scale;
-      const double r = g * (re * re + im * im) - V[j];
-      x[2 * j] = -(im * r), x[2 * j + 1] = re * r;
-    }
-  } else {
-#pragma omp parallel for simd schedule(static) if (nx > (1 << 15))
-    for (std::int64_t j = 0; j < nx; ++j) {
-      const double re = x[2 * j] * scale, im = x[2 * j + 1] * scale;
-      const double r = g * (re * re + im * im);
-      x[2 * j] = -(im * r), x[2 * j + 1] = re * r;
-    }
+  for (std::int64_t c = 0; c < (nx + chunk - 1) / chunk; ++c) {
+    const std::int64_t j0 = c * chunk;
+    nonlinear_kernel(x + j0, std::min(chunk, nx - j0), scale, g, V ? V + j0 : nullptr);
   }
   grid_.forward();
   ++ctl.rhs;
