@@ -5,6 +5,7 @@
 #include <iterator>
 #include <limits>
 #include <numbers>
+#include <type_traits>
 #include <utility>
 
 #include "core/error/error.hpp"
@@ -25,19 +26,6 @@ namespace {
 constexpr std::int64_t group_size = Stepper::phase_group_size;
 std::int64_t group_count(std::int64_t n) {
   return (n + group_size - 1) / group_size;
-}
-// part[stride·q + slot] = Σ_{j in group q} term(j) for every group of [0, n), each sum in j order (term(j) may
-// also write the mode's outputs). Threads take whole groups.
-template <class Term>
-void group_sums(std::int64_t n, double* part, std::int64_t stride, std::int64_t slot, Term&& term) {
-  const std::int64_t groups = group_count(n);
-#pragma omp parallel for schedule(static) if (n > (1 << 15))
-  for (std::int64_t q = 0; q < groups; ++q) {
-    const std::int64_t j0 = q * group_size, j1 = std::min(n, j0 + group_size);
-    double s = 0;
-    for (std::int64_t j = j0; j < j1; ++j) s += term(j);
-    part[stride * q + slot] = s;
-  }
 }
 // How the nonlinear term's input and output are dealiased, applied by the loops that fill and read FFTW's k buffer:
 // the filter multiplies the input by σ (ψ_f = F⁻¹[σψ̂]) and the output by σ; the 2/3 rule zeroes the output's modes
@@ -294,16 +282,145 @@ SAMPO_CLONES void phase_lanes(double* pr, double* pm, double* qr, double* qm, do
   }
 }
 
-// The RK4IP third-stage pass (rk4ip and erk43-ip): k3 from FFTW's buffer, acc += h/3 k3, and the next stage's
-// input e^{Lh/2}(ψ_I + h k3) into the buffer.
-void rk4_third_pass(const Io& io, std::int64_t nk, cplx* bk, cplx* acc, const cplx* a, const cplx* lin, double h,
-                    double h3) {
+// ---- rk4ip and erk43-ip passes over k-space, fused with the copies into and out of FFTW's buffer, in clones ----
+// Pass kinds (per mode j; in(v) = σ_j v with the filter, out(v) = σ_j v, or 0 outside 2/3 with that rule, else v;
+// lin = e^{Lh/2}; the same operations as the scalar code they replaced, so the same bits on every clone):
+enum class Rk4Pass {
+  r_init,    // rk4ip:    a = p·lin, bk = in(p)
+  r_k1,      // rk4ip:    k1 = out(bk)·lin, acc = a + h/6 k1, bk = in(a + h/2 k1)
+  r_k2,      // rk4ip:    k2 = out(bk), acc += h/3 k2, bk = in(a + h/2 k2)
+  third,     // both:     k3 = out(bk), acc += h/3 k3, bk = in((a + h k3)·lin)
+  r_final,   // rk4ip:    p_out = acc·lin + h/6 out(bk)
+  e_init,    // erk43-ip: a = p·lin, b = k5·lin, bk = in(a + h/2 b); nv = |p|²
+  e_k2,      // erk43-ip: k2 = out(bk), acc = a + h/6 (b + 2 k2), bk = in(a + h/2 k2)
+  e_k4,      // erk43-ip: k4 = out(bk), d = k4, o = acc·lin + h/6 k4, bk = in(o); nv = |o|²
+  e_err,     // erk43-ip: k5n = out(bk), e = k5n; nv = |h/10 (d − k5n)|²
+};
+struct Rk4Args {
+  const cplx* p;  // the state read (r_init, e_init)
+  cplx *p_out, *bk, *a, *acc, *b, *d, *e, *o;
+  const cplx *lin, *k5;
+  const double* sigma;  // filter, or null
+  const char* keep;     // 2/3 rule, or null
+  double h, h2, h3, h6, h10;
+};
+// One pass over modes [j0, j0 + n); nv (erk43-ip's norms, or null) gets one value per mode, nv[0] for mode j0.
+SAMPO_CLONES void rk4_pass(Rk4Pass kind, const Rk4Args& x, std::int64_t j0, std::int64_t n, double* nv) {
+  const v4d zero = {0.0, 0.0, 0.0, 0.0};
+  // A pair of modes at j (full), or mode j alone padded with a zero mode (the last of an odd count).
+  const auto body = [&](std::int64_t j, auto full_tag) {
+    constexpr bool full = decltype(full_tag)::value;
+    const auto ld = [&](const cplx* v) {
+      if constexpr (full) {
+        return load4(reinterpret_cast<const double*>(v + j));
+      } else {
+        return v4d{v[j].real(), v[j].imag(), 0.0, 0.0};
+      }
+    };
+    const auto st = [&](cplx* v, v4d y) {
+      if constexpr (full) {
+        store4(reinterpret_cast<double*>(v + j), y);
+      } else {
+        v[j] = cplx(y[0], y[1]);
+      }
+    };
+    const auto pair = [&](const auto* w) {  // w[j], w[j + 1] (or 0), each for re and im
+      using T = std::remove_cv_t<std::remove_pointer_t<decltype(w)>>;
+      const double w0 = static_cast<double>(w[j]), w1 = full ? static_cast<double>(w[j + 1]) : static_cast<double>(T(0));
+      return v4d{w0, w0, w1, w1};
+    };
+    const auto in = [&](v4d v) { return x.sigma ? pair(x.sigma) * v : v; };
+    const auto out = [&](v4d v) { return x.sigma ? v * pair(x.sigma) : x.keep ? (pair(x.keep) != zero ? v : zero) : v; };
+    const auto norms = [&](v4d v) {
+      double t[4];
+      store4(t, v * v);
+      nv[j - j0] = t[0] + t[1];
+      if constexpr (full) nv[j - j0 + 1] = t[2] + t[3];
+    };
+    switch (kind) {
+      case Rk4Pass::r_init: {
+        const v4d p = ld(x.p);
+        st(x.a, cmul2(p, ld(x.lin)));
+        st(x.bk, in(p));
+        break;
+      }
+      case Rk4Pass::r_k1: {
+        const v4d k1 = cmul2(out(ld(x.bk)), ld(x.lin)), a = ld(x.a);
+        st(x.acc, a + k1 * x.h6);
+        st(x.bk, in(a + k1 * x.h2));
+        break;
+      }
+      case Rk4Pass::r_k2: {
+        const v4d k2 = out(ld(x.bk));
+        st(x.acc, ld(x.acc) + k2 * x.h3);
+        st(x.bk, in(ld(x.a) + k2 * x.h2));
+        break;
+      }
+      case Rk4Pass::third: {
+        const v4d k3 = out(ld(x.bk));
+        st(x.acc, ld(x.acc) + k3 * x.h3);
+        st(x.bk, in(cmul2(ld(x.a) + k3 * x.h, ld(x.lin))));
+        break;
+      }
+      case Rk4Pass::r_final:
+        st(x.p_out, cmul2(ld(x.acc), ld(x.lin)) + out(ld(x.bk)) * x.h6);
+        break;
+      case Rk4Pass::e_init: {
+        const v4d p = ld(x.p), lin = ld(x.lin);
+        const v4d a = cmul2(p, lin), b = cmul2(ld(x.k5), lin);
+        st(x.a, a), st(x.b, b);
+        st(x.bk, in(a + b * x.h2));
+        norms(p);
+        break;
+      }
+      case Rk4Pass::e_k2: {
+        const v4d k2 = out(ld(x.bk)), a = ld(x.a);
+        st(x.acc, a + (ld(x.b) + k2 * 2.0) * x.h6);
+        st(x.bk, in(a + k2 * x.h2));
+        break;
+      }
+      case Rk4Pass::e_k4: {
+        const v4d k4 = out(ld(x.bk));
+        st(x.d, k4);
+        const v4d y4 = cmul2(ld(x.acc), ld(x.lin)) + k4 * x.h6;
+        st(x.o, y4);
+        st(x.bk, in(y4));
+        norms(y4);
+        break;
+      }
+      case Rk4Pass::e_err: {
+        const v4d k5n = out(ld(x.bk));
+        st(x.e, k5n);
+        norms((ld(x.d) - k5n) * x.h10);
+        break;
+      }
+    }
+  };
+  std::int64_t j = j0;
+  for (; j + 2 <= j0 + n; j += 2) body(j, std::true_type{});
+  if (j < j0 + n) body(j, std::false_type{});
+}
+// rk4_pass over all nk modes, in chunks over the threads (passes without norms).
+void rk4_sweep(Rk4Pass kind, const Rk4Args& x, std::int64_t nk) {
+  constexpr std::int64_t chunk = 4096;
 #pragma omp parallel for schedule(static) if (nk > (1 << 15))
-  for (std::int64_t j = 0; j < nk; ++j) {
-    const auto i = static_cast<std::size_t>(j);
-    const cplx k3 = io.out(i, bk[j]);
-    acc[j] += h3 * k3;
-    bk[j] = io.in(i, (a[j] + h * k3) * lin[j]);
+  for (std::int64_t c = 0; c < (nk + chunk - 1) / chunk; ++c) {
+    const std::int64_t j0 = c * chunk;
+    rk4_pass(kind, x, j0, std::min(chunk, nk - j0), nullptr);
+  }
+}
+// rk4_pass with norms: part[stride·q + slot] = Σ over group q's modes of nv, each sum in mode order (the same bits
+// for any thread count; reduce_parts adds the groups in order).
+void rk4_sums(Rk4Pass kind, const Rk4Args& x, std::int64_t nk, double* part, std::int64_t stride, std::int64_t slot) {
+  const std::int64_t groups = group_count(nk);
+#pragma omp parallel for schedule(static) if (nk > (1 << 15))
+  for (std::int64_t q = 0; q < groups; ++q) {
+    const std::int64_t j0 = q * group_size, len = std::min(nk, j0 + group_size) - j0;
+    double nv[group_size];
+    rk4_pass(kind, x, j0, len, nv);
+    double s = 0;
+    for (std::int64_t r = 0; r < len; ++r) s += nv[r];
+    part[stride * q + slot] = s;
   }
 }
 }  // namespace
@@ -948,41 +1065,20 @@ double Stepper::erk43_try(const cvec& psi, double h, cvec& out, Controller& ctl)
   const cplx *p = psi.data(), *k5 = k5_.data();
   double* part = part_.data();
   const double h2 = 0.5 * h, h3 = h / 3.0, h6 = h / 6.0, h10 = h / 10.0;
-  group_sums(nk, part, 3, 2, [&](std::int64_t j) {
-    const auto i = static_cast<std::size_t>(j);
-    a[j] = p[j] * lin[j];
-    b[j] = k5[j] * lin[j];
-    bk[j] = io.in(i, a[j] + h2 * b[j]);
-    return std::norm(p[j]);
-  });
-  rhs_in_buffers(ctl);  // k2
-#pragma omp parallel for schedule(static) if (nk > (1 << 15))
-  for (std::int64_t j = 0; j < nk; ++j) {
-    const auto i = static_cast<std::size_t>(j);
-    const cplx k2 = io.out(i, bk[j]);
-    acc[j] = a[j] + h6 * (b[j] + 2.0 * k2);
-    bk[j] = io.in(i, a[j] + h2 * k2);
-  }
+  const Rk4Args x{p, nullptr, bk, a, acc, b, d, e, o, lin, k5, io.filter ? io.sigma : nullptr,
+                  io.third ? io.keep : nullptr, h, h2, h3, h6, h10};
+  rk4_sums(Rk4Pass::e_init, x, nk, part, 3, 2);  // slot 2: |ψ|²
+  rhs_in_buffers(ctl);                           // k2
+  rk4_sweep(Rk4Pass::e_k2, x, nk);
   rhs_in_buffers(ctl);  // k3
-  rk4_third_pass(io, nk, bk, acc, a, lin, h, h3);
-  rhs_in_buffers(ctl);  // k4
-  group_sums(nk, part, 3, 1, [&](std::int64_t j) {
-    const auto i = static_cast<std::size_t>(j);
-    const cplx k4 = io.out(i, bk[j]);
-    d[j] = k4;
-    const cplx y4 = acc[j] * lin[j] + h6 * k4;
-    o[j] = y4;
-    bk[j] = io.in(i, y4);
-    return std::norm(y4);
-  });
-  rhs_in_buffers(ctl);  // k5 = N̂(ψ4): FSAL for the next step
+  rk4_sweep(Rk4Pass::third, x, nk);
+  rhs_in_buffers(ctl);                           // k4
+  rk4_sums(Rk4Pass::e_k4, x, nk, part, 3, 1);  // slot 1: |ψ4|²
+  rhs_in_buffers(ctl);                           // k5 = N̂(ψ4): FSAL for the next step
   // Error norm in physical units: RMS over x of ψ4 − ψ3 against atol + rtol · RMS(ψ) (Parseval: RMS_x = ||·||_k / N).
   // A per-mode relative test would demand relative accuracy of modes that are only round-off, and crawl.
-  group_sums(nk, part, 3, 0, [&](std::int64_t j) {
-    const cplx k5n = io.out(static_cast<std::size_t>(j), bk[j]);
-    e[j] = k5n;
-    return std::norm(h10 * (d[j] - k5n));  // ψ4 − ψ3, ψ3 = e^{Lh/2}acc + h/30 (2k4 + 3k5)
-  });
+  // Slot 0: |ψ4 − ψ3|² with ψ4 − ψ3 = h/10 (k4 − k5), ψ3 = e^{Lh/2}acc + h/30 (2k4 + 3k5).
+  rk4_sums(Rk4Pass::e_err, x, nk, part, 3, 0);
   double loc[3];
   reduce_parts(groups, 3, loc);
   const double nn = static_cast<double>(grid_.n());
@@ -1034,32 +1130,17 @@ double Stepper::advance(cvec& psi, double h_here, Controller& ctl) {
       a_.resize(n), acc_.resize(n);
       const Io io{dealias_.kind == Dealias::filter, dealias_.kind == Dealias::two_thirds, sigma_.data(), keep_.data()};
       cplx *bk = grid_.k_buffer(), *a = a_.data(), *acc = acc_.data(), *p = psi.data();
-#pragma omp parallel for schedule(static) if (nk > (1 << 15))
-      for (std::int64_t j = 0; j < nk; ++j) {
-        a[j] = p[j] * lin[j];
-        bk[j] = io.in(static_cast<std::size_t>(j), p[j]);
-      }
+      const Rk4Args x{p, p, bk, a, acc, nullptr, nullptr, nullptr, nullptr, lin, nullptr, io.filter ? io.sigma : nullptr,
+                      io.third ? io.keep : nullptr, h, h2, h3, h6, 0.0};
+      rk4_sweep(Rk4Pass::r_init, x, nk);
       rhs_in_buffers(ctl);  // k1 (before its e^{Lh/2})
-#pragma omp parallel for schedule(static) if (nk > (1 << 15))
-      for (std::int64_t j = 0; j < nk; ++j) {
-        const auto i = static_cast<std::size_t>(j);
-        const cplx k1 = io.out(i, bk[j]) * lin[j];
-        acc[j] = a[j] + h6 * k1;
-        bk[j] = io.in(i, a[j] + h2 * k1);
-      }
+      rk4_sweep(Rk4Pass::r_k1, x, nk);
       rhs_in_buffers(ctl);  // k2
-#pragma omp parallel for schedule(static) if (nk > (1 << 15))
-      for (std::int64_t j = 0; j < nk; ++j) {
-        const auto i = static_cast<std::size_t>(j);
-        const cplx k2 = io.out(i, bk[j]);
-        acc[j] += h3 * k2;
-        bk[j] = io.in(i, a[j] + h2 * k2);
-      }
+      rk4_sweep(Rk4Pass::r_k2, x, nk);
       rhs_in_buffers(ctl);  // k3
-      rk4_third_pass(io, nk, bk, acc, a, lin, h, h3);
+      rk4_sweep(Rk4Pass::third, x, nk);
       rhs_in_buffers(ctl);  // k4
-#pragma omp parallel for schedule(static) if (nk > (1 << 15))
-      for (std::int64_t j = 0; j < nk; ++j) p[j] = acc[j] * lin[j] + h6 * io.out(static_cast<std::size_t>(j), bk[j]);
+      rk4_sweep(Rk4Pass::r_final, x, nk);
       ++ctl.accepted;
       return h;
     }
