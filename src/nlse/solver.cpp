@@ -111,8 +111,9 @@ constexpr std::int64_t block = 8;  // modes per register block of the stage sums
 
 // A stage's input for len modes: out_j = σ_j^{filter} · (y_j + h Σ_i a_i K_i,j) · conj(e_j) (t's vectors, y, e, σ
 // and out at the group's first mode; σ null without the filter).
-SAMPO_CLONES void stage_in_kernel(const TermPtrs& t, const cplx* y, double h, const cplx* e, const double* sigma,
+SAMPO_CLONES void stage_in_kernel(const TermPtrs& terms, const cplx* y, double h, const cplx* e, const double* sigma,
                                   std::int64_t len, cplx* out) {
+  const TermPtrs t = terms;  // a local copy: the stores to out could alias the caller's, forcing reloads
   const auto* yd = reinterpret_cast<const double*>(y);
   const auto* ed = reinterpret_cast<const double*>(e);
   auto* od = reinterpret_cast<double*>(out);
@@ -147,7 +148,8 @@ SAMPO_CLONES void stage_out_kernel(const cplx* bk, const double* sigma, const ch
   const auto* f = reinterpret_cast<const double*>(e);
   auto* out = reinterpret_cast<double*>(k);
   // modes j, j + 1 (two doubles each) of b, f into out; a lone last mode through zero-padded copies
-  const auto two = [&](const double* bj, const double* fj, const double* sg, const char* kp, double* oj) {
+  const auto two = [&](const double* bj, const double* fj, const double* sg, const char* kp,
+                       double* oj) __attribute__((always_inline)) {
     v4d v = load4(bj);
     if (sg) {
       v = v * dup2(sg);
@@ -183,8 +185,9 @@ struct FinalRows {
   double b[16] = {}, e5[16] = {}, e3[16] = {};
   const double* k[16] = {};
 };
-SAMPO_CLONES void final_kernel(const FinalRows& rw, const cplx* y, double h, double atol, double rtol, const cplx* e,
+SAMPO_CLONES void final_kernel(const FinalRows& rows, const cplx* y, double h, double atol, double rtol, const cplx* e,
                                const double* sigma, std::int64_t len, cplx* yn, cplx* d, cplx* bk, double* sums) {
+  const FinalRows rw = rows;  // a local copy: the stores below could alias the caller's, forcing reloads
   constexpr std::int64_t fb = 4;  // modes per block: 3 sums × 2 v4d in registers
   const auto* yd = reinterpret_cast<const double*>(y);
   const auto* ed = reinterpret_cast<const double*>(e);
@@ -305,39 +308,43 @@ struct Rk4Args {
   double h, h2, h3, h6, h10;
 };
 // One pass over modes [j0, j0 + n); nv (erk43-ip's norms, or null) gets one value per mode, nv[0] for mode j0.
-SAMPO_CLONES void rk4_pass(Rk4Pass kind, const Rk4Args& x, std::int64_t j0, std::int64_t n, double* nv) {
+SAMPO_CLONES void rk4_pass(Rk4Pass kind, const Rk4Args& args, std::int64_t j0, std::int64_t n, double* nv) {
+  const Rk4Args x = args;  // a local copy: the stores below (memcpy) could alias the caller's, forcing reloads
   const v4d zero = {0.0, 0.0, 0.0, 0.0};
   // A pair of modes at j (full), or mode j alone padded with a zero mode (the last of an odd count).
-  const auto body = [&](std::int64_t j, auto full_tag) {
+  // The pass as a compile-time constant (kind_tag), so that the loop below holds one case, not a switch per pair.
+  // Every lambda is always inlined: a lambda is compiled for the baseline target unless inlined into the clone.
+  const auto body = [&](std::int64_t j, auto full_tag, auto kind_tag) __attribute__((always_inline)) {
     constexpr bool full = decltype(full_tag)::value;
-    const auto ld = [&](const cplx* v) {
+    constexpr Rk4Pass pass = decltype(kind_tag)::value;
+    const auto ld = [&](const cplx* v) __attribute__((always_inline)) {
       if constexpr (full) {
         return load4(reinterpret_cast<const double*>(v + j));
       } else {
         return v4d{v[j].real(), v[j].imag(), 0.0, 0.0};
       }
     };
-    const auto st = [&](cplx* v, v4d y) {
+    const auto st = [&](cplx* v, v4d y) __attribute__((always_inline)) {
       if constexpr (full) {
         store4(reinterpret_cast<double*>(v + j), y);
       } else {
         v[j] = cplx(y[0], y[1]);
       }
     };
-    const auto pair = [&](const auto* w) {  // w[j], w[j + 1] (or 0), each for re and im
+    const auto pair = [&](const auto* w) __attribute__((always_inline)) {  // w[j], w[j + 1] (or 0), each for re and im
       using T = std::remove_cv_t<std::remove_pointer_t<decltype(w)>>;
       const double w0 = static_cast<double>(w[j]), w1 = full ? static_cast<double>(w[j + 1]) : static_cast<double>(T(0));
       return v4d{w0, w0, w1, w1};
     };
-    const auto in = [&](v4d v) { return x.sigma ? pair(x.sigma) * v : v; };
-    const auto out = [&](v4d v) { return x.sigma ? v * pair(x.sigma) : x.keep ? (pair(x.keep) != zero ? v : zero) : v; };
-    const auto norms = [&](v4d v) {
+    const auto in = [&](v4d v) __attribute__((always_inline)) { return x.sigma ? pair(x.sigma) * v : v; };
+    const auto out = [&](v4d v) __attribute__((always_inline)) { return x.sigma ? v * pair(x.sigma) : x.keep ? (pair(x.keep) != zero ? v : zero) : v; };
+    const auto norms = [&](v4d v) __attribute__((always_inline)) {
       double t[4];
       store4(t, v * v);
       nv[j - j0] = t[0] + t[1];
       if constexpr (full) nv[j - j0 + 1] = t[2] + t[3];
     };
-    switch (kind) {
+    switch (pass) {
       case Rk4Pass::r_init: {
         const v4d p = ld(x.p);
         st(x.a, cmul2(p, ld(x.lin)));
@@ -396,9 +403,23 @@ SAMPO_CLONES void rk4_pass(Rk4Pass kind, const Rk4Args& x, std::int64_t j0, std:
       }
     }
   };
-  std::int64_t j = j0;
-  for (; j + 2 <= j0 + n; j += 2) body(j, std::true_type{});
-  if (j < j0 + n) body(j, std::false_type{});
+  const auto loop = [&](auto kind_tag) __attribute__((always_inline)) {
+    std::int64_t j = j0;
+    for (; j + 2 <= j0 + n; j += 2) body(j, std::true_type{}, kind_tag);
+    if (j < j0 + n) body(j, std::false_type{}, kind_tag);
+  };
+  using P = Rk4Pass;
+  switch (kind) {
+    case P::r_init: loop(std::integral_constant<P, P::r_init>{}); break;
+    case P::r_k1: loop(std::integral_constant<P, P::r_k1>{}); break;
+    case P::r_k2: loop(std::integral_constant<P, P::r_k2>{}); break;
+    case P::third: loop(std::integral_constant<P, P::third>{}); break;
+    case P::r_final: loop(std::integral_constant<P, P::r_final>{}); break;
+    case P::e_init: loop(std::integral_constant<P, P::e_init>{}); break;
+    case P::e_k2: loop(std::integral_constant<P, P::e_k2>{}); break;
+    case P::e_k4: loop(std::integral_constant<P, P::e_k4>{}); break;
+    case P::e_err: loop(std::integral_constant<P, P::e_err>{}); break;
+  }
 }
 // rk4_pass over all nk modes, in chunks over the threads (passes without norms).
 void rk4_sweep(Rk4Pass kind, const Rk4Args& x, std::int64_t nk) {
