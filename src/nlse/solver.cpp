@@ -333,11 +333,14 @@ SAMPO_CLONES void rk4_pass(Rk4Pass kind, const Rk4Args& args, std::int64_t j0, s
     };
     const auto pair = [&](const auto* w) __attribute__((always_inline)) {  // w[j], w[j + 1] (or 0), each for re and im
       using T = std::remove_cv_t<std::remove_pointer_t<decltype(w)>>;
-      const double w0 = static_cast<double>(w[j]), w1 = full ? static_cast<double>(w[j + 1]) : static_cast<double>(T(0));
+      const double w0 = static_cast<double>(w[j]);
+      const double w1 = full ? static_cast<double>(w[j + 1]) : static_cast<double>(T(0));
       return v4d{w0, w0, w1, w1};
     };
     const auto in = [&](v4d v) __attribute__((always_inline)) { return x.sigma ? pair(x.sigma) * v : v; };
-    const auto out = [&](v4d v) __attribute__((always_inline)) { return x.sigma ? v * pair(x.sigma) : x.keep ? (pair(x.keep) != zero ? v : zero) : v; };
+    const auto out = [&](v4d v) __attribute__((always_inline)) {
+      return x.sigma ? v * pair(x.sigma) : x.keep ? (pair(x.keep) != zero ? v : zero) : v;
+    };
     const auto norms = [&](v4d v) __attribute__((always_inline)) {
       double t[4];
       store4(t, v * v);
@@ -1151,8 +1154,8 @@ double Stepper::advance(cvec& psi, double h_here, Controller& ctl) {
       a_.resize(n), acc_.resize(n);
       const Io io{dealias_.kind == Dealias::filter, dealias_.kind == Dealias::two_thirds, sigma_.data(), keep_.data()};
       cplx *bk = grid_.k_buffer(), *a = a_.data(), *acc = acc_.data(), *p = psi.data();
-      const Rk4Args x{p, p, bk, a, acc, nullptr, nullptr, nullptr, nullptr, lin, nullptr, io.filter ? io.sigma : nullptr,
-                      io.third ? io.keep : nullptr, h, h2, h3, h6, 0.0};
+      const Rk4Args x{p, p, bk, a, acc, nullptr, nullptr, nullptr, nullptr, lin, nullptr,
+                      io.filter ? io.sigma : nullptr, io.third ? io.keep : nullptr, h, h2, h3, h6, 0.0};
       rk4_sweep(Rk4Pass::r_init, x, nk);
       rhs_in_buffers(ctl);  // k1 (before its e^{Lh/2})
       rk4_sweep(Rk4Pass::r_k1, x, nk);
@@ -1270,8 +1273,10 @@ double Stepper::ip_try(const cvec& y, double h, Controller& ctl) {
   auto terms = [&](const double* row, int count) {
     TermPtrs t;
     for (int i = 0; i < count; ++i)
-      if (row[i] != 0.0)
-        t.coef[t.count] = row[i], t.k[t.count++] = reinterpret_cast<const double*>(kv[static_cast<std::size_t>(i)]->data());
+      if (row[i] != 0.0) {
+        t.coef[t.count] = row[i];
+        t.k[t.count++] = reinterpret_cast<const double*>(kv[static_cast<std::size_t>(i)]->data());
+      }
     return t;
   };
   const double* sigma = io.filter ? io.sigma : nullptr;
