@@ -35,9 +35,6 @@ std::int64_t group_count(std::int64_t n) {
 [[gnu::always_inline]] inline cplx mul(cplx a, cplx b) noexcept {
   return {a.real() * b.real() - a.imag() * b.imag(), a.real() * b.imag() + a.imag() * b.real()};
 }
-[[gnu::always_inline]] inline cplx mul_conj(cplx a, cplx b) noexcept {  // a · conj(b)
-  return {a.real() * b.real() - a.imag() * -b.imag(), a.real() * -b.imag() + a.imag() * b.real()};
-}
 struct Io {
   bool filter, third;
   const double* sigma;
@@ -73,7 +70,7 @@ using v4l = long long __attribute__((vector_size(32)));  // shuffle masks for v4
   const v4d p = vr * w, q = vi * __builtin_shuffle(w, v4l{1, 0, 3, 2});  // (re·wr, re·wi), (im·wi, im·wr)
   return __builtin_shuffle(p - q, p + q, v4l{0, 5, 2, 7});
 }
-// mul_conj() of two modes: mul() with (wr, −wi) (−x and x·(−1) are the same value).
+// a · conj(w) for two modes: mul() with (wr, −wi) (−x and x·(−1) are the same value).
 [[gnu::always_inline]] inline v4d cmul2_conj(v4d v, v4d w) noexcept { return cmul2(v, w * v4d{1.0, -1.0, 1.0, -1.0}); }
 // Two modes' real weights, each repeated for re and im.
 [[gnu::always_inline]] inline v4d dup2(const double* x) noexcept { return v4d{x[0], x[0], x[1], x[1]}; }
@@ -141,41 +138,6 @@ SAMPO_CLONES void stage_in_kernel(const TermPtrs& terms, const cplx* y, double h
       for (std::int64_t r = 0; r < 2 * m; ++r) od[2 * j + r] = ob[r];
   }
 }
-// A stage's output for len modes: k_j = e_j · N̂_j, N̂ from FFTW's buffer dealiased as Io::out.
-SAMPO_CLONES void stage_out_kernel(const cplx* bk, const double* sigma, const char* keep, const cplx* e,
-                                   std::int64_t len, cplx* k) {
-  const auto* b = reinterpret_cast<const double*>(bk);
-  const auto* f = reinterpret_cast<const double*>(e);
-  auto* out = reinterpret_cast<double*>(k);
-  // modes j, j + 1 (two doubles each) of b, f into out; a lone last mode through zero-padded copies
-  const auto two = [&](const double* bj, const double* fj, const double* sg, const char* kp,
-                       double* oj) __attribute__((always_inline)) {
-    v4d v = load4(bj);
-    if (sg) {
-      v = v * dup2(sg);
-    } else if (kp) {
-      const v4d z = {0.0, 0.0, 0.0, 0.0};
-      v = v4d{kp[0] ? 1.0 : 0.0, kp[0] ? 1.0 : 0.0, kp[1] ? 1.0 : 0.0, kp[1] ? 1.0 : 0.0} != z ? v : z;
-    }
-    store4(oj, cmul2(v, load4(fj)));
-  };
-  std::int64_t j = 0;
-  if (sigma) {  // three loops: the dealiasing test out of the loop
-    for (; j + 2 <= len; j += 2) two(b + 2 * j, f + 2 * j, sigma + j, nullptr, out + 2 * j);
-  } else if (keep) {
-    for (; j + 2 <= len; j += 2) two(b + 2 * j, f + 2 * j, nullptr, keep + j, out + 2 * j);
-  } else {
-    for (; j + 2 <= len; j += 2) two(b + 2 * j, f + 2 * j, nullptr, nullptr, out + 2 * j);
-  }
-  if (j < len) {
-    double bj[4] = {b[2 * j], b[2 * j + 1], 0.0, 0.0}, fj[4] = {f[2 * j], f[2 * j + 1], 0.0, 0.0}, oj[4];
-    const double sg[2] = {sigma ? sigma[j] : 0.0, 0.0};
-    const char kp[2] = {keep ? keep[j] : char(0), char(0)};
-    two(bj, fj, sigma ? sg : nullptr, keep ? kp : nullptr, oj);
-    out[2 * j] = oj[0], out[2 * j + 1] = oj[1];
-  }
-}
-
 // The end of an ip-dop853 step for len modes: y_new = y + h Σ b_i K_i and the error sums e5 = Σ E5_i K_i,
 // e3 = Σ E3_i K_i (rows with their three coefficients, row 0 nonzero in all three), into yn; d = bk = e^{Lh}·y_new
 // (conj(e) with e = e^{−Lh}; bk times σ for the filter) for the next step; sums[0], sums[1] += |e5|²/sc², |e3|²/sc²
@@ -285,10 +247,10 @@ SAMPO_CLONES void phase_lanes(double* pr, double* pm, double* qr, double* qm, do
   }
 }
 
-// ---- rk4ip and erk43-ip passes over k-space, fused with the copies into and out of FFTW's buffer, in clones ----
+// ---- k-space passes of rk4ip, erk43-ip and ip-dop853's stage outputs, fused with FFTW's buffer, in clones ----
 // Pass kinds (per mode j; in(v) = σ_j v with the filter, out(v) = σ_j v, or 0 outside 2/3 with that rule, else v;
 // lin = e^{Lh/2}; the same operations as the scalar code they replaced, so the same bits on every clone):
-enum class Rk4Pass {
+enum class KPass {
   r_init,    // rk4ip:    a = p·lin, bk = in(p)
   r_k1,      // rk4ip:    k1 = out(bk)·lin, acc = a + h/6 k1, bk = in(a + h/2 k1)
   r_k2,      // rk4ip:    k2 = out(bk), acc += h/3 k2, bk = in(a + h/2 k2)
@@ -298,8 +260,9 @@ enum class Rk4Pass {
   e_k2,      // erk43-ip: k2 = out(bk), acc = a + h/6 (b + 2 k2), bk = in(a + h/2 k2)
   e_k4,      // erk43-ip: k4 = out(bk), d = k4, o = acc·lin + h/6 k4, bk = in(o); nv = |o|²
   e_err,     // erk43-ip: k5n = out(bk), e = k5n; nv = |h/10 (d − k5n)|²
+  ip_out,    // ip-dop853: a stage's K = out(bk)·lin into o, lin = the group's factors e^{−L c h}
 };
-struct Rk4Args {
+struct KArgs {
   const cplx* p;  // the state read (r_init, e_init)
   cplx *p_out, *bk, *a, *acc, *b, *d, *e, *o;
   const cplx *lin, *k5;
@@ -308,15 +271,15 @@ struct Rk4Args {
   double h, h2, h3, h6, h10;
 };
 // One pass over modes [j0, j0 + n); nv (erk43-ip's norms, or null) gets one value per mode, nv[0] for mode j0.
-SAMPO_CLONES void rk4_pass(Rk4Pass kind, const Rk4Args& args, std::int64_t j0, std::int64_t n, double* nv) {
-  const Rk4Args x = args;  // a local copy: the stores below (memcpy) could alias the caller's, forcing reloads
+SAMPO_CLONES void k_pass(KPass kind, const KArgs& args, std::int64_t j0, std::int64_t n, double* nv) {
+  const KArgs x = args;  // a local copy: the stores below (memcpy) could alias the caller's, forcing reloads
   const v4d zero = {0.0, 0.0, 0.0, 0.0};
   // A pair of modes at j (full), or mode j alone padded with a zero mode (the last of an odd count).
   // The pass as a compile-time constant (kind_tag), so that the loop below holds one case, not a switch per pair.
   // Every lambda is always inlined: a lambda is compiled for the baseline target unless inlined into the clone.
   const auto body = [&](std::int64_t j, auto full_tag, auto kind_tag) __attribute__((always_inline)) {
     constexpr bool full = decltype(full_tag)::value;
-    constexpr Rk4Pass pass = decltype(kind_tag)::value;
+    constexpr KPass pass = decltype(kind_tag)::value;
     const auto ld = [&](const cplx* v) __attribute__((always_inline)) {
       if constexpr (full) {
         return load4(reinterpret_cast<const double*>(v + j));
@@ -348,34 +311,34 @@ SAMPO_CLONES void rk4_pass(Rk4Pass kind, const Rk4Args& args, std::int64_t j0, s
       if constexpr (full) nv[j - j0 + 1] = t[2] + t[3];
     };
     switch (pass) {
-      case Rk4Pass::r_init: {
+      case KPass::r_init: {
         const v4d p = ld(x.p);
         st(x.a, cmul2(p, ld(x.lin)));
         st(x.bk, in(p));
         break;
       }
-      case Rk4Pass::r_k1: {
+      case KPass::r_k1: {
         const v4d k1 = cmul2(out(ld(x.bk)), ld(x.lin)), a = ld(x.a);
         st(x.acc, a + k1 * x.h6);
         st(x.bk, in(a + k1 * x.h2));
         break;
       }
-      case Rk4Pass::r_k2: {
+      case KPass::r_k2: {
         const v4d k2 = out(ld(x.bk));
         st(x.acc, ld(x.acc) + k2 * x.h3);
         st(x.bk, in(ld(x.a) + k2 * x.h2));
         break;
       }
-      case Rk4Pass::third: {
+      case KPass::third: {
         const v4d k3 = out(ld(x.bk));
         st(x.acc, ld(x.acc) + k3 * x.h3);
         st(x.bk, in(cmul2(ld(x.a) + k3 * x.h, ld(x.lin))));
         break;
       }
-      case Rk4Pass::r_final:
+      case KPass::r_final:
         st(x.p_out, cmul2(ld(x.acc), ld(x.lin)) + out(ld(x.bk)) * x.h6);
         break;
-      case Rk4Pass::e_init: {
+      case KPass::e_init: {
         const v4d p = ld(x.p), lin = ld(x.lin);
         const v4d a = cmul2(p, lin), b = cmul2(ld(x.k5), lin);
         st(x.a, a), st(x.b, b);
@@ -383,13 +346,13 @@ SAMPO_CLONES void rk4_pass(Rk4Pass kind, const Rk4Args& args, std::int64_t j0, s
         norms(p);
         break;
       }
-      case Rk4Pass::e_k2: {
+      case KPass::e_k2: {
         const v4d k2 = out(ld(x.bk)), a = ld(x.a);
         st(x.acc, a + (ld(x.b) + k2 * 2.0) * x.h6);
         st(x.bk, in(a + k2 * x.h2));
         break;
       }
-      case Rk4Pass::e_k4: {
+      case KPass::e_k4: {
         const v4d k4 = out(ld(x.bk));
         st(x.d, k4);
         const v4d y4 = cmul2(ld(x.acc), ld(x.lin)) + k4 * x.h6;
@@ -398,12 +361,15 @@ SAMPO_CLONES void rk4_pass(Rk4Pass kind, const Rk4Args& args, std::int64_t j0, s
         norms(y4);
         break;
       }
-      case Rk4Pass::e_err: {
+      case KPass::e_err: {
         const v4d k5n = out(ld(x.bk));
         st(x.e, k5n);
         norms((ld(x.d) - k5n) * x.h10);
         break;
       }
+      case KPass::ip_out:
+        st(x.o, cmul2(out(ld(x.bk)), ld(x.lin)));
+        break;
     }
   };
   const auto loop = [&](auto kind_tag) __attribute__((always_inline)) {
@@ -411,7 +377,7 @@ SAMPO_CLONES void rk4_pass(Rk4Pass kind, const Rk4Args& args, std::int64_t j0, s
     for (; j + 2 <= j0 + n; j += 2) body(j, std::true_type{}, kind_tag);
     if (j < j0 + n) body(j, std::false_type{}, kind_tag);
   };
-  using P = Rk4Pass;
+  using P = KPass;
   switch (kind) {
     case P::r_init: loop(std::integral_constant<P, P::r_init>{}); break;
     case P::r_k1: loop(std::integral_constant<P, P::r_k1>{}); break;
@@ -422,26 +388,27 @@ SAMPO_CLONES void rk4_pass(Rk4Pass kind, const Rk4Args& args, std::int64_t j0, s
     case P::e_k2: loop(std::integral_constant<P, P::e_k2>{}); break;
     case P::e_k4: loop(std::integral_constant<P, P::e_k4>{}); break;
     case P::e_err: loop(std::integral_constant<P, P::e_err>{}); break;
+    case P::ip_out: loop(std::integral_constant<P, P::ip_out>{}); break;
   }
 }
-// rk4_pass over all nk modes, in chunks over the threads (passes without norms).
-void rk4_sweep(Rk4Pass kind, const Rk4Args& x, std::int64_t nk) {
+// k_pass over all nk modes, in chunks over the threads (passes without norms).
+void k_sweep(KPass kind, const KArgs& x, std::int64_t nk) {
   constexpr std::int64_t chunk = 4096;
 #pragma omp parallel for schedule(static) if (nk > (1 << 15))
   for (std::int64_t c = 0; c < (nk + chunk - 1) / chunk; ++c) {
     const std::int64_t j0 = c * chunk;
-    rk4_pass(kind, x, j0, std::min(chunk, nk - j0), nullptr);
+    k_pass(kind, x, j0, std::min(chunk, nk - j0), nullptr);
   }
 }
-// rk4_pass with norms: part[stride·q + slot] = Σ over group q's modes of nv, each sum in mode order (the same bits
+// k_pass with norms: part[stride·q + slot] = Σ over group q's modes of nv, each sum in mode order (the same bits
 // for any thread count; reduce_parts adds the groups in order).
-void rk4_sums(Rk4Pass kind, const Rk4Args& x, std::int64_t nk, double* part, std::int64_t stride, std::int64_t slot) {
+void k_sums(KPass kind, const KArgs& x, std::int64_t nk, double* part, std::int64_t stride, std::int64_t slot) {
   const std::int64_t groups = group_count(nk);
 #pragma omp parallel for schedule(static) if (nk > (1 << 15))
   for (std::int64_t q = 0; q < groups; ++q) {
     const std::int64_t j0 = q * group_size, len = std::min(nk, j0 + group_size) - j0;
     double nv[group_size];
-    rk4_pass(kind, x, j0, len, nv);
+    k_pass(kind, x, j0, len, nv);
     double s = 0;
     for (std::int64_t r = 0; r < len; ++r) s += nv[r];
     part[stride * q + slot] = s;
@@ -1095,20 +1062,20 @@ double Stepper::erk43_try(const cvec& psi, double h, cvec& out, Controller& ctl)
   const cplx *p = psi.data(), *k5 = k5_.data();
   double* part = part_.data();
   const double h2 = 0.5 * h, h3 = h / 3.0, h6 = h / 6.0, h10 = h / 10.0;
-  const Rk4Args x{p, nullptr, bk, a, acc, b, d, e, o, lin, k5, io.filter ? io.sigma : nullptr,
+  const KArgs x{p, nullptr, bk, a, acc, b, d, e, o, lin, k5, io.filter ? io.sigma : nullptr,
                   io.third ? io.keep : nullptr, h, h2, h3, h6, h10};
-  rk4_sums(Rk4Pass::e_init, x, nk, part, 3, 2);  // slot 2: |ψ|²
+  k_sums(KPass::e_init, x, nk, part, 3, 2);  // slot 2: |ψ|²
   rhs_in_buffers(ctl);                           // k2
-  rk4_sweep(Rk4Pass::e_k2, x, nk);
+  k_sweep(KPass::e_k2, x, nk);
   rhs_in_buffers(ctl);  // k3
-  rk4_sweep(Rk4Pass::third, x, nk);
+  k_sweep(KPass::third, x, nk);
   rhs_in_buffers(ctl);                           // k4
-  rk4_sums(Rk4Pass::e_k4, x, nk, part, 3, 1);  // slot 1: |ψ4|²
+  k_sums(KPass::e_k4, x, nk, part, 3, 1);  // slot 1: |ψ4|²
   rhs_in_buffers(ctl);                           // k5 = N̂(ψ4): FSAL for the next step
   // Error norm in physical units: RMS over x of ψ4 − ψ3 against atol + rtol · RMS(ψ) (Parseval: RMS_x = ||·||_k / N).
   // A per-mode relative test would demand relative accuracy of modes that are only round-off, and crawl.
   // Slot 0: |ψ4 − ψ3|² with ψ4 − ψ3 = h/10 (k4 − k5), ψ3 = e^{Lh/2}acc + h/30 (2k4 + 3k5).
-  rk4_sums(Rk4Pass::e_err, x, nk, part, 3, 0);
+  k_sums(KPass::e_err, x, nk, part, 3, 0);
   double loc[3];
   reduce_parts(groups, 3, loc);
   const double nn = static_cast<double>(grid_.n());
@@ -1160,17 +1127,17 @@ double Stepper::advance(cvec& psi, double h_here, Controller& ctl) {
       a_.resize(n), acc_.resize(n);
       const Io io{dealias_.kind == Dealias::filter, dealias_.kind == Dealias::two_thirds, sigma_.data(), keep_.data()};
       cplx *bk = grid_.k_buffer(), *a = a_.data(), *acc = acc_.data(), *p = psi.data();
-      const Rk4Args x{p, p, bk, a, acc, nullptr, nullptr, nullptr, nullptr, lin, nullptr,
+      const KArgs x{p, p, bk, a, acc, nullptr, nullptr, nullptr, nullptr, lin, nullptr,
                       io.filter ? io.sigma : nullptr, io.third ? io.keep : nullptr, h, h2, h3, h6, 0.0};
-      rk4_sweep(Rk4Pass::r_init, x, nk);
+      k_sweep(KPass::r_init, x, nk);
       rhs_in_buffers(ctl);  // k1 (before its e^{Lh/2})
-      rk4_sweep(Rk4Pass::r_k1, x, nk);
+      k_sweep(KPass::r_k1, x, nk);
       rhs_in_buffers(ctl);  // k2
-      rk4_sweep(Rk4Pass::r_k2, x, nk);
+      k_sweep(KPass::r_k2, x, nk);
       rhs_in_buffers(ctl);  // k3
-      rk4_sweep(Rk4Pass::third, x, nk);
+      k_sweep(KPass::third, x, nk);
       rhs_in_buffers(ctl);  // k4
-      rk4_sweep(Rk4Pass::r_final, x, nk);
+      k_sweep(KPass::r_final, x, nk);
       ++ctl.accepted;
       return h;
     }
@@ -1302,7 +1269,9 @@ double Stepper::ip_try(const cvec& y, double h, Controller& ctl) {
     const std::int64_t j0 = q * group_size, j1 = std::min(nk, j0 + group_size);
     cplx eb[group_size];
     phase_group(ch, w, q, eb);
-    stage_out_kernel(bk + j0, sigma ? sigma + j0 : nullptr, keep ? keep + j0 : nullptr, eb, j1 - j0, k + j0);
+    const KArgs x{nullptr, nullptr, bk + j0, nullptr, nullptr, nullptr, nullptr, nullptr, k + j0, eb, nullptr,
+                    sigma ? sigma + j0 : nullptr, keep ? keep + j0 : nullptr, 0.0, 0.0, 0.0, 0.0, 0.0};
+    k_pass(KPass::ip_out, x, 0, j1 - j0, nullptr);
   };
   {
     const TermPtrs a = terms(A[1], 1);
