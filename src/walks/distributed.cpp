@@ -380,15 +380,7 @@ LocalChain::LocalChain(const DistributedGraph& g, Chain chain, double laziness)
   log_p_self_.resize(block);
   for (Vertex v = g.lo(); v < g.hi(); ++v) {  // the expressions of BaseChain's constructor
     double ps = laziness;
-    if (chain == Chain::mhrw) {
-      double rej = 0.0;
-      const double di = static_cast<double>(g.degree(v));
-      for (Vertex j : g.neighbours(v)) {
-        const double dj = static_cast<double>(g.degree(j));
-        if (dj > di) rej += 1.0 / di - 1.0 / dj;
-      }
-      ps += (1.0 - laziness) * rej;
-    }
+    if (chain == Chain::mhrw) ps += (1.0 - laziness) * mh_rejection_mass(g, v);
     p_self_[static_cast<std::size_t>(v - g.lo())] = ps;
     log_p_self_[static_cast<std::size_t>(v - g.lo())] = ps > 0.0 ? std::log(ps) : kernel::neg_inf;
   }

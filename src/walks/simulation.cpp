@@ -167,6 +167,28 @@ Params Params::from(const config::Config& c) {
   return p;
 }
 
+namespace {
+// Rows [M·r/P, M·(r+1)/P) of the M × 2 edge array graph.dataset in graph.file (r = 0, P = 1: all of it); a wrong
+// file, dataset or shape is one input error on every rank.
+std::vector<std::int64_t> read_edge_rows(const mpi::Communicator& comm, const GraphParams& p, int r, int P) {
+  std::vector<std::int64_t> flat;
+  mpi::all_or_throw(comm, [&] {
+    try {
+      auto f = io::File::open(comm, p.file);
+      const auto sh = f.root().shape(p.dataset);
+      if (sh.size() != 2 || sh[1] != 2)
+        throw InputError(p.file + ":" + p.dataset + " must be an M x 2 array of vertex ids (graph.dataset)");
+      const auto M = sh[0], P64 = static_cast<std::uint64_t>(P), r64 = static_cast<std::uint64_t>(r);
+      if (M == 0) throw InputError(p.file + ":" + p.dataset + ": no edges");
+      flat = f.root().read_part<std::int64_t>(p.dataset, M * r64 / P64, M * (r64 + 1) / P64 - M * r64 / P64);
+    } catch (const IoError& e) {
+      throw InputError(std::string(e.what()) + " (check graph.file and graph.dataset)");
+    }
+  });
+  return flat;
+}
+}  // namespace
+
 Graph build_graph(const mpi::Communicator& comm, const GraphParams& p, std::uint64_t seed, log::Logger* log) {
   EdgeList el;
   mpi::all_or_throw(comm, [&] {
@@ -179,18 +201,7 @@ Graph build_graph(const mpi::Communicator& comm, const GraphParams& p, std::uint
     else if (p.kind == "file") el = read_edge_list(p.file);
   });
   if (p.kind == "hdf5") {
-    std::vector<std::int64_t> flat;
-    mpi::all_or_throw(comm, [&] {
-      try {
-        auto f = io::File::open(comm, p.file);
-        const auto sh = f.root().shape(p.dataset);
-        if (sh.size() != 2 || sh[1] != 2)
-          throw InputError(p.file + ":" + p.dataset + " must be an M x 2 array of vertex ids (graph.dataset)");
-        flat = f.root().read_all<std::int64_t>(p.dataset);
-      } catch (const IoError& e) {
-        throw InputError(std::string(e.what()) + " (check graph.file and graph.dataset)");
-      }
-    });
+    const auto flat = read_edge_rows(comm, p, 0, 1);
     mpi::all_or_throw(comm, [&] { el = edges_from_array(flat, p.file + ":" + p.dataset); });
   }
   PreprocessStats st;
@@ -217,20 +228,7 @@ DistributedGraph build_distributed_graph(const mpi::Communicator& comm, const Gr
   if (p.kind == "file") {
     mpi::all_or_throw(comm, [&] { share = read_edge_list(p.file, r, P); });
   } else if (p.kind == "hdf5") {
-    std::vector<std::int64_t> flat;
-    mpi::all_or_throw(comm, [&] {
-      try {
-        auto f = io::File::open(comm, p.file);
-        const auto sh = f.root().shape(p.dataset);
-        if (sh.size() != 2 || sh[1] != 2)
-          throw InputError(p.file + ":" + p.dataset + " must be an M x 2 array of vertex ids (graph.dataset)");
-        const auto M = sh[0], P64 = static_cast<std::uint64_t>(P), r64 = static_cast<std::uint64_t>(r);
-        flat = f.root().read_part<std::int64_t>(p.dataset, M * r64 / P64, M * (r64 + 1) / P64 - M * r64 / P64);
-        if (M == 0) throw InputError(p.file + ":" + p.dataset + ": no edges");
-      } catch (const IoError& e) {
-        throw InputError(std::string(e.what()) + " (check graph.file and graph.dataset)");
-      }
-    });
+    const auto flat = read_edge_rows(comm, p, r, P);
     mpi::all_or_throw(comm, [&] {
       if (!flat.empty()) share = edges_from_array(flat, p.file + ":" + p.dataset);
     });

@@ -51,15 +51,7 @@ BaseChain::BaseChain(const Graph& g, Chain chain, double laziness)
     if (chain == Chain::mhrw && !g.has_rows()) {
       ps = std::numeric_limits<double>::quiet_NaN();  // needs the rows: only estimators use a degrees-only chain
     } else if (chain == Chain::mhrw) {
-      // MH rejection mass: 1 − Σ_j min(1/d_i, 1/d_j), accumulated as Σ_j (1/d_i − min(..)) to stay exact for
-      // regular neighbourhoods.
-      double rej = 0.0;
-      const double di = static_cast<double>(g.degree(v));
-      for (Vertex j : g.neighbours(v)) {
-        const double dj = static_cast<double>(g.degree(j));
-        if (dj > di) rej += 1.0 / di - 1.0 / dj;
-      }
-      ps += (1.0 - laziness) * rej;
+      ps += (1.0 - laziness) * mh_rejection_mass(g, v);
     }
     p_self_[i] = ps;
     log_p_self_[i] = ps > 0.0 ? std::log(ps) : kernel::neg_inf;

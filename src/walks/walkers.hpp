@@ -31,6 +31,20 @@ Method method_from(const std::string& s);
 std::string to_string(Chain c);
 std::string to_string(Method m);
 
+// The Metropolis–Hastings rejection mass of v before laziness, 1 − Σ_j min(1/d_v, 1/d_j), accumulated as
+// Σ_j (1/d_v − 1/d_j) over the neighbours of larger degree to stay exact for regular neighbourhoods. G: Graph, or
+// DistributedGraph for an owned v (the same expression on both, so both chains hold the same bits).
+template <class G>
+double mh_rejection_mass(const G& g, Vertex v) noexcept {
+  double rej = 0.0;
+  const double di = static_cast<double>(g.degree(v));
+  for (Vertex j : g.neighbours(v)) {
+    const double dj = static_cast<double>(g.degree(j));
+    if (dj > di) rej += 1.0 / di - 1.0 / dj;
+  }
+  return rej;
+}
+
 // The base kernel P (with optional laziness ε: P ← (1−ε)P + εI) and its stationary law μ (unnormalised:
 // SRW and NBRW μ_i = d_i, MHRW μ_i = 1). SRW and MHRW are reversible w.r.t. μ; NBRW is a second-order chain whose
 // vertex marginal is μ_i ∝ d_i.

@@ -41,6 +41,35 @@ std::vector<long double> exact_row(const BaseChain& c, Vertex i, const std::vect
   return lw;
 }
 
+// χ² of counts against draws·row over the cells with expected count ≥ 5, the rest pooled into one cell (counted
+// when its expectation reaches 5); impossible cells (row 0) must stay empty.
+struct Chi2 {
+  double value = 0.0;
+  int cells = 0;
+};
+Chi2 pooled_chi2(const std::vector<long double>& row, const std::vector<double>& count, std::int64_t draws) {
+  Chi2 out;
+  double pooled_o = 0.0, pooled_e = 0.0;
+  for (std::size_t k = 0; k < row.size(); ++k) {
+    const double e = static_cast<double>(row[k]) * static_cast<double>(draws);
+    if (row[k] == 0) {
+      EXPECT_EQ(count[k], 0.0);
+    }
+    if (e >= 5.0) {
+      out.value += (count[k] - e) * (count[k] - e) / e;
+      ++out.cells;
+    } else {
+      pooled_o += count[k];
+      pooled_e += e;
+    }
+  }
+  if (pooled_e >= 5.0) {
+    out.value += (pooled_o - pooled_e) * (pooled_o - pooled_e) / pooled_e;
+    ++out.cells;
+  }
+  return out;
+}
+
 struct KernelCase {
   Chain chain;
   double laziness;
@@ -104,26 +133,7 @@ TEST(WalksKernel, SrrwEmpiricalLawChiSquare) {
         const auto pos = j == i ? nb.size() : static_cast<std::size_t>(std::lower_bound(nb.begin(), nb.end(), j) - nb.begin());
         count[pos] += 1.0;
       }
-      // χ² over cells with expected count ≥ 5 (the rest pooled); impossible cells must stay empty.
-      double chi2 = 0.0, pooled_o = 0.0, pooled_e = 0.0;
-      int cells = 0;
-      for (std::size_t k = 0; k < row.size(); ++k) {
-        const double e = static_cast<double>(row[k]) * static_cast<double>(draws);
-        if (row[k] == 0) {
-          EXPECT_EQ(count[k], 0.0);
-        }
-        if (e >= 5.0) {
-          chi2 += (count[k] - e) * (count[k] - e) / e;
-          ++cells;
-        } else {
-          pooled_o += count[k];
-          pooled_e += e;
-        }
-      }
-      if (pooled_e >= 5.0) {
-        chi2 += (pooled_o - pooled_e) * (pooled_o - pooled_e) / pooled_e;
-        ++cells;
-      }
+      const auto [chi2, cells] = pooled_chi2(row, count, draws);
       if (cells >= 2) {
         // z = 4: a false alarm rate of ~3e-5 per check for a correct kernel (fixed seeds make it deterministic).
         EXPECT_LT(chi2, chi2_quantile(std::max(cells - 1, 3), 4.0))
@@ -190,25 +200,7 @@ TEST(WalksKernel, SrrwRejectionLawChiSquare) {
           ASSERT_LT(pos, row.size());
           count[pos] += 1.0;
         }
-        double chi2 = 0.0, pooled_o = 0.0, pooled_e = 0.0;
-        int cells = 0;
-        for (std::size_t k = 0; k < row.size(); ++k) {
-          const double e = static_cast<double>(row[k]) * static_cast<double>(draws);
-          if (row[k] == 0) {
-            EXPECT_EQ(count[k], 0.0);
-          }
-          if (e >= 5.0) {
-            chi2 += (count[k] - e) * (count[k] - e) / e;
-            ++cells;
-          } else {
-            pooled_o += count[k];
-            pooled_e += e;
-          }
-        }
-        if (pooled_e >= 5.0) {
-          chi2 += (pooled_o - pooled_e) * (pooled_o - pooled_e) / pooled_e;
-          ++cells;
-        }
+        const auto [chi2, cells] = pooled_chi2(row, count, draws);
         ASSERT_GE(cells, 2);
         EXPECT_LT(chi2, chi2_quantile(std::max(cells - 1, 3), 4.0))
             << "rejection case " << case_id << " cells " << cells << " cached " << cached << " evolve " << evolve;
