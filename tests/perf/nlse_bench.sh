@@ -92,6 +92,10 @@ echo "   the loop's ratio to it: measured in the same seconds as the loop, so no
 printf "%-10s %8s %6s %6s %9s %7s %6s %9s %7s %6s %7s %6s\n" method N steps FFT/st wall_ns bound ratio cpu_ns bound ratio \
   in-run ratio
 for n in ${TP_SIZES:-16384 65536 262144 1048576 4194304}; do
+  if ! [[ $n =~ ^[0-9]+$ ]] || [ "$n" -lt 64 ]; then
+    echo "TP_SIZES: '$n' is not a grid size: give point counts (e.g. TP_SIZES=\"16384 65536\"), not exponents" >&2
+    exit 2
+  fi
   read -r _ nsfft cpufft _ < <(${MPIEXEC:-mpiexec} --oversubscribe --bind-to none -n "$NP" "$FFT_TIME" "$n")
   for m in ${TP_METHODS:-erk43-ip ip-dop853 rk4ip petsc-ts yoshida4 suzuki-umeno8}; do
     set -- time.duration=0.05
