@@ -206,6 +206,31 @@ TEST(WalksDistributed, DriverReadersAndGenerators) {
     EXPECT_FALSE(view.has_rows());
     for (Vertex v = 0; v < g.vertices(); ++v) EXPECT_EQ(view.degree(v), g.degree(v));
   }
+  // A wrong shape and an empty array are one input error on every rank, on both paths.
+  {
+    auto f = io::File::open(world, h5, true);
+    f.root().write_replicated<std::int64_t>("three", std::vector<std::int64_t>(9, 1), {3, 3});
+    f.root().write_replicated<std::int64_t>("empty", std::vector<std::int64_t>{}, {0, 2});
+  }
+  for (const char* dataset : {"three", "empty"}) {
+    GraphParams gp;
+    gp.kind = "hdf5";
+    gp.file = h5;
+    gp.dataset = dataset;
+    const std::string want = std::string(dataset) == "empty" ? ": no edges" : "must be an M x 2 array";
+    for (int distributed = 0; distributed <= 1; ++distributed) {
+      try {
+        if (distributed) {
+          (void)build_distributed_graph(world, gp, 6, nullptr);
+        } else {
+          (void)build_graph(world, gp, 6, nullptr);
+        }
+        ADD_FAILURE() << dataset << ": no error";
+      } catch (const InputError& e) {
+        EXPECT_NE(std::string(e.what()).find(want), std::string::npos) << e.what();
+      }
+    }
+  }
   world.barrier();
   if (world.is_root()) {
     std::remove(h5.c_str());
