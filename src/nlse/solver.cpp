@@ -251,24 +251,26 @@ SAMPO_CLONES void phase_lanes(double* pr, double* pm, double* qr, double* qm, do
 // Pass kinds (per mode j; in(v) = σ_j v with the filter, out(v) = σ_j v, or 0 outside 2/3 with that rule, else v;
 // lin = e^{Lh/2}; the same operations as the scalar code they replaced, so the same bits on every clone):
 enum class KPass {
-  r_init,    // rk4ip:    a = p·lin, bk = in(p)
-  r_k1,      // rk4ip:    k1 = out(bk)·lin, acc = a + h/6 k1, bk = in(a + h/2 k1)
-  r_k2,      // rk4ip:    k2 = out(bk), acc += h/3 k2, bk = in(a + h/2 k2)
-  third,     // both:     k3 = out(bk), acc += h/3 k3, bk = in((a + h k3)·lin)
-  r_final,   // rk4ip:    p_out = acc·lin + h/6 out(bk)
-  e_init,    // erk43-ip: a = p·lin, b = k5·lin, bk = in(a + h/2 b); nv = |p|²
-  e_k2,      // erk43-ip: k2 = out(bk), acc = a + h/6 (b + 2 k2), bk = in(a + h/2 k2)
-  e_k4,      // erk43-ip: k4 = out(bk), d = k4, o = acc·lin + h/6 k4, bk = in(o); nv = |o|²
-  e_err,     // erk43-ip: k5n = out(bk), e = k5n; nv = |h/10 (d − k5n)|²
-  ip_out,    // ip-dop853: a stage's K = out(bk)·lin into o, lin = the group's factors e^{−L c h}
+  r_init,   // rk4ip:    a = p·lin, bk = in(p)
+  r_k1,     // rk4ip:    k1 = out(bk)·lin, acc = a + h/6 k1, bk = in(a + h/2 k1)
+  r_k2,     // rk4ip:    k2 = out(bk), acc += h/3 k2, bk = in(a + h/2 k2)
+  third,    // both:     k3 = out(bk), acc += h/3 k3, bk = in((a + h k3)·lin)
+  r_final,  // rk4ip:    p_out = acc·lin + h/6 out(bk)
+  e_init,   // erk43-ip: a = p·lin, b = k5·lin, bk = in(a + h/2 b); nv = |p|²
+  e_k2,     // erk43-ip: k2 = out(bk), acc = a + h/6 (b + 2 k2), bk = in(a + h/2 k2)
+  e_k4,     // erk43-ip: k4 = out(bk), d = k4, o = acc·lin + h/6 k4, bk = in(o); nv = |o|²
+  e_err,    // erk43-ip: k5n = out(bk), e = k5n; nv = |h/10 (d − k5n)|²
+  ip_out,   // ip-dop853: a stage's K = out(bk)·lin into o, lin = the group's factors e^{−L c h}
 };
+// A pass's arrays and step fractions (designated: each pass sets what its line above names; the rest stay null).
 struct KArgs {
-  const cplx* p;  // the state read (r_init, e_init)
-  cplx *p_out, *bk, *a, *acc, *b, *d, *e, *o;
-  const cplx *lin, *k5;
-  const double* sigma;  // filter, or null
-  const char* keep;     // 2/3 rule, or null
-  double h, h2, h3, h6, h10;
+  const cplx* p = nullptr;  // the state read (r_init, e_init)
+  cplx *p_out = nullptr, *bk = nullptr, *a = nullptr, *acc = nullptr, *b = nullptr, *d = nullptr, *e = nullptr,
+       *o = nullptr;
+  const cplx *lin = nullptr, *k5 = nullptr;
+  const double* sigma = nullptr;  // filter, or null
+  const char* keep = nullptr;     // 2/3 rule, or null
+  double h = 0.0, h2 = 0.0, h3 = 0.0, h6 = 0.0, h10 = 0.0;
 };
 // One pass over modes [j0, j0 + n); nv (erk43-ip's norms, or null) gets one value per mode, nv[0] for mode j0.
 SAMPO_CLONES void k_pass(KPass kind, const KArgs& args, std::int64_t j0, std::int64_t n, double* nv) {
@@ -1062,16 +1064,17 @@ double Stepper::erk43_try(const cvec& psi, double h, cvec& out, Controller& ctl)
   const cplx *p = psi.data(), *k5 = k5_.data();
   double* part = part_.data();
   const double h2 = 0.5 * h, h3 = h / 3.0, h6 = h / 6.0, h10 = h / 10.0;
-  const KArgs x{p, nullptr, bk, a, acc, b, d, e, o, lin, k5, io.filter ? io.sigma : nullptr,
-                  io.third ? io.keep : nullptr, h, h2, h3, h6, h10};
+  const KArgs x{.p = p, .bk = bk, .a = a, .acc = acc, .b = b, .d = d, .e = e, .o = o, .lin = lin, .k5 = k5,
+                .sigma = io.filter ? io.sigma : nullptr, .keep = io.third ? io.keep : nullptr,
+                .h = h, .h2 = h2, .h3 = h3, .h6 = h6, .h10 = h10};
   k_sums(KPass::e_init, x, nk, part, 3, 2);  // slot 2: |ψ|²
-  rhs_in_buffers(ctl);                           // k2
+  rhs_in_buffers(ctl);                       // k2
   k_sweep(KPass::e_k2, x, nk);
   rhs_in_buffers(ctl);  // k3
   k_sweep(KPass::third, x, nk);
-  rhs_in_buffers(ctl);                           // k4
+  rhs_in_buffers(ctl);                       // k4
   k_sums(KPass::e_k4, x, nk, part, 3, 1);  // slot 1: |ψ4|²
-  rhs_in_buffers(ctl);                           // k5 = N̂(ψ4): FSAL for the next step
+  rhs_in_buffers(ctl);                       // k5 = N̂(ψ4): FSAL for the next step
   // Error norm in physical units: RMS over x of ψ4 − ψ3 against atol + rtol · RMS(ψ) (Parseval: RMS_x = ||·||_k / N).
   // A per-mode relative test would demand relative accuracy of modes that are only round-off, and crawl.
   // Slot 0: |ψ4 − ψ3|² with ψ4 − ψ3 = h/10 (k4 − k5), ψ3 = e^{Lh/2}acc + h/30 (2k4 + 3k5).
@@ -1127,8 +1130,9 @@ double Stepper::advance(cvec& psi, double h_here, Controller& ctl) {
       a_.resize(n), acc_.resize(n);
       const Io io{dealias_.kind == Dealias::filter, dealias_.kind == Dealias::two_thirds, sigma_.data(), keep_.data()};
       cplx *bk = grid_.k_buffer(), *a = a_.data(), *acc = acc_.data(), *p = psi.data();
-      const KArgs x{p, p, bk, a, acc, nullptr, nullptr, nullptr, nullptr, lin, nullptr,
-                      io.filter ? io.sigma : nullptr, io.third ? io.keep : nullptr, h, h2, h3, h6, 0.0};
+      const KArgs x{.p = p, .p_out = p, .bk = bk, .a = a, .acc = acc, .lin = lin,
+                    .sigma = io.filter ? io.sigma : nullptr, .keep = io.third ? io.keep : nullptr,
+                    .h = h, .h2 = h2, .h3 = h3, .h6 = h6};
       k_sweep(KPass::r_init, x, nk);
       rhs_in_buffers(ctl);  // k1 (before its e^{Lh/2})
       k_sweep(KPass::r_k1, x, nk);
@@ -1269,8 +1273,8 @@ double Stepper::ip_try(const cvec& y, double h, Controller& ctl) {
     const std::int64_t j0 = q * group_size, j1 = std::min(nk, j0 + group_size);
     cplx eb[group_size];
     phase_group(ch, w, q, eb);
-    const KArgs x{nullptr, nullptr, bk + j0, nullptr, nullptr, nullptr, nullptr, nullptr, k + j0, eb, nullptr,
-                    sigma ? sigma + j0 : nullptr, keep ? keep + j0 : nullptr, 0.0, 0.0, 0.0, 0.0, 0.0};
+    const KArgs x{.bk = bk + j0, .o = k + j0, .lin = eb, .sigma = sigma ? sigma + j0 : nullptr,
+                  .keep = keep ? keep + j0 : nullptr};
     k_pass(KPass::ip_out, x, 0, j1 - j0, nullptr);
   };
   {
