@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <type_traits>
 
 #include "core/rng/stream.hpp"
 #include "walks/walkers.hpp"
@@ -58,6 +59,17 @@ class Power {
   int n_;  // α for integer α in [0, 64], −1 otherwise
 };
 
+// The value of the k-th neighbour nb[k] of the row being scanned: f(nb[k], k) when the engine can read it by row
+// position (the vertex engine's precomputed entry slots, no ghost lookup), else f(nb[k]).
+template <class F, class Row>
+[[gnu::always_inline]] inline double row_value(F& f, const Row& nb, std::size_t k) noexcept {
+  if constexpr (std::is_invocable_v<F&, Vertex, std::size_t>) {
+    return f(nb[k], k);
+  } else {
+    return f(nb[k]);
+  }
+}
+
 // The index drawn from the cumulative weights a[0..m) (nondecreasing, m >= 1) for u in [0, a[m-1]): the first k
 // with a[k] > u, at most m − 1. Counted without branches (the same k as a search that stops there: a is
 // nondecreasing), so the draw costs no mispredicted exit.
@@ -109,13 +121,13 @@ Vertex srrw_log(const C& c, Vertex i, LogR&& logr, double alpha, rng::Stream& s,
   double mx = neg_inf;
   if (c.chain() == Chain::mhrw) {
     for (std::size_t k = 0; k < d; ++k) {
-      a[k] = c.log_p(i, nb[k]) - alpha * logr(nb[k]);
+      a[k] = c.log_p(i, nb[k]) - alpha * row_value(logr, nb, k);
       mx = std::max(mx, a[k]);
     }
   } else {
     const double lp = c.log_p(i, nb[0]);  // the same for every neighbour
     for (std::size_t k = 0; k < d; ++k) {
-      a[k] = lp - alpha * logr(nb[k]);
+      a[k] = lp - alpha * row_value(logr, nb, k);
       mx = std::max(mx, a[k]);
     }
   }
@@ -147,12 +159,12 @@ Vertex srrw_pow(const C& c, Vertex i, R&& r, rng::Stream& s, double* a) noexcept
     const auto di = static_cast<double>(d);
     for (std::size_t k = 0; k < d; ++k) {
       const auto dk = static_cast<double>(g.degree(nb[k]));
-      total += (dk > di ? di / dk : 1.0) * r(nb[k]);
+      total += (dk > di ? di / dk : 1.0) * row_value(r, nb, k);
       a[k] = total;
     }
   } else {
     for (std::size_t k = 0; k < d; ++k) {
-      total += r(nb[k]);
+      total += row_value(r, nb, k);
       a[k] = total;
     }
   }
@@ -202,7 +214,7 @@ Vertex srrw_scan_refresh(const C& c, Vertex i, LogR&& logr, R&& r, bool cached, 
     const auto di = static_cast<double>(d);
     if (c.chain() == Chain::mhrw) {
       for (std::size_t k = 0; k < d; ++k) {
-        const double rk = r(nb[k]);
+        const double rk = row_value(r, nb, k);
         const auto dk = static_cast<double>(g.degree(nb[k]));
         rmax = std::max(rmax, rk);
         total += (dk > di ? di / dk : 1.0) * rk;
@@ -210,7 +222,7 @@ Vertex srrw_scan_refresh(const C& c, Vertex i, LogR&& logr, R&& r, bool cached, 
       }
     } else {
       for (std::size_t k = 0; k < d; ++k) {
-        const double rk = r(nb[k]);
+        const double rk = row_value(r, nb, k);
         rmax = std::max(rmax, rk);
         total += rk;
         a[k] = total;
@@ -227,7 +239,7 @@ Vertex srrw_scan_refresh(const C& c, Vertex i, LogR&& logr, R&& r, bool cached, 
   } else {
     double mx = neg_inf, lmin = std::numeric_limits<double>::infinity();
     for (std::size_t k = 0; k < d; ++k) {
-      const double lr = logr(nb[k]);
+      const double lr = row_value(logr, nb, k);
       lmin = std::min(lmin, lr);
       a[k] = c.log_p(i, nb[k]) - alpha * lr;
       mx = std::max(mx, a[k]);

@@ -16,6 +16,15 @@
 
 namespace sampo::walks {
 
+namespace {
+template <class... F>
+struct Overloaded : F... {
+  using F::operator()...;
+};
+template <class... F>
+Overloaded(F...) -> Overloaded<F...>;
+}  // namespace
+
 PartitionedWalkers::PartitionedWalkers(const mpi::Communicator& comm, const BaseChain& chain, WalkParams p,
                                        const TokenTask* task)
     : comm_(comm),
@@ -46,6 +55,16 @@ void PartitionedWalkers::init() {
   hi_ = g.hi();
   ghosts_ = g.ghosts();
   block_ = static_cast<std::size_t>(hi_ - lo_);
+  SAMPO_VERIFY(block_ + ghosts_.size() < 0xffffffffu,
+               "vertex engine: more than 2^32 owned and ghost vertices on a rank (use more ranks)");
+  row_off_.assign(1, 0);
+  row_slot_.clear();
+  for (Vertex v = lo_; v < hi_; ++v) {
+    for (Vertex j : g.neighbours(v))
+      row_slot_.push_back(static_cast<std::uint32_t>(j >= lo_ && j < hi_ ? static_cast<std::size_t>(j - lo_)
+                                                                          : block_ + g.ghost_slot(j)));
+    row_off_.push_back(row_slot_.size());
+  }
   // Cached powers need every r_j of the pseudo-count in range, over the whole graph (as Walkers::rebuild).
   auto r0 = [&](Vertex j) { return power(1.0, j); };  // Walkers::rebuild for w = 1
   std::int64_t in_range = 1;
@@ -212,10 +231,20 @@ void PartitionedWalkers::advance(std::int64_t steps) {
       while (t.n < target_) {
         const std::uint64_t id = t.id;
         const std::uint32_t ep = t.epoch;
-        auto logr = [&](Vertex j) {
-          return std::log(steps_mode_ ? current_w(id, j, ep) : lookup(id, j).w) - lc.log_mu(j);
-        };
-        auto r = [&](Vertex j) { return lookup(id, j).r; };
+        // Values of any vertex j, and of the k-th neighbour of the current row: by its precomputed slot in long rows
+        // (nullptr rs: short rows, where the slot row would be one more cold line than the lookups it saves).
+        const auto b = static_cast<std::size_t>(t.vertex - lo_);
+        const std::uint32_t* rs = row_off_[b + 1] - row_off_[b] >= slot_rows_min ? row_slot_.data() + row_off_[b]
+                                                                                 : nullptr;
+        auto logr = Overloaded{
+            [&](Vertex j) { return std::log(steps_mode_ ? current_w(id, j, ep) : lookup(id, j).w) - lc.log_mu(j); },
+            [&](Vertex j, std::size_t q) {
+              const double w = !rs ? (steps_mode_ ? current_w(id, j, ep) : lookup(id, j).w)
+                                   : (steps_mode_ ? current_w_at(id, rs[q], ep) : entry_at(id, rs[q]).w);
+              return std::log(w) - lc.log_mu(j);
+            }};
+        auto r = Overloaded{[&](Vertex j) { return lookup(id, j).r; },
+                            [&](Vertex j, std::size_t q) { return rs ? entry_at(id, rs[q]).r : lookup(id, j).r; }};
         const double alpha = p_.alpha_ramp <= 0 ? p_.alpha
                                                 : p_.alpha * std::min(1.0, static_cast<double>(t.n + 1) /
                                                                                static_cast<double>(p_.alpha_ramp));
@@ -632,6 +661,7 @@ std::size_t PartitionedWalkers::state_bytes() const noexcept {
   std::size_t b = sizeof(Entry) * (owned_.size() + ghost_.size()) + sizeof(double) * env_.size() +
                   sizeof(Local) * tokens_.size() + sizeof(std::vector<std::uint32_t>) * touched_.size();
   for (const auto& t : touched_) b += sizeof(std::uint32_t) * t.size();
+  b += sizeof(std::uint32_t) * row_slot_.size() + sizeof(std::size_t) * row_off_.size();
   return b;
 }
 
