@@ -84,7 +84,8 @@ for w in "SRW walk.chain=srw walk.method=base" "SRRW(a=1) walk.chain=srw walk.me
 done
 
 echo
-# BSP supersteps cost a few collectives each: the partitioned engine needs many tokens per rank to hide them.
+# 256 tokens per rank, as in earlier sessions' figures (session 14 measured 8-32 per rank as fast or faster: the
+# tokens take turns at every cut crossing and lose cache locality; see docs/walks.md, Session 14).
 PT=256; PSTEPS=$((STEPS / 10))
 echo "vertex-partitioned engine (walk.partition=vertex, SRRW a=5, $PT tokens per rank, $PSTEPS steps):"
 for g in "ws(N=1e5,k=10) graph.kind=ws graph.vertices=100000 graph.degree=10 graph.rewire=0.1" \
