@@ -59,10 +59,11 @@ void PartitionedWalkers::init() {
                "vertex engine: more than 2^32 owned and ghost vertices on a rank (use more ranks)");
   row_off_.assign(1, 0);
   row_slot_.clear();
-  for (Vertex v = lo_; v < hi_; ++v) {
-    for (Vertex j : g.neighbours(v))
-      row_slot_.push_back(static_cast<std::uint32_t>(j >= lo_ && j < hi_ ? static_cast<std::size_t>(j - lo_)
-                                                                          : block_ + g.ghost_slot(j)));
+  for (Vertex v = lo_; v < hi_; ++v) {  // only rows that use them (an empty range: the lookups)
+    if (static_cast<std::size_t>(g.degree(v)) >= slot_rows_min)
+      for (Vertex j : g.neighbours(v))
+        row_slot_.push_back(static_cast<std::uint32_t>(j >= lo_ && j < hi_ ? static_cast<std::size_t>(j - lo_)
+                                                                            : block_ + g.ghost_slot(j)));
     row_off_.push_back(row_slot_.size());
   }
   // Cached powers need every r_j of the pseudo-count in range, over the whole graph (as Walkers::rebuild).
@@ -234,8 +235,7 @@ void PartitionedWalkers::advance(std::int64_t steps) {
         // Values of any vertex j, and of the k-th neighbour of the current row: by its precomputed slot in long rows
         // (nullptr rs: short rows, where the slot row would be one more cold line than the lookups it saves).
         const auto b = static_cast<std::size_t>(t.vertex - lo_);
-        const std::uint32_t* rs = row_off_[b + 1] - row_off_[b] >= slot_rows_min ? row_slot_.data() + row_off_[b]
-                                                                                 : nullptr;
+        const std::uint32_t* rs = row_off_[b + 1] > row_off_[b] ? row_slot_.data() + row_off_[b] : nullptr;
         auto logr = Overloaded{
             [&](Vertex j) { return std::log(steps_mode_ ? current_w(id, j, ep) : lookup(id, j).w) - lc.log_mu(j); },
             [&](Vertex j, std::size_t q) {

@@ -176,7 +176,8 @@ class PartitionedWalkers {
   // Per owned row (row_off_, block_ + 1 offsets) the entry slot of each neighbour, in row order: the SRRW scans read
   // a neighbour's entry by row position (kernel::row_value) instead of looking ghosts up in the hash index, whose
   // dependent probe per neighbour stalled the scans at hubs (≈ 40 ns against ≈ 5 ns per neighbour).
-  // Used for rows of at least slot_rows_min neighbours (measured: on WS, k = 10, the slot row cost 15 % at 1 rank).
+  // Kept for rows of at least slot_rows_min neighbours only (an empty range otherwise: the lookups; on WS, k = 10, the
+  // slot row cost 15 % at 1 rank).
   static constexpr std::size_t slot_rows_min = 32;
   std::vector<std::size_t> row_off_;
   std::vector<std::uint32_t> row_slot_;
