@@ -27,6 +27,7 @@ Needs numpy, scipy and h5py (Debian: python3-numpy python3-scipy python3-h5py; u
 import argparse
 import gzip
 import sys
+import warnings
 
 try:
     import h5py
@@ -57,16 +58,20 @@ def read_edges(path, dataset):
     opener = gzip.open if path.endswith(".gz") else open
     try:
         with opener(path, "rt") as f:
-            lines = [ln for ln in f if ln.strip() and not ln.lstrip().startswith("#")]
+            lines = [ln for ln in f.read().splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
     except (OSError, UnicodeDecodeError) as err:
         fail(f"{path}: cannot read the edge list ({err})")
-    try:
-        e = np.array([ln.split()[:2] for ln in lines], dtype=np.int64)
-    except ValueError:
-        bad = next(i for i, ln in enumerate(lines) if len(ln.split()) < 2 or not all(
-            t.lstrip("-").isdigit() for t in ln.split()[:2]))
-        fail(f"{path}: line '{lines[bad].strip()}' is not 'u v' with integer ids")
-    return e.reshape(-1, 2)
+    # Fast path: numpy's text parser over the whole list, accepted when it finds exactly two integers per line.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        e = np.fromstring("\n".join(lines), dtype=np.int64, sep=" ")
+    if e.size == 2 * len(lines) and all(len(ln.split()) == 2 for ln in lines):
+        return e.reshape(-1, 2)
+    for ln in lines:  # the first line that is not "u v" with integer ids
+        t = ln.split()
+        if len(t) != 2 or not all(x.lstrip("-").isdigit() for x in t):
+            fail(f"{path}: line '{ln.strip()}' is not 'u v' with integer ids")
+    fail(f"{path}: cannot parse the edge list")
 
 
 def bandwidth(u, v):

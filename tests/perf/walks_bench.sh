@@ -4,9 +4,10 @@
 # (scale SCALE), with the SRRW / SRW cost ratio, the CPU time (user+sys of the whole run, setup included) and wall
 # time per row, then weak scaling 1 -> 2 ranks for both engines with the vertex engine's bytes exchanged per step.
 # Then the SRRW sampler at Graph500 hubs (exact O(d) scan vs rejection sampling) at scales REJ_SCALE..REJ_SCALE+2, and
-# the distributed graph's bytes per rank at P = 1, 2, 4. Not a test: prints tables. Usage:
+# the distributed graph's bytes per rank at P = 1, 2, 4, and the vertex engine on a 300 x 300 torus with random ids
+# before and after tools/walks_reorder.py (RCM; needs python3-scipy). Not a test: prints tables. Usage:
 #   tests/perf/walks_bench.sh [BUILD_DIR] [KRONECKER_SCALE] [STEPS]
-#   WALKS_BENCH_ONLY=walks|rejection|memory tests/perf/walks_bench.sh ...   (one section only)
+#   WALKS_BENCH_ONLY=walks|rejection|memory|order tests/perf/walks_bench.sh ...   (one section only)
 # Defaults: build-walks, scale 20, 400000 steps per token, 8 tokens per rank, 1 OpenMP thread per rank,
 # REJ_SCALE=16. Graph500 scale 20 takes ~18 s of setup per run (the table has 8 runs per graph) and ~0.9 GB.
 # Replicated engine: tokens sharded by id, so the walk itself exchanges no bytes per step (0 B/step); the only
@@ -132,4 +133,37 @@ for np in 1 2 4; do
   b=$(sed -n 's/.*rows and ghosts \([0-9]*\) bytes on the largest rank.*/\1/p' "$WORK/last.log")
   printf '  P = %d: %12d bytes (%.1f MiB)\n' "$np" "$b" "$(echo "$b / 1048576" | bc -l)"
 done
+fi
+
+if [ -z "$ONLY" ] || [ "$ONLY" = order ]; then
+echo
+OT=32; OSTEPS=$((STEPS / 8))
+echo "vertex order (tools/walks_reorder.py): 300 x 300 torus with random ids, then renumbered by RCM; $OT tokens per rank,"
+echo "$OSTEPS steps; steps/s/core (migrations per step at 2 ranks)"
+if ! /usr/bin/python3 -c "import scipy, h5py" 2>/dev/null; then
+  echo "  skipped: /usr/bin/python3 lacks scipy or h5py (Debian python3-scipy python3-h5py)"
+else
+  /usr/bin/python3 - "$WORK/torus.txt" <<'PY'
+import sys, numpy as np
+s = 300
+lab = np.random.default_rng(3).permutation(s * s)
+with open(sys.argv[1], "w") as f:
+    for i in range(s):
+        for j in range(s):
+            a = lab[i * s + j]
+            f.write(f"{a} {lab[i * s + (j + 1) % s]}\n{a} {lab[((i + 1) % s) * s + j]}\n")
+PY
+  /usr/bin/python3 "$(dirname "$0")/../../tools/walks_reorder.py" "$WORK/torus.txt" "$WORK/torus_rcm.h5" | sed 's/^/  /'
+  printf '  %-12s %-22s %12s %12s %22s\n' order walk "1 rank" "2 ranks" "migrations/step"
+  for o in "random graph.kind=file graph.file=$WORK/torus.txt" "rcm graph.kind=hdf5 graph.file=$WORK/torus_rcm.h5"; do
+    for w in "SRW walk.method=base" "SRRW(a=5) walk.method=srrw walk.alpha=5"; do
+      # shellcheck disable=SC2086
+      r1=$(TOKENS=$OT STEPS=$OSTEPS rate 1 ${o#* } walk.partition=vertex walk.chain=srw ${w#* })
+      # shellcheck disable=SC2086
+      r2=$(TOKENS=$OT STEPS=$OSTEPS rate 2 ${o#* } walk.partition=vertex walk.chain=srw ${w#* })
+      read -r mig _ <<< "$(exchange)"
+      printf '  %-12s %-22s %12.3g %12.3g %22.3g\n' "${o%% *}" "${w%% *}" "$r1" "$r2" "$mig"
+    done
+  done
+fi
 fi

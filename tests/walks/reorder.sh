@@ -43,6 +43,9 @@ ok = got == want and edges.shape[0] == len(want) and sorted(order) == sorted({x 
 ok = ok and after <= 3 * s and before >= 10 * s and bool(np.all(edges[:, 0] < edges[:, 1]))
 sys.exit(0 if ok else 1)
 PY
+gzip -c "$WORK/torus.txt" > "$WORK/torus.txt.gz"
+/usr/bin/python3 "$tool" "$WORK/torus.txt.gz" "$WORK/rcm_gz.h5" >"$WORK/tool_gz.log" 2>&1
+check "a gzip edge list gives the same file (exit $?)" /usr/bin/python3 -c "import h5py,sys,numpy as np; a,b=(h5py.File(p) for p in sys.argv[1:]); sys.exit(not all(np.array_equal(a[k][...], b[k][...]) for k in ('edges','order')))" "$WORK/rcm.h5" "$WORK/rcm_gz.h5"
 exe=$(driver walks)
 mig() { /usr/bin/python3 -c "import h5py,sys; print(float(h5py.File(sys.argv[1]).attrs['migrations_per_step']))" "$1"; }
 common=(oracle.enabled=false checkpoint.at_end=false walk.tokens=8 walk.steps=2000 walk.output_every=1000
@@ -68,4 +71,8 @@ check "... naming the line, without a traceback" bash -c "grep -q \"line '2 x'\"
 brc=$?
 cat "$WORK/bad2.log"
 check "a missing HDF5 dataset is refused with its name (exit $brc)" bash -c "[ $brc -ne 0 ] && grep -q \"no dataset 'nothere'\" '$WORK/bad2.log'"
+printf '1 2 3\n4\n' > "$WORK/bad3.txt"  # four numbers in two lines: the count fits, the columns do not
+/usr/bin/python3 "$tool" "$WORK/bad3.txt" "$WORK/bad3.h5" >"$WORK/bad3.log" 2>&1
+brc=$?
+check "a three-column line is refused (exit $brc)" bash -c "[ $brc -ne 0 ] && grep -q \"line '1 2 3'\" '$WORK/bad3.log'"
 finish
