@@ -12,7 +12,7 @@ in memory and every other edge crosses between ranks. RCM numbers neighbours clo
 edges, so tokens migrate far less often (docs/walks.md, "Vertex ordering"). Power-law graphs (Graph500, web and social
 graphs) have no such order; RCM changes little there.
 
-Input: a SNAP edge list ('#' comments, "u v" per line; gzip if the name ends in .gz) or an HDF5 file with an M x 2
+The output is written as OUTPUT.part and renamed when complete. Input: a SNAP edge list ('#' comments, "u v" per line; gzip if the name ends in .gz) or an HDF5 file with an M x 2
 integer dataset (--dataset, default "edges"). Edges are symmetrised; self-loops and duplicates are dropped; vertex
 ids are compacted (ids without edges are dropped). Output (HDF5):
   edges   (M x 2 int64)  each undirected edge once, as (u, v) with u < v, in the new ids
@@ -26,6 +26,7 @@ Needs numpy, scipy and h5py (Debian: python3-numpy python3-scipy python3-h5py; u
 """
 import argparse
 import gzip
+import os
 import sys
 import warnings
 
@@ -85,6 +86,8 @@ def main():
     ap.add_argument("--dataset", default="edges", help="edge dataset of an HDF5 input (default: edges)")
     args = ap.parse_args()
 
+    if os.path.abspath(args.input) == os.path.abspath(args.output):
+        fail(f"{args.output}: the output would overwrite the input")
     e = read_edges(args.input, args.dataset)
     if e.size == 0:
         fail(f"{args.input}: no edges")
@@ -107,8 +110,10 @@ def main():
     edges = np.column_stack((np.minimum(nu, nv), np.maximum(nu, nv)))
     edges = edges[np.lexsort((edges[:, 1], edges[:, 0]))]
     before, after = bandwidth(up.row.astype(np.int64), up.col.astype(np.int64)), bandwidth(edges[:, 0], edges[:, 1])
+    # Written as OUTPUT.part and renamed when complete: an interrupted run leaves no file that looks finished.
+    part = args.output + ".part"
     try:
-        with h5py.File(args.output, "w") as f:
+        with h5py.File(part, "w") as f:
             f.create_dataset("edges", data=edges)
             f.create_dataset("order", data=ids[perm].astype(np.int64))
             f.attrs["source"] = args.input
@@ -117,6 +122,7 @@ def main():
             f.attrs["edges"] = edges.shape[0]
             f.attrs["bandwidth_before"] = before
             f.attrs["bandwidth_after"] = after
+        os.replace(part, args.output)
     except OSError as err:
         fail(f"{args.output}: cannot write ({err})")
     print(f"{args.output}: {n} vertices, {edges.shape[0]} edges, bandwidth {before} -> {after} (rcm)")
