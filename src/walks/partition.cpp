@@ -61,9 +61,7 @@ void PartitionedWalkers::init() {
   row_slot_.clear();
   for (Vertex v = lo_; v < hi_; ++v) {  // only rows that use them (an empty range: the lookups)
     if (static_cast<std::size_t>(g.degree(v)) >= slot_rows_min)
-      for (Vertex j : g.neighbours(v))
-        row_slot_.push_back(static_cast<std::uint32_t>(j >= lo_ && j < hi_ ? static_cast<std::size_t>(j - lo_)
-                                                                            : block_ + g.ghost_slot(j)));
+      for (Vertex j : g.neighbours(v)) row_slot_.push_back(slot_of(j));
     row_off_.push_back(row_slot_.size());
   }
   // Cached powers need every r_j of the pseudo-count in range, over the whole graph (as Walkers::rebuild).
@@ -232,19 +230,16 @@ void PartitionedWalkers::advance(std::int64_t steps) {
       while (t.n < target_) {
         const std::uint64_t id = t.id;
         const std::uint32_t ep = t.epoch;
-        // Values of any vertex j, and of the k-th neighbour of the current row: by its precomputed slot in long rows
+        // Values of any vertex j, and of the q-th neighbour of the current row: by its precomputed slot in long rows
         // (nullptr rs: short rows, where the slot row would be one more cold line than the lookups it saves).
         const auto b = static_cast<std::size_t>(t.vertex - lo_);
         const std::uint32_t* rs = row_off_[b + 1] > row_off_[b] ? row_slot_.data() + row_off_[b] : nullptr;
-        auto logr = Overloaded{
-            [&](Vertex j) { return std::log(steps_mode_ ? current_w(id, j, ep) : lookup(id, j).w) - lc.log_mu(j); },
-            [&](Vertex j, std::size_t q) {
-              const double w = !rs ? (steps_mode_ ? current_w(id, j, ep) : lookup(id, j).w)
-                                   : (steps_mode_ ? current_w_at(id, rs[q], ep) : entry_at(id, rs[q]).w);
-              return std::log(w) - lc.log_mu(j);
-            }};
-        auto r = Overloaded{[&](Vertex j) { return lookup(id, j).r; },
-                            [&](Vertex j, std::size_t q) { return rs ? entry_at(id, rs[q]).r : lookup(id, j).r; }};
+        auto in_row = [&](Vertex j, std::size_t q) { return rs ? rs[q] : slot_of(j); };
+        auto w_at = [&](std::uint32_t s) { return steps_mode_ ? current_w_at(id, s, ep) : entry_at(id, s).w; };
+        auto logr = Overloaded{[&](Vertex j) { return std::log(w_at(slot_of(j))) - lc.log_mu(j); },
+                               [&](Vertex j, std::size_t q) { return std::log(w_at(in_row(j, q))) - lc.log_mu(j); }};
+        auto r = Overloaded{[&](Vertex j) { return entry_at(id, slot_of(j)).r; },
+                            [&](Vertex j, std::size_t q) { return entry_at(id, in_row(j, q)).r; }};
         const double alpha = p_.alpha_ramp <= 0 ? p_.alpha
                                                 : p_.alpha * std::min(1.0, static_cast<double>(t.n + 1) /
                                                                                static_cast<double>(p_.alpha_ramp));

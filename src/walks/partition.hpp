@@ -105,10 +105,20 @@ class PartitionedWalkers {
   void assign(Token& t, const Local& l) const;
   // The cached power (w/μ_j)^(−α) of an owned or ghost j (kernel::Power, as in Walkers).
   [[nodiscard]] double power(double w, Vertex j) const noexcept;
-  [[nodiscard]] const Entry& lookup(std::uint64_t id, Vertex j) const noexcept {
-    if (j >= lo_ && j < hi_) return owned_[id * block_ + static_cast<std::size_t>(j - lo_)];
-    const std::size_t slot = g_->ghost_slot(j);
-    return ghost_[id * ghosts_.size() + slot];
+  // A token's entries are addressed by slot: an owned vertex j at j − lo (below block_), a ghost at block_ + its
+  // ghost slot (the hash index; long rows keep their neighbours' slots precomputed in row_slot_).
+  [[nodiscard]] std::uint32_t slot_of(Vertex j) const noexcept {
+    return static_cast<std::uint32_t>(j >= lo_ && j < hi_ ? static_cast<std::size_t>(j - lo_)
+                                                          : block_ + g_->ghost_slot(j));
+  }
+  [[nodiscard]] const Entry& entry_at(std::uint64_t id, std::uint32_t s) const noexcept {
+    return s < block_ ? owned_[id * block_ + s] : ghost_[id * ghosts_.size() + (s - block_)];
+  }
+  // The weight at slot s brought to `epoch` (step-size mode).
+  [[nodiscard]] double current_w_at(std::uint64_t id, std::uint32_t s, std::uint32_t epoch) const noexcept {
+    if (s < block_) return at_epoch(owned_[id * block_ + s].w, owned_ep_[id * block_ + s], epoch);
+    const std::size_t q = id * ghosts_.size() + (s - block_);
+    return at_epoch(ghost_[q].w, ghost_ep_[q], epoch);
   }
   [[nodiscard]] Entry& owned(std::uint64_t id, Vertex v) noexcept {
     return owned_[id * block_ + static_cast<std::size_t>(v - lo_)];
@@ -138,24 +148,6 @@ class PartitionedWalkers {
   void fix_owned(std::uint64_t id, Vertex v, std::uint32_t epoch) noexcept {
     const std::size_t q = id * block_ + static_cast<std::size_t>(v - lo_);
     if (owned_ep_[q] != epoch) owned_[q].w = at_epoch(owned_[q].w, owned_ep_[q], epoch), owned_ep_[q] = epoch;
-  }
-  [[nodiscard]] double current_w(std::uint64_t id, Vertex j, std::uint32_t epoch) const noexcept {
-    if (j >= lo_ && j < hi_) {
-      const std::size_t q = id * block_ + static_cast<std::size_t>(j - lo_);
-      return at_epoch(owned_[q].w, owned_ep_[q], epoch);
-    }
-    const std::size_t slot = g_->ghost_slot(j);
-    const std::size_t q = id * ghosts_.size() + slot;
-    return at_epoch(ghost_[q].w, ghost_ep_[q], epoch);
-  }
-  // Entry slot s of a token (row_slot_): an owned vertex below block_, else block_ + ghost slot.
-  [[nodiscard]] const Entry& entry_at(std::uint64_t id, std::uint32_t s) const noexcept {
-    return s < block_ ? owned_[id * block_ + s] : ghost_[id * ghosts_.size() + (s - block_)];
-  }
-  [[nodiscard]] double current_w_at(std::uint64_t id, std::uint32_t s, std::uint32_t epoch) const noexcept {
-    if (s < block_) return at_epoch(owned_[id * block_ + s].w, owned_ep_[id * block_ + s], epoch);
-    const std::size_t q = id * ghosts_.size() + (s - block_);
-    return at_epoch(ghost_[q].w, ghost_ep_[q], epoch);
   }
 
   mpi::Communicator comm_;
