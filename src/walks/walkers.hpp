@@ -193,6 +193,7 @@ class Walkers {
 
  private:
   static constexpr std::size_t group_max = 8;  // tokens stepped in an interleaved way (advance_group)
+  static constexpr std::int64_t alone_max_degree = 256;  // SRRW steps tokens alone from this max degree (advance)
   // The visit (x update) of step n → n+1 onto v, deferred by advance_group to the token's next step; v < 0: none.
   struct Pending {
     Vertex v = -1;
