@@ -98,8 +98,7 @@ def main():
     compact = compact.reshape(-1, 2)
     n = ids.size
     u, v = np.minimum(compact[:, 0], compact[:, 1]), np.maximum(compact[:, 0], compact[:, 1])
-    a = sp.coo_matrix((np.ones(u.size, dtype=np.int8), (u, v)), shape=(n, n)).tocsr()
-    a.sum_duplicates()
+    a = sp.coo_matrix((np.ones(u.size, dtype=np.int8), (u, v)), shape=(n, n)).tocsr()  # duplicates summed
     a.data[:] = 1
     a = (a + a.T).tocsr()  # symmetric, no duplicates
     perm = reverse_cuthill_mckee(a, symmetric_mode=True)  # perm[new] = old

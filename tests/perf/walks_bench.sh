@@ -143,16 +143,7 @@ echo "$OSTEPS steps; steps/s/core (migrations per step at 2 ranks)"
 if ! /usr/bin/python3 -c "import scipy, h5py" 2>/dev/null; then
   echo "  skipped: /usr/bin/python3 lacks scipy or h5py (Debian python3-scipy python3-h5py)"
 else
-  /usr/bin/python3 - "$WORK/torus.txt" <<'PY'
-import sys, numpy as np
-s = 300
-lab = np.random.default_rng(3).permutation(s * s)
-with open(sys.argv[1], "w") as f:
-    for i in range(s):
-        for j in range(s):
-            a = lab[i * s + j]
-            f.write(f"{a} {lab[i * s + (j + 1) % s]}\n{a} {lab[((i + 1) % s) * s + j]}\n")
-PY
+  /usr/bin/python3 "$(dirname "$0")/../support/torus_edges.py" "$WORK/torus.txt" 300
   /usr/bin/python3 "$(dirname "$0")/../../tools/walks_reorder.py" "$WORK/torus.txt" "$WORK/torus_rcm.h5" | sed 's/^/  /'
   printf '  %-12s %-22s %12s %12s %22s\n' order walk "1 rank" "2 ranks" "migrations/step"
   for o in "random graph.kind=file graph.file=$WORK/torus.txt" "rcm graph.kind=hdf5 graph.file=$WORK/torus_rcm.h5"; do

@@ -11,18 +11,7 @@ if ! /usr/bin/python3 -c "import scipy, h5py, numpy" 2>/dev/null; then
 fi
 tool="$SAMPO_SOURCE/tools/walks_reorder.py"
 side=30
-/usr/bin/python3 - "$WORK/torus.txt" "$side" <<'PY'
-import sys, numpy as np
-path, s = sys.argv[1], int(sys.argv[2])
-lab = np.random.default_rng(7).permutation(s * s) + 5  # random ids, not starting at 0
-with open(path, "w") as f:
-    f.write(f"# {s} x {s} torus, random labels\n")
-    for i in range(s):
-        for j in range(s):
-            a = lab[i * s + j]
-            f.write(f"{a} {lab[i * s + (j + 1) % s]}\n{a} {lab[((i + 1) % s) * s + j]}\n")
-    f.write(f"{lab[0]} {lab[0]}\n{lab[1]} {lab[0]}\n")  # a self-loop and a duplicate (reversed) edge
-PY
+/usr/bin/python3 "$SAMPO_SOURCE/tests/support/torus_edges.py" "$WORK/torus.txt" "$side" --seed 7 --offset 5 --junk
 /usr/bin/python3 "$tool" "$WORK/torus.txt" "$WORK/rcm.h5" >"$WORK/tool.log" 2>&1
 trc=$?
 cat "$WORK/tool.log"
