@@ -55,14 +55,22 @@ config::Schema schema() {
   s.real("model.filter_kc", 2.0 / 3.0, "filter cut-off k_c as a fraction of the Nyquist wavenumber pi N / L", 1e-6,
          1.0);
   s.string("time.method", "erk43-ip", "integrator",
-           {"erk43-ip", "rk4ip", "strang", "yoshida4", "kahan-li6", "suzuki-umeno8", "dop853", "ip-dop853", "petsc-ts"});
+           {"erk43-ip", "rk4ip", "strang", "yoshida4", "kahan-li6", "suzuki-umeno8", "dop853", "ip-dop853", "petsc-ts",
+            "etd-abm"});
+  s.integer("time.order", 7,
+            "etd-abm: steps k of the exponential Adams pair (predictor order k, corrector k + 1; its first k - 1 "
+            "steps come from ip-dop853 with time.rtol/atol)",
+            1, 12);
   s.boolean("time.dense_output", false,
             "erk43-ip: output times from a cubic Hermite interpolant in the interaction picture, petsc-ts: from "
             "the PETSc scheme's interpolant (steps are not shortened to land on them); the DOP853 methods always "
             "use their 7th-order dense output");
   s.real("time.first_step", 0.0, "dop853, ip-dop853: first trial step (0: scipy's select_initial_step rule)", 0.0, 1e6);
   s.real("time.duration", 20.0, "integration time T (from case.t0 to case.t0 + T)", 0.0, 1e9);
-  s.real("time.dt", 1e-3, "step of fixed-step methods; first trial step of adaptive ones", 1e-12, 1e6);
+  s.real("time.dt", 1e-3,
+         "step of fixed-step methods (the largest h <= dt that divides the output interval); first trial step of "
+         "adaptive ones",
+         1e-12, 1e6);
   s.real("time.rtol", 1e-9, "relative tolerance (adaptive)", 1e-15, 1.0);
   s.real("time.atol", 1e-11, "absolute tolerance (adaptive)", 0.0, 1.0);
   s.real("time.max_step", 0.0, "largest step of adaptive methods (0: unlimited)", 0.0, 1e6);
@@ -96,7 +104,7 @@ double cpu_seconds() {
 // Bytes per grid point (both spaces) a method holds: 16-byte complex arrays. ψ̂, ψ_x for output, FFTW's two
 // buffers, the nonlinear term's x-space array, the integrator's work arrays, and for padding 3/2 × (2 FFTW
 // buffers + x array + fine spectrum) + 2 exchange buffers.
-double bytes_per_point(Method m, Dealias d) {
+double bytes_per_point(Method m, Dealias d, int order) {
   // ψ̂, output ψ_x, FFTW's one in-place buffer, FFTW-MPI's own scratch, the diagnostics' transient ψ(x) and spectrum
   // row, and the x and k grids (two real arrays: one complex-sized). Before the in-place transforms and the fused
   // stage loops (no x-space work array, no FFTW output buffer) the base was 9 arrays and measured 153 bytes per point
@@ -123,6 +131,9 @@ double bytes_per_point(Method m, Dealias d) {
     case Method::petscts:
       arrays += 17 + 3;
       break;  // TSRK 5dp: 7 stages Y, 7 RHS, solution, 2 work (2N reals each); e^{Ls}v, N̂, phases
+    case Method::etdabm:
+      arrays += std::max(3.0 * order + 1, order + 16.0 + 8);
+      break;  // weights 2k + 2, history k, the corrector's sum; during the first k steps history + ip-dop853's
   }
   // Filter: the filtered Hamiltonian's transient σψ̂ and the σ(k) table with its companions (measured +32 bytes per
   // point, 2026-11-30). Padding: 3N/2: FFTW buffer, spectrum, x work; N: in, out, send, recv, and FFTW-MPI's scratch
@@ -197,6 +208,7 @@ int run(app::Context& ctx) {
           ": set grid.points = case.tiles x points per period");
   });
   const auto method = method_from(c.get_string("time.method"));
+  const int order = static_cast<int>(c.get_int("time.order"));
   Dealiasing dealias;
   dealias.kind = dealias_from(c.get_string("model.dealiasing"));
   dealias.alpha = c.get_real("model.filter_alpha"), dealias.order = c.get_real("model.filter_order");
@@ -213,6 +225,10 @@ int run(app::Context& ctx) {
   });
   const double T = c.get_real("time.duration");
   const std::int64_t nout = c.get_int("output.snapshots");
+  // etd-abm's step: the output interval T/nout over the least whole number of steps no longer than time.dt.
+  const double interval = T / static_cast<double>(nout);
+  const double h_multistep =
+      interval / std::max(1.0, std::ceil(interval / c.get_real("time.dt") - 1e-9));
   const bool store_psi = c.get_bool("output.psi");
   const auto seed = static_cast<std::uint64_t>(c.get_int("run.seed"));
   mpi::all_or_throw(comm, [&] {
@@ -234,7 +250,7 @@ int run(app::Context& ctx) {
                         "\" has none (exact nonlinear flow): use model.dealiasing = \"none\" or "
                         "\"two_thirds\", or time.method = \"erk43-ip\", \"rk4ip\", \"dop853\" or \"ip-dop853\"");
   });
-  app::require_memory(ctx, bytes_per_point(method, dealias.kind) * static_cast<double>(n) / comm.size(),
+  app::require_memory(ctx, bytes_per_point(method, dealias.kind, order) * static_cast<double>(n) / comm.size(),
                       "grid.points = " + std::to_string(n) + " with time.method = " + to_string(method));
 
   // FFTW wisdom: imported before planning, so a run with the same N, rank count and threads reuses the plans.
@@ -246,7 +262,7 @@ int run(app::Context& ctx) {
     ctx.log.info("akhmediev_tiled: " + std::to_string(cs.tiles) + " periods, grid.length = " +
                  std::to_string(box_length) + ", grid.x0 = " + std::to_string(box_x0) + " (deck values ignored)");
   Grid grid(comm, n, box_x0, box_length, planner_from(c.get_string("fft.planner")));
-  Stepper stepper(grid, model, method, dealias);
+  Stepper stepper(grid, model, method, dealias, order);
   // petsc-ts: PETSc's session (options after "--") outlives the TS.
   std::unique_ptr<petsc::Session> petsc_session;
   std::unique_ptr<PetscTs> petsc_ts;
@@ -297,17 +313,18 @@ int run(app::Context& ctx) {
     petsc_session = std::make_unique<petsc::Session>(comm, ctx.extra_args);
     petsc_ts = std::make_unique<PetscTs>(*petsc_session, grid, stepper, ctl);
     // The same options, so the same answers, on every rank.
-    const int order = petsc_ts->interpolation_order();
+    const int interp_order = petsc_ts->interpolation_order();
     const std::string problem = petsc_ts->option_problem();
     ctx.log.info("petsc-ts: PETSc TS " + petsc_ts->describe() + " (options prefix -nlse_)" +
-                 (ts_dense ? "; outputs from its interpolant (TSInterpolate, tableau p = " + std::to_string(order) + ")"
+                 (ts_dense ? "; outputs from its interpolant (TSInterpolate, tableau p = " +
+                                 std::to_string(interp_order) + ")"
                            : std::string()));
     mpi::all_or_throw(comm, [&] {
       if (!problem.empty()) throw ConfigError(problem + " (options after \"--\")");
-      if (ts_dense && order < 2)
+      if (ts_dense && interp_order < 2)
         throw ConfigError("time.dense_output = true with time.method = \"petsc-ts\" needs a PETSc TSRK scheme with "
                           "a dense-output formula; PETSc TS " + petsc_ts->describe() +
-                          (order == 1 ? " has only the linear (first-order) interpolant" : " has none") +
+                          (interp_order == 1 ? " has only the linear (first-order) interpolant" : " has none") +
                           ": choose one that has (-nlse_ts_rk_type 5dp, the default) or set time.dense_output = false");
     });
   }
@@ -421,6 +438,20 @@ int run(app::Context& ctx) {
     if (r.has_attr("has_fsal") && r.attr_int("has_fsal") != 0 && r.has_attr("fsal_of") &&
         r.attr_string("fsal_of") == fsal_of)
       stepper.set_fsal(read_k("fsal_k"));
+    // etd-abm's history, when it belongs to the same right-hand side, order and step (else the start is repeated).
+    if (method == Method::etdabm && r.has_attr("multistep_count") && r.attr_int("multistep_count") > 0) {
+      if (r.attr_string("multistep_of") == fsal_of + " k=" + std::to_string(order) &&
+          r.attr_double("multistep_h") == h_multistep) {
+        std::vector<cvec> hist;
+        for (std::int64_t age = 0; age < r.attr_int("multistep_count"); ++age)
+          hist.push_back(read_k(("multistep_k_" + std::to_string(age)).c_str()));
+        stepper.set_multistep_state(h_multistep, hist);
+      } else {
+        ctx.log.warn("the checkpoint's etd-abm history belongs to another step, order or right-hand side (" +
+                     r.attr_string("multistep_of") + ", h = " + std::to_string(r.attr_double("multistep_h")) +
+                     "); the multistep start is repeated from this state");
+      }
+    }
     const auto counts = r.attr_ints("counters");
     ctl.accepted = counts.at(0), ctl.rejected = counts.at(1), ctl.rhs = counts.at(2);
     // The integrator's FFTs before the checkpoint (older checkpoints without it: counted from here).
@@ -473,6 +504,10 @@ int run(app::Context& ctx) {
     const double cpu0 = cpu_seconds(), fft0 = all_fft_seconds();
     const auto ffts_before = all_ffts();
     const auto inv = invariants(grid, model, pk);
+    if (!std::isfinite(inv.mass))  // the same value on every rank (a sum over all of them): all stop here
+      throw NumericalError("the solution is no longer finite at t = " + std::to_string(tt) + " (time.method = \"" +
+                           to_string(method) + "\"): the step is beyond the method's stability; lower time.dt" +
+                           (adaptive(method) ? " or the tolerances" : std::string()));
     cvec psi_x;
     grid.to_x(pk, psi_x);
     double err = NAN;
@@ -531,8 +566,15 @@ int run(app::Context& ctx) {
     return i == nout ? t_end : cs.t0 + T * static_cast<double>(i) / static_cast<double>(nout);
   };
   log::Progress progress(ctx.log, "nlse", T, "time units");
+  if (method == Method::etdabm && order > 7)
+    ctx.log.warn("time.order = " + std::to_string(order) +
+                 ": exponential Adams pairs above k = 7 grow spurious modes on modulationally unstable backgrounds "
+                 "(breathers, CW; docs/nlse.md); check the result against k = 7");
+  if (method == Method::etdabm)
+    ctx.log.info("etd-abm: k = " + std::to_string(order) + ", h = " + std::to_string(h_multistep) + " (" +
+                 std::to_string(std::llround(T / static_cast<double>(nout) / h_multistep)) + " steps per output)");
   std::int64_t step = ctl.accepted;
-  cvec dense_psi;
+  cvec dense_psi, ms_buf;
   const auto wall_loop0 = std::chrono::steady_clock::now();
   const double cpu_loop0 = cpu_seconds(), fft_loop0 = all_fft_seconds() - fft_record;
   const std::int64_t steps0 = ctl.accepted;
@@ -574,6 +616,13 @@ int run(app::Context& ctx) {
       const double h =
           petsc_ts ? petsc_ts->advance(psi_k, t, t_target - t, ctl) : stepper.advance(psi_k, t_target - t, ctl);
       t = (t_target - t - h <= 1e-12 * std::max(1.0, std::abs(t_target))) ? t_target : t + h;
+    } else if (method == Method::etdabm) {
+      // One h for the whole run (the multistep weights and history are spaced by it): the output interval over the
+      // least whole number of steps no longer than time.dt. The equation is autonomous, so t is only a label and
+      // lands on the output time at its last step.
+      const auto sub = static_cast<std::int64_t>(std::llround((t_target - t) / h_multistep));
+      stepper.advance(psi_k, h_multistep, ctl);
+      t = (sub <= 1) ? t_target : t + h_multistep;
     } else {
       const double dt = c.get_real("time.dt");
       const double remaining = t_target - t;
@@ -605,6 +654,17 @@ int run(app::Context& ctx) {
         if (has_fsal)
           g.write_distributed<std::complex<double>>(
               "fsal_k", fsal, checkpoint::Manager::dataset_options("FSAL stage f(ψ̂(t)) (FFT order)"));
+        // etd-abm: N̂ at the last states (newest first) and their spacing.
+        const int count = stepper.multistep_count();
+        g.set_attr("multistep_count", static_cast<std::int64_t>(count));
+        g.set_attr("multistep_h", stepper.multistep_h());
+        g.set_attr("multistep_of", fsal_of + " k=" + std::to_string(stepper.order()));
+        for (int age = 0; age < count; ++age) {
+          stepper.multistep_history(age, ms_buf);
+          g.write_distributed<std::complex<double>>(
+              "multistep_k_" + std::to_string(age), ms_buf,
+              checkpoint::Manager::dataset_options("etd-abm history: N̂ at the state `age` steps back (FFT order)"));
+        }
         const std::vector<double> cstate = {ctl.h, ctl.err_prev};
         const std::vector<std::int64_t> counts = {ctl.accepted, ctl.rejected, ctl.rhs, integrator_ffts()};
         g.set_attr("controller", std::span<const double>(cstate));

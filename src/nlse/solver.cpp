@@ -13,6 +13,7 @@
 #include "core/simd/clones.hpp"
 #include "core/simd/vmath.hpp"
 #include "nlse/dop853_coefficients.hpp"
+#include "nlse/etd_adams.hpp"
 
 namespace sampo::nlse {
 
@@ -574,6 +575,7 @@ Method method_from(const std::string& name) {
   if (name == "dop853") return Method::dop853;
   if (name == "ip-dop853") return Method::ipdop853;
   if (name == "petsc-ts") return Method::petscts;
+  if (name == "etd-abm") return Method::etdabm;
   throw ConfigError("unknown integrator '" + name + "'");
 }
 std::string to_string(Method m) {
@@ -596,6 +598,8 @@ std::string to_string(Method m) {
       return "ip-dop853";
     case Method::petscts:
       return "petsc-ts";
+    case Method::etdabm:
+      return "etd-abm";
   }
   return "?";
 }
@@ -741,8 +745,11 @@ class Padding {
   cvec send_, recv_;
 };
 
-Stepper::Stepper(Grid& grid, Model model, Method method, Dealiasing dealias)
-    : grid_(grid), model_(std::move(model)), method_(method), dealias_(dealias) {
+Stepper::Stepper(Grid& grid, Model model, Method method, Dealiasing dealias, int order)
+    : grid_(grid), model_(std::move(model)), method_(method), dealias_(dealias), order_(order) {
+  if (method_ == Method::etdabm && (order_ < 1 || order_ > etd::max_order))
+    throw ConfigError("time.order = " + std::to_string(order_) + " is outside etd-abm's 1 … " +
+                      std::to_string(etd::max_order) + " steps; 7 is the default");
   if (split_step(method_) &&
       (dealias_.kind == Dealias::padding || dealias_.kind == Dealias::filter))
     throw ConfigError("model.dealiasing = \"" + to_string(dealias_.kind) +
@@ -1112,6 +1119,9 @@ double Stepper::advance(cvec& psi, double h_here, Controller& ctl) {
       throw InternalError(to_string(method_) + " steps with advance_to (it needs the time for scipy's minimum step)");
     case Method::petscts:
       throw InternalError("petsc-ts steps with PetscTs::advance");
+    case Method::etdabm:
+      etd_step(psi, h_here, ctl);
+      return h_here;
     case Method::strang:
     case Method::yoshida4:
     case Method::kahanli6:
@@ -1172,6 +1182,112 @@ double Stepper::advance(cvec& psi, double h_here, Controller& ctl) {
     }
   }
   return h_here;
+}
+
+// ---- etd-abm: exponential Adams–Bashforth–Moulton in PECE mode (nlse/etd_adams.hpp) ----
+
+void Stepper::multistep_history(int age, cvec& out) const {
+  SAMPO_VERIFY(age >= 0 && age < etd_count_, "multistep_history: no such state");
+  const auto nk = static_cast<std::size_t>(grid_.k_count()), k = static_cast<std::size_t>(order_);
+  const auto slot = static_cast<std::size_t>((etd_head_ - age + order_) % order_);
+  out.resize(nk);
+  for (std::size_t j = 0; j < nk; ++j) out[j] = etd_hist_[j * k + slot];
+}
+
+void Stepper::set_multistep_state(double h, const std::vector<cvec>& newest_first) {
+  SAMPO_VERIFY(newest_first.size() <= static_cast<std::size_t>(order_), "set_multistep_state: too many states");
+  const auto nk = static_cast<std::size_t>(grid_.k_count()), k = static_cast<std::size_t>(order_);
+  etd_hist_.assign(nk * k, cplx(0.0, 0.0));
+  const int count = static_cast<int>(newest_first.size());
+  for (int age = 0; age < count; ++age) {
+    const auto& v = newest_first[static_cast<std::size_t>(age)];
+    SAMPO_VERIFY(v.size() == nk, "set_multistep_state: wrong local size");
+    const auto slot = static_cast<std::size_t>(count - 1 - age);
+    for (std::size_t j = 0; j < nk; ++j) etd_hist_[j * k + slot] = v[j];
+  }
+  etd_count_ = count, etd_head_ = count > 0 ? count - 1 : 0, etd_h_ = h;
+}
+
+void Stepper::etd_step(cvec& psi, double h, Controller& ctl) {
+  const auto nk = static_cast<std::int64_t>(psi.size());
+  const auto k = static_cast<std::size_t>(order_);
+  const int nw = etd::weights_per_mode(order_);
+  const Io io{dealias_.kind == Dealias::filter, dealias_.kind == Dealias::two_thirds, sigma_.data(), keep_.data()};
+  if (etd_count_ > 0 && h != etd_h_) etd_count_ = 0;  // the history is spaced by another step: start over
+  if (etd_hist_.size() != static_cast<std::size_t>(nk) * k) etd_hist_.assign(static_cast<std::size_t>(nk) * k, {});
+  cplx* hist = etd_hist_.data();
+  // The newest history value: N̂ at the current state, into slot etd_head_.
+  const auto push = [&](const cvec& f) {
+    etd_head_ = etd_count_ == 0 ? 0 : (etd_head_ + 1) % order_;
+    const auto slot = static_cast<std::size_t>(etd_head_);
+    for (std::int64_t j = 0; j < nk; ++j) hist[static_cast<std::size_t>(j) * k + slot] = f[static_cast<std::size_t>(j)];
+    etd_count_ = std::min(etd_count_ + 1, order_);
+  };
+  if (etd_count_ == 0) {
+    nonlinear(psi, out_, ctl);
+    push(out_);
+    etd_h_ = h;
+  }
+  if (etd_count_ < order_) {
+    // Starting steps: ip-dop853 from ψ̂(t) to ψ̂(t + h) with the run's tolerances, no step longer than h. Its FSAL
+    // stage is the newest history value, and after the step its FSAL stage is N̂(ψ̂(t + h)): the next one. Each
+    // starting step begins afresh (first trial h), so a restart between them repeats the same steps.
+    if (!starter_) starter_ = std::make_unique<Stepper>(grid_, model_, Method::ipdop853, dealias_);
+    multistep_history(0, out_);
+    starter_->set_fsal(out_);
+    Controller sc;
+    sc.rtol = ctl.rtol, sc.atol = ctl.atol, sc.h = h, sc.hmax = h;
+    double t = 0.0;
+    while (t < h) t = starter_->advance_to(psi, t, h, sc);
+    ctl.rhs += sc.rhs, ctl.rejected += sc.rejected;
+    push(starter_->fsal());
+    ++ctl.accepted;
+    if (etd_count_ == order_) starter_.reset();
+    return;
+  }
+  if (h != w_h_ || etd_w_.size() != static_cast<std::size_t>(nk * nw)) {
+    etd_w_.resize(static_cast<std::size_t>(nk * nw));
+#pragma omp parallel for schedule(static) if (nk > (1 << 12))
+    for (std::int64_t j = 0; j < nk; ++j)
+      etd::adams_weights(order_, cplx(0.0, -k2_[static_cast<std::size_t>(j)] * h),
+                         etd_w_.data() + j * static_cast<std::int64_t>(nw));
+    w_h_ = h;
+  }
+  etd_c_.resize(static_cast<std::size_t>(nk));
+  int slots[etd::max_order];  // history slot of N̂_{n−i}
+  for (int i = 0; i < order_; ++i) slots[i] = (etd_head_ - i + order_) % order_;
+  cplx *bk = grid_.k_buffer(), *p = psi.data(), *c = etd_c_.data();
+  const cplx* w = etd_w_.data();
+  const int kk = order_;
+  // Predictor into FFTW's buffer, and the corrector's sum over the history (all but its N̂(u*) term) into c.
+#pragma omp parallel for schedule(static) if (nk > (1 << 15))
+  for (std::int64_t j = 0; j < nk; ++j) {
+    const cplx* wj = w + j * nw;
+    const cplx* hj = hist + j * kk;
+    const cplx en = mul(wj[0], p[j]);
+    cplx sp(0.0, 0.0), sc(0.0, 0.0);
+    for (int i = 0; i < kk; ++i) {
+      const cplx f = hj[slots[i]];
+      sp += mul(wj[1 + i], f);
+      sc += mul(wj[2 + kk + i], f);
+    }
+    bk[j] = io.in(static_cast<std::size_t>(j), en + h * sp);
+    c[j] = en + h * sc;
+  }
+  rhs_in_buffers(ctl);  // N̂(u*)
+#pragma omp parallel for schedule(static) if (nk > (1 << 15))
+  for (std::int64_t j = 0; j < nk; ++j) {
+    const cplx u = c[j] + h * mul(w[j * nw + 1 + kk], io.out(static_cast<std::size_t>(j), bk[j]));
+    p[j] = u;
+    bk[j] = io.in(static_cast<std::size_t>(j), u);
+  }
+  rhs_in_buffers(ctl);  // N̂(u_{n+1})
+  etd_head_ = (etd_head_ + 1) % order_;
+  const auto head = static_cast<std::size_t>(etd_head_);
+#pragma omp parallel for schedule(static) if (nk > (1 << 15))
+  for (std::int64_t j = 0; j < nk; ++j)
+    hist[static_cast<std::size_t>(j) * k + head] = io.out(static_cast<std::size_t>(j), bk[j]);
+  ++ctl.accepted;
 }
 
 // ---- DOP853 (Hairer's coefficients and scipy's RungeKutta/DOP853 controller, scipy/integrate/_ivp/rk.py) ----

@@ -65,7 +65,10 @@ struct Case {
 cvec initial_state(const Grid& grid, const Case& c, std::uint64_t seed);
 
 // Integrators. `step` advances ψ̂ by h (adaptive methods may reject and shrink h; they return the step taken).
-enum class Method { rk4ip, erk43ip, strang, yoshida4, kahanli6, suzukiumeno8, dop853, ipdop853, petscts };
+enum class Method {
+  rk4ip, erk43ip, strang, yoshida4, kahanli6, suzukiumeno8, dop853, ipdop853, petscts,
+  etdabm  // exponential Adams–Bashforth–Moulton, PECE (nlse/etd_adams.hpp)
+};
 Method method_from(const std::string& name);
 std::string to_string(Method m);
 // The split-step methods (strang, yoshida4, kahan-li6, suzuki-umeno8): symmetric compositions of Strang steps
@@ -106,7 +109,8 @@ class Padding;  // the 3/2-rule grid and its redistribution (solver.cpp)
 
 class Stepper {
  public:
-  Stepper(Grid& grid, Model model, Method method, Dealiasing dealias = {});  // collective
+  // order: etd-abm's step count k (1 … etd::max_order; the other methods ignore it).
+  Stepper(Grid& grid, Model model, Method method, Dealiasing dealias = {}, int order = 7);  // collective
   ~Stepper();
   Stepper(const Stepper&) = delete;
   Stepper& operator=(const Stepper&) = delete;
@@ -129,6 +133,17 @@ class Stepper {
   // Part of the checkpoint, so a restart continues with the bits the uninterrupted run used.
   [[nodiscard]] const cvec& fsal() const noexcept;
   void set_fsal(const cvec& f);
+
+  // etd-abm (exponential Adams–Bashforth–Moulton, PECE; nlse/etd_adams.hpp): every step has the same h. Each step
+  // needs N̂ at the k last states; the first k − 1 steps come from ip-dop853 (time.rtol/atol, its steps ≤ h, landing
+  // on each multiple of h), then every step is one predictor pass, N̂, one corrector pass, N̂ (four FFTs). The weights
+  // (2k + 2 complex numbers per mode) are computed once per h. A call with another h than the history's starts over.
+  // The history (N̂ at the last multistep_count() states, newest first) and its h are the checkpoint's state.
+  [[nodiscard]] int order() const noexcept { return order_; }
+  [[nodiscard]] int multistep_count() const noexcept { return etd_count_; }
+  [[nodiscard]] double multistep_h() const noexcept { return etd_h_; }
+  void multistep_history(int age, cvec& out) const;  // N̂ at the state `age` steps back (0: the current one)
+  void set_multistep_state(double h, const std::vector<cvec>& newest_first);
 
   // Collective: the (dealiased) nonlinear term F[N(F⁻¹ u)] as the integrators see it (for tests).
   void nonlinear(const cvec& u_k, cvec& out_k, Controller& ctl);
@@ -186,6 +201,7 @@ class Stepper {
   // FFT: no copies. Padding goes through the 3/2 grid (copies in and out). Counts one evaluation.
   void rhs_in_buffers(Controller& ctl);
   double erk43_try(const cvec& psi_k, double h, cvec& out, Controller& ctl);
+  void etd_step(cvec& psi_k, double h, Controller& ctl);
   // DOP853: stage s (0..15) at fraction c of the step h from y_s (full: f(y_s); IP: e^{−Lch} N(e^{Lch} y_s)).
   void dop_stage(const cvec& ys, double ch, cvec& k, Controller& ctl);
   double dop_initial_step(const cvec& y, Controller& ctl);
@@ -227,6 +243,13 @@ class Stepper {
   std::vector<PhaseSteps> comp_steps_;  // split-step methods: phase_step(−c_j h) for the distinct c_j
   double comp_h_ = std::numeric_limits<double>::quiet_NaN();
   mutable double lin_h_ = std::numeric_limits<double>::quiet_NaN();
+  // etd-abm: order k, weights (2k + 2 per mode, interleaved) for w_h_, the history ring (k per mode, interleaved;
+  // slot etd_head_ holds the newest of etd_count_ values, spaced etd_h_), the corrector's partial sum, the starter.
+  int order_ = 7;
+  cvec etd_w_, etd_hist_, etd_c_;
+  int etd_count_ = 0, etd_head_ = 0;
+  double etd_h_ = std::numeric_limits<double>::quiet_NaN(), w_h_ = std::numeric_limits<double>::quiet_NaN();
+  std::unique_ptr<Stepper> starter_;
 };
 
 }  // namespace sampo::nlse

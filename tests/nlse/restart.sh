@@ -14,7 +14,9 @@ common=(grid.points=256 time.duration=1.3 output.snapshots=7 checkpoint.every_st
 # erk43-ip:none:dense: with time.dense_output (Hermite outputs inside steps; no state beyond the FSAL stage).
 # petsc-ts:none:dense: PETSc's 5dp interpolant for the outputs and the dsp adaptor, whose error/step-ratio history
 # PETSc resets at every TSRestartStep (TSAdaptRestart_DSP), so here too a step starts from (psi_k, t, h) alone.
-for config in dop853:none ip-dop853:filter erk43-ip:none petsc-ts:padding erk43-ip:none:dense petsc-ts:none:dense; do
+# etd-abm:two_thirds: the multistep history (N̂ at the last 7 states) is restored, not restarted.
+for config in dop853:none ip-dop853:filter erk43-ip:none petsc-ts:padding erk43-ip:none:dense petsc-ts:none:dense \
+  etd-abm:two_thirds; do
   method=${config%%:*} rest=${config#*:}
   dealias=${rest%%:*} dense=false
   [[ "$rest" == *:dense ]] && dense=true

@@ -72,6 +72,13 @@ for m in erk43-ip ip-dop853; do
     printf "%-10s %10s %8s %8s %9s %9s %10s\n" "$m" "rtol=$tol" "$wall" "$st" "$rhs" "$ffts" "$err"
   done
 done
+for m in etd-abm; do
+  for dt in 1e-2 6e-3; do
+    read -r wall st rej rhs ffts err _ < <(run "$m-$dt" "$SRC/inputs/nlse/flagship.toml" time.method="\"$m\"" \
+      time.dt=$dt)
+    printf "%-10s %10s %8s %8s %9s %9s %10s\n" "$m" "dt=$dt" "$wall" "$st" "$rhs" "$ffts" "$err"
+  done
+done
 for m in rk4ip yoshida4; do
   for dt in 4e-3 1e-3; do
     read -r wall st rej rhs ffts err _ < <(run "$m-$dt" "$SRC/inputs/nlse/flagship.toml" time.method="\"$m\"" time.dt=$dt)
@@ -97,12 +104,14 @@ for n in ${TP_SIZES:-16384 65536 262144 1048576 4194304}; do
     exit 2
   fi
   read -r _ nsfft cpufft _ < <(${MPIEXEC:-mpiexec} --oversubscribe --bind-to none -n "$NP" "$FFT_TIME" "$n")
-  for m in ${TP_METHODS:-erk43-ip ip-dop853 rk4ip petsc-ts yoshida4 suzuki-umeno8}; do
+  for m in ${TP_METHODS:-erk43-ip ip-dop853 etd-abm rk4ip petsc-ts yoshida4 suzuki-umeno8}; do
     set -- time.duration=0.05
     # ip-dop853 takes ~10 steps in T = 0.05 at rtol 1e-9 (its ratio then scattered by ±30 %): 0.25 gives ~45.
     case $m in
       rk4ip | strang | yoshida4 | kahan-li6 | suzuki-umeno8) set -- time.duration=0.05 time.dt=0.0025 ;;
       ip-dop853) set -- time.duration=0.25 ;;
+      # 100 steps, of which the first 8 are ip-dop853's start (their FFTs are in FFT/st, so in the bound too).
+      etd-abm) set -- time.duration=0.25 time.dt=0.0025 ;;
     esac
     run "$m-tp-$n" "$SRC/inputs/nlse/source_soliton.toml" grid.points=$n time.method="\"$m\"" time.max_step=0 \
       output.spectrum=false "$@" >/dev/null
@@ -162,7 +171,8 @@ if want 5; then
   avail=$(awk '/MemAvailable:/ {print $2 * 1024}' /proc/meminfo)
   printf "%-10s %11s %10s %12s\n" method bytes/point largest_N "memory(GiB)"
   # bytes per point: keep in step with bytes_per_point() in src/nlse/simulation.cpp (16 x arrays)
-  for mb in strang:112 yoshida4:112 kahan-li6:112 suzuki-umeno8:112 rk4ip:160 erk43-ip:256 dop853:464 ip-dop853:496 petsc-ts:432; do
+  for mb in strang:112 yoshida4:112 kahan-li6:112 suzuki-umeno8:112 rk4ip:160 erk43-ip:256 dop853:464 ip-dop853:496 \
+    petsc-ts:432 etd-abm:640; do
     m=${mb%%:*} b=${mb##*:}
     /usr/bin/python3 -c "
 import math, sys
@@ -227,7 +237,8 @@ if want 7; then
       "$(awk -v a="$wps" -v s="$st" 'BEGIN{print a*s}')"
     echo "sampo-$m $err $cpu" >>"$W/tta.txt"
   done
-  for mt in rk4ip:4e-3 rk4ip:1e-3 yoshida4:4e-3 yoshida4:1e-3 kahan-li6:4e-3 suzuki-umeno8:5e-3; do
+  for mt in etd-abm:1e-2 etd-abm:7.5e-3 etd-abm:6e-3 etd-abm:5e-3 rk4ip:4e-3 rk4ip:1e-3 yoshida4:4e-3 yoshida4:1e-3 \
+    kahan-li6:4e-3 suzuki-umeno8:5e-3; do
     m=${mt%%:*} dt=${mt##*:}
     RUN_NP=1 run "tta-$tn-$m-$dt" "$SRC/inputs/nlse/flagship.toml" grid.points="$tn" time.method="\"$m\"" \
       time.dt=$dt output.spectrum=false >"$W/t.out"
