@@ -221,7 +221,7 @@ int run(app::Context& ctx) {
       throw ConfigError(
           "time.dense_output = true is for time.method = \"erk43-ip\" or \"petsc-ts\" (the DOP853 methods always "
           "use their dense output); time.method = \"" +
-          to_string(method) + "\" shortens its steps at output times: set time.dense_output = false");
+          to_string(method) + "\" lands its steps on the output times: set time.dense_output = false");
   });
   const double T = c.get_real("time.duration");
   const std::int64_t nout = c.get_int("output.snapshots");

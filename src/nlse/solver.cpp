@@ -1185,42 +1185,140 @@ double Stepper::advance(cvec& psi, double h_here, Controller& ctl) {
 }
 
 // ---- etd-abm: exponential Adams–Bashforth–Moulton in PECE mode (nlse/etd_adams.hpp) ----
+// Storage by pairs of modes (2q, 2q + 1), so that one v4d holds a value of both: weight i of pair q at complex index
+// (q·nw + i)·2 + r, history slot s at (q·k + s)·2 + r (r = 0, 1 the mode in the pair; an odd count's last pair has a
+// zero second mode). The passes run on v4d (two modes at a time, cmul2: the same operations as mul()), so every
+// clone and every mode of any rank's block rounds alike.
+
+namespace {
+struct EtdArgs {
+  const double* w;  // weights, pair layout (at the first pair)
+  double* hist;     // history ring, pair layout (at the first pair)
+  double* p;        // ψ̂ (at the first mode)
+  double* bk;       // FFTW's k buffer (at the first mode)
+  double* c;        // the corrector's history part (at the first mode)
+  const double* sigma;  // filter σ (null without the filter)
+  const char* keep;     // 2/3 rule: 1 where the mode is kept (null otherwise)
+  double h;
+  int k, nw;
+  int slots[etd::max_order];  // history slot of N̂_{n−i}
+  int head;                   // slot the new N̂ goes to (history pass)
+};
+// σ or keep as a v4d multiplier for the output of the nonlinear term (io.out): v·σ, or 0/1 for the 2/3 rule.
+[[gnu::always_inline]] inline v4d etd_out(const EtdArgs& a, std::int64_t j, v4d v) noexcept {
+  if (a.sigma) return v * dup2(a.sigma + j);
+  if (a.keep) {
+    const v4d z{0.0, 0.0, 0.0, 0.0};
+    const v4d lo = a.keep[j] ? v : z, hi = a.keep[j + 1] ? v : z;
+    return __builtin_shuffle(lo, hi, v4l{0, 1, 6, 7});
+  }
+  return v;
+}
+// Predictor into bk and the corrector's history sum into c, for `pairs` pairs.
+SAMPO_CLONES void etd_predict_kernel(const EtdArgs& args, std::int64_t pairs) {
+  const EtdArgs a = args;
+  for (std::int64_t q = 0; q < pairs; ++q) {
+    const double* w = a.w + 4 * q * a.nw;
+    const double* hq = a.hist + 4 * q * a.k;
+    const std::int64_t j = 2 * q;
+    const v4d en = cmul2(load4(w), load4(a.p + 2 * j));
+    v4d sp{0.0, 0.0, 0.0, 0.0}, sc = sp;
+    for (int i = 0; i < a.k; ++i) {
+      const v4d f = load4(hq + 4 * a.slots[i]);
+      sp += cmul2(load4(w + 4 * (1 + i)), f);
+      sc += cmul2(load4(w + 4 * (2 + a.k + i)), f);
+    }
+    v4d pred = en + sp * a.h;
+    if (a.sigma) pred = dup2(a.sigma + j) * pred;
+    store4(a.bk + 2 * j, pred);
+    store4(a.c + 2 * j, en + sc * a.h);
+  }
+}
+// Corrector: ψ̂ = c + h Q_* N̂(u*) from bk, and its input for the next N̂ into bk.
+SAMPO_CLONES void etd_correct_kernel(const EtdArgs& args, std::int64_t pairs) {
+  const EtdArgs a = args;
+  for (std::int64_t q = 0; q < pairs; ++q) {
+    const std::int64_t j = 2 * q;
+    const v4d n = etd_out(a, j, load4(a.bk + 2 * j));
+    const v4d u = load4(a.c + 2 * j) + cmul2(load4(a.w + 4 * (q * a.nw + 1 + a.k)), n) * a.h;
+    store4(a.p + 2 * j, u);
+    store4(a.bk + 2 * j, a.sigma ? dup2(a.sigma + j) * u : u);
+  }
+}
+// The new N̂ from bk into history slot `head`.
+SAMPO_CLONES void etd_history_kernel(const EtdArgs& args, std::int64_t pairs) {
+  const EtdArgs a = args;
+  for (std::int64_t q = 0; q < pairs; ++q) {
+    const std::int64_t j = 2 * q;
+    store4(a.hist + 4 * (q * a.k + a.head), etd_out(a, j, load4(a.bk + 2 * j)));
+  }
+}
+using EtdKernel = void (*)(const EtdArgs&, std::int64_t);
+// Runs a kernel over nk modes, chunks of pairs over the threads; an odd count's last mode through padded copies.
+void etd_sweep(EtdKernel kernel, const EtdArgs& a, std::int64_t nk) {
+  const std::int64_t full = nk / 2;
+  constexpr std::int64_t chunk = 1024;  // pairs
+#pragma omp parallel for schedule(static) if (nk > (1 << 15))
+  for (std::int64_t c0 = 0; c0 < full; c0 += chunk) {
+    EtdArgs x = a;
+    x.w += 4 * c0 * a.nw, x.hist += 4 * c0 * a.k, x.p += 4 * c0, x.bk += 4 * c0, x.c += 4 * c0;
+    if (x.sigma) x.sigma += 2 * c0;
+    if (x.keep) x.keep += 2 * c0;
+    kernel(x, std::min(chunk, full - c0));
+  }
+  if (nk % 2 == 0) return;
+  const std::int64_t j = nk - 1;
+  double p[4] = {a.p[2 * j], a.p[2 * j + 1], 0, 0}, bk[4] = {a.bk[2 * j], a.bk[2 * j + 1], 0, 0};
+  double c[4] = {a.c[2 * j], a.c[2 * j + 1], 0, 0}, sg[2] = {a.sigma ? a.sigma[j] : 0.0, 0.0};
+  const char kp[2] = {a.keep ? a.keep[j] : char(0), 0};
+  EtdArgs x = a;
+  x.w += 4 * (j / 2) * a.nw, x.hist += 4 * (j / 2) * a.k, x.p = p, x.bk = bk, x.c = c;
+  x.sigma = a.sigma ? sg : nullptr, x.keep = a.keep ? kp : nullptr;
+  kernel(x, 1);
+  a.p[2 * j] = p[0], a.p[2 * j + 1] = p[1], a.bk[2 * j] = bk[0], a.bk[2 * j + 1] = bk[1];
+  a.c[2 * j] = c[0], a.c[2 * j + 1] = c[1];
+}
+}  // namespace
+
+cplx& Stepper::etd_hist(std::int64_t j, int slot) {
+  return etd_hist_[static_cast<std::size_t>(((j / 2) * order_ + slot) * 2 + j % 2)];
+}
+const cplx& Stepper::etd_hist(std::int64_t j, int slot) const {
+  return etd_hist_[static_cast<std::size_t>(((j / 2) * order_ + slot) * 2 + j % 2)];
+}
 
 void Stepper::multistep_history(int age, cvec& out) const {
   SAMPO_VERIFY(age >= 0 && age < etd_count_, "multistep_history: no such state");
-  const auto nk = static_cast<std::size_t>(grid_.k_count()), k = static_cast<std::size_t>(order_);
-  const auto slot = static_cast<std::size_t>((etd_head_ - age + order_) % order_);
-  out.resize(nk);
-  for (std::size_t j = 0; j < nk; ++j) out[j] = etd_hist_[j * k + slot];
+  const auto nk = grid_.k_count();
+  const int slot = (etd_head_ - age + order_) % order_;
+  out.resize(static_cast<std::size_t>(nk));
+  for (std::int64_t j = 0; j < nk; ++j) out[static_cast<std::size_t>(j)] = etd_hist(j, slot);
 }
 
 void Stepper::set_multistep_state(double h, const std::vector<cvec>& newest_first) {
   SAMPO_VERIFY(newest_first.size() <= static_cast<std::size_t>(order_), "set_multistep_state: too many states");
-  const auto nk = static_cast<std::size_t>(grid_.k_count()), k = static_cast<std::size_t>(order_);
-  etd_hist_.assign(nk * k, cplx(0.0, 0.0));
+  const auto nk = grid_.k_count();
+  etd_hist_.assign(static_cast<std::size_t>((nk + 1) / 2 * 2 * order_), cplx(0.0, 0.0));
   const int count = static_cast<int>(newest_first.size());
   for (int age = 0; age < count; ++age) {
     const auto& v = newest_first[static_cast<std::size_t>(age)];
-    SAMPO_VERIFY(v.size() == nk, "set_multistep_state: wrong local size");
-    const auto slot = static_cast<std::size_t>(count - 1 - age);
-    for (std::size_t j = 0; j < nk; ++j) etd_hist_[j * k + slot] = v[j];
+    SAMPO_VERIFY(v.size() == static_cast<std::size_t>(nk), "set_multistep_state: wrong local size");
+    for (std::int64_t j = 0; j < nk; ++j) etd_hist(j, count - 1 - age) = v[static_cast<std::size_t>(j)];
   }
   etd_count_ = count, etd_head_ = count > 0 ? count - 1 : 0, etd_h_ = h;
 }
 
 void Stepper::etd_step(cvec& psi, double h, Controller& ctl) {
   const auto nk = static_cast<std::int64_t>(psi.size());
-  const auto k = static_cast<std::size_t>(order_);
+  const std::int64_t pairs = (nk + 1) / 2;
   const int nw = etd::weights_per_mode(order_);
-  const Io io{dealias_.kind == Dealias::filter, dealias_.kind == Dealias::two_thirds, sigma_.data(), keep_.data()};
   if (etd_count_ > 0 && h != etd_h_) etd_count_ = 0;  // the history is spaced by another step: start over
-  if (etd_hist_.size() != static_cast<std::size_t>(nk) * k) etd_hist_.assign(static_cast<std::size_t>(nk) * k, {});
-  cplx* hist = etd_hist_.data();
+  if (etd_hist_.size() != static_cast<std::size_t>(pairs * 2 * order_))
+    etd_hist_.assign(static_cast<std::size_t>(pairs * 2 * order_), cplx(0.0, 0.0));
   // The newest history value: N̂ at the current state, into slot etd_head_.
   const auto push = [&](const cvec& f) {
     etd_head_ = etd_count_ == 0 ? 0 : (etd_head_ + 1) % order_;
-    const auto slot = static_cast<std::size_t>(etd_head_);
-    for (std::int64_t j = 0; j < nk; ++j) hist[static_cast<std::size_t>(j) * k + slot] = f[static_cast<std::size_t>(j)];
+    for (std::int64_t j = 0; j < nk; ++j) etd_hist(j, etd_head_) = f[static_cast<std::size_t>(j)];
     etd_count_ = std::min(etd_count_ + 1, order_);
   };
   if (etd_count_ == 0) {
@@ -1245,48 +1343,34 @@ void Stepper::etd_step(cvec& psi, double h, Controller& ctl) {
     if (etd_count_ == order_) starter_.reset();
     return;
   }
-  if (h != w_h_ || etd_w_.size() != static_cast<std::size_t>(nk * nw)) {
-    etd_w_.resize(static_cast<std::size_t>(nk * nw));
+  if (h != w_h_ || etd_w_.size() != static_cast<std::size_t>(pairs * 2 * nw)) {
+    etd_w_.assign(static_cast<std::size_t>(pairs * 2 * nw), cplx(0.0, 0.0));
 #pragma omp parallel for schedule(static) if (nk > (1 << 12))
-    for (std::int64_t j = 0; j < nk; ++j)
-      etd::adams_weights(order_, cplx(0.0, -k2_[static_cast<std::size_t>(j)] * h),
-                         etd_w_.data() + j * static_cast<std::int64_t>(nw));
+    for (std::int64_t j = 0; j < nk; ++j) {
+      cplx wj[etd::weights_per_mode(etd::max_order)];
+      etd::adams_weights(order_, cplx(0.0, -k2_[static_cast<std::size_t>(j)] * h), wj);
+      for (int i = 0; i < nw; ++i) etd_w_[static_cast<std::size_t>(((j / 2) * nw + i) * 2 + j % 2)] = wj[i];
+    }
     w_h_ = h;
   }
   etd_c_.resize(static_cast<std::size_t>(nk));
-  int slots[etd::max_order];  // history slot of N̂_{n−i}
-  for (int i = 0; i < order_; ++i) slots[i] = (etd_head_ - i + order_) % order_;
-  cplx *bk = grid_.k_buffer(), *p = psi.data(), *c = etd_c_.data();
-  const cplx* w = etd_w_.data();
-  const int kk = order_;
-  // Predictor into FFTW's buffer, and the corrector's sum over the history (all but its N̂(u*) term) into c.
-#pragma omp parallel for schedule(static) if (nk > (1 << 15))
-  for (std::int64_t j = 0; j < nk; ++j) {
-    const cplx* wj = w + j * nw;
-    const cplx* hj = hist + j * kk;
-    const cplx en = mul(wj[0], p[j]);
-    cplx sp(0.0, 0.0), sc(0.0, 0.0);
-    for (int i = 0; i < kk; ++i) {
-      const cplx f = hj[slots[i]];
-      sp += mul(wj[1 + i], f);
-      sc += mul(wj[2 + kk + i], f);
-    }
-    bk[j] = io.in(static_cast<std::size_t>(j), en + h * sp);
-    c[j] = en + h * sc;
-  }
+  EtdArgs a{};
+  a.w = reinterpret_cast<const double*>(etd_w_.data());
+  a.hist = reinterpret_cast<double*>(etd_hist_.data());
+  a.p = reinterpret_cast<double*>(psi.data());
+  a.bk = reinterpret_cast<double*>(grid_.k_buffer());
+  a.c = reinterpret_cast<double*>(etd_c_.data());
+  a.sigma = dealias_.kind == Dealias::filter ? sigma_.data() : nullptr;
+  a.keep = dealias_.kind == Dealias::two_thirds ? keep_.data() : nullptr;
+  a.h = h, a.k = order_, a.nw = nw;
+  for (int i = 0; i < order_; ++i) a.slots[i] = (etd_head_ - i + order_) % order_;
+  etd_sweep(etd_predict_kernel, a, nk);
   rhs_in_buffers(ctl);  // N̂(u*)
-#pragma omp parallel for schedule(static) if (nk > (1 << 15))
-  for (std::int64_t j = 0; j < nk; ++j) {
-    const cplx u = c[j] + h * mul(w[j * nw + 1 + kk], io.out(static_cast<std::size_t>(j), bk[j]));
-    p[j] = u;
-    bk[j] = io.in(static_cast<std::size_t>(j), u);
-  }
+  etd_sweep(etd_correct_kernel, a, nk);
   rhs_in_buffers(ctl);  // N̂(u_{n+1})
   etd_head_ = (etd_head_ + 1) % order_;
-  const auto head = static_cast<std::size_t>(etd_head_);
-#pragma omp parallel for schedule(static) if (nk > (1 << 15))
-  for (std::int64_t j = 0; j < nk; ++j)
-    hist[static_cast<std::size_t>(j) * k + head] = io.out(static_cast<std::size_t>(j), bk[j]);
+  a.head = etd_head_;
+  etd_sweep(etd_history_kernel, a, nk);
   ++ctl.accepted;
 }
 

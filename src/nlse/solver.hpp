@@ -202,6 +202,8 @@ class Stepper {
   void rhs_in_buffers(Controller& ctl);
   double erk43_try(const cvec& psi_k, double h, cvec& out, Controller& ctl);
   void etd_step(cvec& psi_k, double h, Controller& ctl);
+  cplx& etd_hist(std::int64_t j, int slot);  // mode j's history value in slot `slot` (pair layout, solver.cpp)
+  [[nodiscard]] const cplx& etd_hist(std::int64_t j, int slot) const;
   // DOP853: stage s (0..15) at fraction c of the step h from y_s (full: f(y_s); IP: e^{−Lch} N(e^{Lch} y_s)).
   void dop_stage(const cvec& ys, double ch, cvec& k, Controller& ctl);
   double dop_initial_step(const cvec& y, Controller& ctl);
@@ -243,8 +245,9 @@ class Stepper {
   std::vector<PhaseSteps> comp_steps_;  // split-step methods: phase_step(−c_j h) for the distinct c_j
   double comp_h_ = std::numeric_limits<double>::quiet_NaN();
   mutable double lin_h_ = std::numeric_limits<double>::quiet_NaN();
-  // etd-abm: order k, weights (2k + 2 per mode, interleaved) for w_h_, the history ring (k per mode, interleaved;
-  // slot etd_head_ holds the newest of etd_count_ values, spaced etd_h_), the corrector's partial sum, the starter.
+  // etd-abm: order k, weights (2k + 2 per mode) for w_h_, the history ring (k per mode; slot etd_head_ holds the
+  // newest of etd_count_ values, spaced etd_h_), both stored by pairs of modes; the corrector's partial sum; the
+  // ip-dop853 stepper of the first k − 1 steps.
   int order_ = 7;
   cvec etd_w_, etd_hist_, etd_c_;
   int etd_count_ = 0, etd_head_ = 0;
