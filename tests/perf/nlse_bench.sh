@@ -243,7 +243,9 @@ if want 7; then
     RUN_NP=1 run "tta-$tn-$m-$dt" "$SRC/inputs/nlse/flagship.toml" grid.points="$tn" time.method="\"$m\"" \
       time.dt=$dt output.spectrum=false >"$W/t.out"
     read -r wall st _ _ _ err cpu <"$W/t.out"
-    printf "%-16s %12s %8s %7s %7s %10s\n" "sampo $m" "dt=$dt" "$st" "$cpu" "$wall" "$err"
+    read -r wps _ _ < <(loop_per_step "$W/tta-$tn-$m-$dt/nlse.h5")
+    printf "%-16s %12s %8s %7s %7s %10s   loop_s %.2f\n" "sampo $m" "dt=$dt" "$st" "$cpu" "$wall" "$err" \
+      "$(awk -v a="$wps" -v s="$st" 'BEGIN{print a*s}')"
     echo "sampo-$m $err $cpu" >>"$W/tta.txt"
   done
   if command -v xmds2 >/dev/null 2>&1; then
