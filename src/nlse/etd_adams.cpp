@@ -46,26 +46,34 @@ void phi_functions(cld z, int lmax, cld* out) {
     return;
   }
   out[0] = std::exp(z);
+  const cld inv_z = 1.0L / z;   // one complex division, then products (the library's division is ~20× a product)
   long double inv_fact = 1.0L;  // 1/l!
   for (int l = 0; l < lmax; ++l) {
-    out[l + 1] = (out[l] - inv_fact) / z;
+    out[l + 1] = (out[l] - inv_fact) * inv_z;
     inv_fact /= static_cast<long double>(l + 1);
   }
 }
 
 namespace {
-// W = Σ_m c_m m! φ_{m+1}.
-cld weight(const std::vector<long double>& c, const cld* phi) {
+// W = Σ_m (c_m m!) φ_{m+1}, with cf[m] = c_m m!.
+cld weight(const std::vector<long double>& cf, const cld* phi) {
   cld w(0.0L, 0.0L);
-  long double fact = 1.0L;
-  for (std::size_t m = 0; m < c.size(); ++m) {
-    if (m > 0) fact *= static_cast<long double>(m);
-    w += c[m] * fact * phi[m + 1];
-  }
+  for (std::size_t m = 0; m < cf.size(); ++m) w += cf[m] * phi[m + 1];
   return w;
 }
+// Rows of c_m m! (the Lagrange coefficients times the factorials that turn ∫_0^1 e^{(1−s)z} s^m ds into φ_{m+1}).
+std::vector<std::vector<long double>> with_factorials(std::vector<std::vector<long double>> rows) {
+  for (auto& r : rows) {
+    long double fact = 1.0L;
+    for (std::size_t m = 0; m < r.size(); ++m) {
+      if (m > 0) fact *= static_cast<long double>(m);
+      r[m] *= fact;
+    }
+  }
+  return rows;
+}
 struct Basis {
-  std::vector<std::vector<long double>> predictor, corrector;
+  std::vector<std::vector<long double>> predictor, corrector;  // c_m m! per node
 };
 const Basis& basis(int k) {
   static const auto table = [] {
@@ -73,7 +81,7 @@ const Basis& basis(int k) {
     for (int kk = 1; kk <= max_order; ++kk) {
       std::vector<long double> p, c{1.0L};
       for (int j = 0; j < kk; ++j) p.push_back(-static_cast<long double>(j)), c.push_back(-static_cast<long double>(j));
-      t[static_cast<std::size_t>(kk)] = {lagrange_monomials(p), lagrange_monomials(c)};
+      t[static_cast<std::size_t>(kk)] = {with_factorials(lagrange_monomials(p)), with_factorials(lagrange_monomials(c))};
     }
     return t;
   }();

@@ -1345,12 +1345,29 @@ void Stepper::etd_step(cvec& psi, double h, Controller& ctl) {
   }
   if (h != w_h_ || etd_w_.size() != static_cast<std::size_t>(pairs * 2 * nw)) {
     etd_w_.assign(static_cast<std::size_t>(pairs * 2 * nw), cplx(0.0, 0.0));
-#pragma omp parallel for schedule(static) if (nk > (1 << 12))
+    const auto at = [&](std::int64_t j, int i) -> cplx& {
+      return etd_w_[static_cast<std::size_t>(((j / 2) * nw + i) * 2 + j % 2)];
+    };
+    // The weights depend on the rate σβk²/2, the same for modes m and −m: a mode whose mirror −m > 0 is on this
+    // rank copies the mirror's weights (half the φ evaluations on one rank).
+    const std::int64_t n = grid_.n(), k0 = grid_.k_start();
+    const auto mirror = [&](std::int64_t j) {  // local index of −m when m < 0 and −m is local, else −1
+      const std::int64_t g = k0 + j;
+      if (g < (n + 1) / 2 || 2 * g == n) return std::int64_t{-1};  // m ≥ 0, or the Nyquist mode (its own mirror)
+      const std::int64_t jm = n - g - k0;
+      return jm >= 0 && jm < nk ? jm : std::int64_t{-1};
+    };
+#pragma omp parallel for schedule(dynamic, 256) if (nk > (1 << 12))
     for (std::int64_t j = 0; j < nk; ++j) {
+      if (mirror(j) >= 0) continue;
       cplx wj[etd::weights_per_mode(etd::max_order)];
       etd::adams_weights(order_, cplx(0.0, -k2_[static_cast<std::size_t>(j)] * h), wj);
-      for (int i = 0; i < nw; ++i) etd_w_[static_cast<std::size_t>(((j / 2) * nw + i) * 2 + j % 2)] = wj[i];
+      for (int i = 0; i < nw; ++i) at(j, i) = wj[i];
     }
+#pragma omp parallel for schedule(static) if (nk > (1 << 12))
+    for (std::int64_t j = 0; j < nk; ++j)
+      if (const std::int64_t jm = mirror(j); jm >= 0)
+        for (int i = 0; i < nw; ++i) at(j, i) = at(jm, i);
     w_h_ = h;
   }
   etd_c_.resize(static_cast<std::size_t>(nk));
