@@ -59,7 +59,7 @@ config::Schema schema() {
             "etd-abm"});
   s.integer("time.order", 7,
             "etd-abm: steps k of the exponential Adams pair (predictor order k, corrector k + 1; its first k - 1 "
-            "steps come from ip-dop853 with time.rtol/atol)",
+            "steps come from ip-dop853 with time.rtol/atol, at most 1e-10/1e-12)",
             1, 12);
   s.boolean("time.dense_output", false,
             "erk43-ip: output times from a cubic Hermite interpolant in the interaction picture, petsc-ts: from "

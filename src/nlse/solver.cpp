@@ -1334,7 +1334,9 @@ void Stepper::etd_step(cvec& psi, double h, Controller& ctl) {
     multistep_history(0, out_);
     starter_->set_fsal(out_);
     Controller sc;
-    sc.rtol = ctl.rtol, sc.atol = ctl.atol, sc.h = h, sc.hmax = h;
+    // At least as tight as 1e-10 / 1e-12, so that a loose time.rtol meant for the deck's other methods does not
+    // spoil the multistep start (six ip-dop853 steps or so: cheap).
+    sc.rtol = std::min(ctl.rtol, 1e-10), sc.atol = std::min(ctl.atol, 1e-12), sc.h = h, sc.hmax = h;
     double t = 0.0;
     while (t < h) t = starter_->advance_to(psi, t, h, sc);
     ctl.rhs += sc.rhs, ctl.rejected += sc.rejected;

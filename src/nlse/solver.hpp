@@ -135,9 +135,10 @@ class Stepper {
   void set_fsal(const cvec& f);
 
   // etd-abm (exponential Adams–Bashforth–Moulton, PECE; nlse/etd_adams.hpp): every step has the same h. Each step
-  // needs N̂ at the k last states; the first k − 1 steps come from ip-dop853 (time.rtol/atol, its steps ≤ h, landing
-  // on each multiple of h), then every step is one predictor pass, N̂, one corrector pass, N̂ (four FFTs). The weights
-  // (2k + 2 complex numbers per mode) are computed once per h. A call with another h than the history's starts over.
+  // needs N̂ at the k last states; the first k − 1 steps come from ip-dop853 (time.rtol/atol, at most 1e-10/1e-12;
+  // its steps ≤ h, landing on each multiple of h), then every step is one predictor pass, N̂, one corrector pass, N̂
+  // (four FFTs). The weights (2k + 2 complex numbers per mode) are computed once per h. A call with another h than
+  // the history's starts over.
   // The history (N̂ at the last multistep_count() states, newest first) and its h are the checkpoint's state.
   [[nodiscard]] int order() const noexcept { return order_; }
   [[nodiscard]] int multistep_count() const noexcept { return etd_count_; }
