@@ -504,10 +504,15 @@ int run(app::Context& ctx) {
     const double cpu0 = cpu_seconds(), fft0 = all_fft_seconds();
     const auto ffts_before = all_ffts();
     const auto inv = invariants(grid, model, pk);
-    if (!std::isfinite(inv.mass))  // the same value on every rank (a sum over all of them): all stop here
-      throw NumericalError("the solution is no longer finite at t = " + std::to_string(tt) + " (time.method = \"" +
-                           to_string(method) + "\"): the step is beyond the method's stability; lower time.dt" +
-                           (adaptive(method) ? " or the tolerances" : std::string()));
+    // The mass is a sum over all ranks, so every rank stops here together: one message, exit 2 (the output stays
+    // a .part file).
+    if (!std::isfinite(inv.mass))
+      throw ConfigError("the solution is no longer finite at t = " + std::to_string(tt) + " (time.method = \"" +
+                            to_string(method) + "\", time.dt = " + std::to_string(c.get_real("time.dt")) +
+                            "): the step is beyond the method's stability; lower time.dt" +
+                            (adaptive(method) ? " or time.rtol" : std::string()) +
+                            (method == Method::etdabm && order > 7 ? " or time.order (7 is stable)" : std::string()),
+                        true);
     cvec psi_x;
     grid.to_x(pk, psi_x);
     double err = NAN;

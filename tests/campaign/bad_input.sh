@@ -49,10 +49,16 @@ if [ ${#MISSING[@]} -gt 0 ]; then
   read -r -a missing_args <<<"${MISSING[0]}"
   bad "missing data file" "${MISSING[1]}" "$WORK/ok.toml" "${missing_args[@]}" run.output_dir="$WORK/m"
 fi
+if [ -n "${DIVERGES[0]+set}" ]; then  # a run whose field blows up: stopped at an output time on every rank
+  read -r -a diverge_args <<<"${DIVERGES[0]}"
+  bad "a step beyond the method's stability" "${DIVERGES[1]}" "$WORK/ok.toml" "${diverge_args[@]}" \
+    run.output_dir="$WORK/d"
+fi
 run_np 1 "$exe" "$WORK/ok.toml" "${QUICK[@]}" run.output_dir="$WORK/out1" -q
 bad "restart from an output file" "not a Sampo checkpoint" "$WORK/ok.toml" run.output_dir="$WORK/o2" \
   --restart "$WORK/out1/$OUTPUT"
-check "no output file left by failed runs" [ -z "$(ls "$WORK"/o2/*.h5 "$WORK"/empty/*.h5 "$WORK"/big/*.h5 2>/dev/null)" ]
+check "no output file left by failed runs" \
+  [ -z "$(ls "$WORK"/o2/*.h5 "$WORK"/empty/*.h5 "$WORK"/big/*.h5 "$WORK"/d/*.h5 2>/dev/null)" ]
 run_np 2 "$exe" --help
 check "--help exits 0 and lists deck keys" grep -q "${UNKNOWN[0]%%.*}\]" "$WORK/out"
 run_np 2 "$exe" "$WORK/ok.toml" --dry-run
