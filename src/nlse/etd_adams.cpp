@@ -54,6 +54,29 @@ void phi_functions(cld z, int lmax, cld* out) {
   }
 }
 
+std::vector<double> extrapolation(int k) {
+  std::vector<double> x(static_cast<std::size_t>(k));
+  double binom = 1.0;  // C(k, j + 1), built up exactly (integers far below 2^53)
+  for (int j = 0; j < k; ++j) {
+    binom = binom * (k - j) / (j + 1);
+    x[static_cast<std::size_t>(j)] = (j % 2 == 0 ? 1.0 : -1.0) * binom;
+  }
+  return x;
+}
+
+std::vector<long double> correction_polynomial(int k) {
+  std::vector<long double> p{1.0L};
+  long double fact = 1.0L;
+  for (int i = 0; i < k; ++i) {  // times (s + i)
+    std::vector<long double> q(p.size() + 1, 0.0L);
+    for (std::size_t a = 0; a < p.size(); ++a) q[a] += static_cast<long double>(i) * p[a], q[a + 1] += p[a];
+    p = std::move(q);
+    fact *= static_cast<long double>(i + 1);
+  }
+  for (auto& c : p) c /= fact;
+  return p;
+}
+
 namespace {
 // W = Σ_m (c_m m!) φ_{m+1}, with cf[m] = c_m m!.
 cld weight(const std::vector<long double>& cf, const cld* phi) {
@@ -73,15 +96,17 @@ std::vector<std::vector<long double>> with_factorials(std::vector<std::vector<lo
   return rows;
 }
 struct Basis {
-  std::vector<std::vector<long double>> predictor, corrector;  // c_m m! per node
+  std::vector<std::vector<long double>> predictor;  // c_m m! per node
+  std::vector<long double> correction;              // c_m m! of ℓ_c
 };
 const Basis& basis(int k) {
   static const auto table = [] {
     std::vector<Basis> t(max_order + 1);
     for (int kk = 1; kk <= max_order; ++kk) {
-      std::vector<long double> p, c{1.0L};
-      for (int j = 0; j < kk; ++j) p.push_back(-static_cast<long double>(j)), c.push_back(-static_cast<long double>(j));
-      t[static_cast<std::size_t>(kk)] = {with_factorials(lagrange_monomials(p)), with_factorials(lagrange_monomials(c))};
+      std::vector<long double> p;
+      for (int j = 0; j < kk; ++j) p.push_back(-static_cast<long double>(j));
+      t[static_cast<std::size_t>(kk)] = {with_factorials(lagrange_monomials(p)),
+                                         with_factorials({correction_polynomial(kk)}).front()};
     }
     return t;
   }();
@@ -98,7 +123,7 @@ void adams_weights(int k, std::complex<double> z, std::complex<double>* out) {
   auto put = [](cld v) { return std::complex<double>(static_cast<double>(v.real()), static_cast<double>(v.imag())); };
   out[0] = put(phi[0]);
   for (int j = 0; j < k; ++j) out[1 + j] = put(weight(b.predictor[static_cast<std::size_t>(j)], phi));
-  for (int j = 0; j <= k; ++j) out[1 + k + j] = put(weight(b.corrector[static_cast<std::size_t>(j)], phi));
+  out[1 + k] = put(weight(b.correction, phi));
 }
 
 }  // namespace sampo::nlse::etd

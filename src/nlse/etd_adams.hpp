@@ -11,6 +11,11 @@
 //
 // PECE step (two right-hand sides, four FFTs):
 //   u* = e^{z}u_n + h Σ_j P_j N_{n−j};   u_{n+1} = e^{z}u_n + h (Q_* N(u*) + Σ_j Q_j N_{n−j});   N_{n+1} = N(u_{n+1}).
+// The two interpolants differ by a polynomial of degree k that vanishes at the k history nodes:
+// p_c(s) − p_p(s) = (N(u*) − X) ℓ_c(s), ℓ_c(s) = Π_{i<k}(s + i)/k!, X = p_p(1) = Σ_j x_j N_{n−j} (the predictor's
+// extrapolation to s = 1, x_j = (−1)^j C(k, j + 1)). So the corrector is the predictor plus one term:
+//   u_{n+1} = u* + h G (N(u*) − X),   G(z) = ∫_0^1 e^{(1−s)z} ℓ_c(s) ds   (Q_* = G, Q_j = P_j − G x_j),
+// and a mode needs k + 2 weights (e^{z}, P_j, G), not 2k + 2.
 #include <complex>
 #include <cstdint>
 #include <vector>
@@ -20,10 +25,15 @@ namespace sampo::nlse::etd {
 // Largest number of steps k (the predictor's order; the corrector's is k + 1).
 inline constexpr int max_order = 12;
 
-// Complex weights per mode, in this order: e^{z}, P_0 … P_{k−1}, Q_*, Q_0 … Q_{k−1} (2k + 2 values).
+// Complex weights per mode, in this order: e^{z}, P_0 … P_{k−1}, G (k + 2 values).
 [[nodiscard]] inline constexpr int weights_per_mode(int k) {
-  return 2 * k + 2;
+  return k + 2;
 }
+
+// The predictor's extrapolation to s = 1: x_j = ℓ_j(1) for the nodes 0, −1, …, −k + 1, i.e. (−1)^j C(k, j + 1).
+std::vector<double> extrapolation(int k);
+// Monomial coefficients of ℓ_c(s) = Π_{i<k}(s + i)/k! (ascending powers).
+std::vector<long double> correction_polynomial(int k);
 
 // Coefficients c_m (m = 0 … n−1) of the Lagrange basis polynomials on the given n nodes: row i is the polynomial
 // that is 1 at nodes[i] and 0 at the others.

@@ -132,8 +132,8 @@ double bytes_per_point(Method m, Dealias d, int order) {
       arrays += 17 + 3;
       break;  // TSRK 5dp: 7 stages Y, 7 RHS, solution, 2 work (2N reals each); e^{Ls}v, N̂, phases
     case Method::etdabm:
-      arrays += std::max(3.0 * order + 1, order + 16.0 + 8);
-      break;  // weights 2k + 2, history k, the corrector's sum; during the first k steps history + ip-dop853's
+      arrays += std::max(2.0 * order + 3, order + 16.0 + 8);
+      break;  // weights k + 2, history k, the corrector's sum; during the first k steps history + ip-dop853's
   }
   // Filter: the filtered Hamiltonian's transient σψ̂ and the σ(k) table with its companions (measured +32 bytes per
   // point, 2026-11-30). Padding: 3N/2: FFTW buffer, spectrum, x work; N: in, out, send, recv, and FFTW-MPI's scratch

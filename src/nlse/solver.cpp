@@ -1208,7 +1208,8 @@ struct EtdArgs {
   const char* keep;     // 2/3 rule: 1 where the mode is kept (null otherwise)
   double h;
   int k, nw;
-  int slots[etd::max_order];  // history slot of N̂_{n−i}
+  int slots[etd::max_order];     // history slot of N̂_{n−i}
+  double x[etd::max_order];      // the predictor's extrapolation to the step's end: X = Σ_i x_i N̂_{n−i}
   int head;                   // slot the new N̂ goes to (history pass)
 };
 // σ or keep as a v4d multiplier for the output of the nonlinear term (io.out): v·σ, or 0/1 for the 2/3 rule.
@@ -1221,7 +1222,7 @@ struct EtdArgs {
   }
   return v;
 }
-// Predictor into bk and the corrector's history sum into c, for `pairs` pairs.
+// Predictor u* into bk (times σ with the filter) and u* − h G X into c, for `pairs` pairs.
 SAMPO_CLONES void etd_predict_kernel(const EtdArgs& args, std::int64_t pairs) {
   const EtdArgs a = args;
   for (std::int64_t q = 0; q < pairs; ++q) {
@@ -1229,19 +1230,18 @@ SAMPO_CLONES void etd_predict_kernel(const EtdArgs& args, std::int64_t pairs) {
     const double* hq = a.hist + 4 * q * a.k;
     const std::int64_t j = 2 * q;
     const v4d en = cmul2(load4(w), load4(a.p + 2 * j));
-    v4d sp{0.0, 0.0, 0.0, 0.0}, sc = sp;
+    v4d sp{0.0, 0.0, 0.0, 0.0}, xs = sp;
     for (int i = 0; i < a.k; ++i) {
       const v4d f = load4(hq + 4 * a.slots[i]);
       sp += cmul2(load4(w + 4 * (1 + i)), f);
-      sc += cmul2(load4(w + 4 * (2 + a.k + i)), f);
+      xs += f * a.x[i];
     }
-    v4d pred = en + sp * a.h;
-    if (a.sigma) pred = dup2(a.sigma + j) * pred;
-    store4(a.bk + 2 * j, pred);
-    store4(a.c + 2 * j, en + sc * a.h);
+    const v4d pred = en + sp * a.h;
+    store4(a.bk + 2 * j, a.sigma ? dup2(a.sigma + j) * pred : pred);
+    store4(a.c + 2 * j, pred - cmul2(load4(w + 4 * (1 + a.k)), xs) * a.h);
   }
 }
-// Corrector: ψ̂ = c + h Q_* N̂(u*) from bk, and its input for the next N̂ into bk.
+// Corrector: ψ̂ = c + h G N̂(u*) from bk, and its input for the next N̂ into bk.
 SAMPO_CLONES void etd_correct_kernel(const EtdArgs& args, std::int64_t pairs) {
   const EtdArgs a = args;
   for (std::int64_t q = 0; q < pairs; ++q) {
@@ -1389,7 +1389,8 @@ void Stepper::etd_step(cvec& psi, double h, Controller& ctl) {
   a.sigma = dealias_.kind == Dealias::filter ? sigma_.data() : nullptr;
   a.keep = dealias_.kind == Dealias::two_thirds ? keep_.data() : nullptr;
   a.h = h, a.k = order_, a.nw = nw;
-  for (int i = 0; i < order_; ++i) a.slots[i] = (etd_head_ - i + order_) % order_;
+  const auto x = etd::extrapolation(order_);
+  for (int i = 0; i < order_; ++i) a.slots[i] = (etd_head_ - i + order_) % order_, a.x[i] = x[static_cast<std::size_t>(i)];
   etd_sweep(etd_predict_kernel, a, nk);
   rhs_in_buffers(ctl);  // N̂(u*)
   etd_sweep(etd_correct_kernel, a, nk);

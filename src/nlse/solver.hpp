@@ -137,7 +137,7 @@ class Stepper {
   // etd-abm (exponential Adams–Bashforth–Moulton, PECE; nlse/etd_adams.hpp): every step has the same h. Each step
   // needs N̂ at the k last states; the first k − 1 steps come from ip-dop853 (time.rtol/atol, at most 1e-10/1e-12;
   // its steps ≤ h, landing on each multiple of h), then every step is one predictor pass, N̂, one corrector pass, N̂
-  // (four FFTs). The weights (2k + 2 complex numbers per mode) are computed once per h. A call with another h than
+  // (four FFTs). The weights (k + 2 complex numbers per mode) are computed once per h. A call with another h than
   // the history's starts over.
   // The history (N̂ at the last multistep_count() states, newest first) and its h are the checkpoint's state.
   [[nodiscard]] int order() const noexcept { return order_; }
@@ -246,7 +246,7 @@ class Stepper {
   std::vector<PhaseSteps> comp_steps_;  // split-step methods: phase_step(−c_j h) for the distinct c_j
   double comp_h_ = std::numeric_limits<double>::quiet_NaN();
   mutable double lin_h_ = std::numeric_limits<double>::quiet_NaN();
-  // etd-abm: order k, weights (2k + 2 per mode) for w_h_, the history ring (k per mode; slot etd_head_ holds the
+  // etd-abm: order k, weights (k + 2 per mode) for w_h_, the history ring (k per mode; slot etd_head_ holds the
   // newest of etd_count_ values, spaced etd_h_), both stored by pairs of modes; the corrector's partial sum; the
   // ip-dop853 stepper of the first k − 1 steps.
   int order_ = 7;

@@ -143,25 +143,30 @@ std::complex<long double> quadrature_weight(const std::vector<long double>& c, s
 
 TEST(EtdAdams, ClassicalAdamsCoefficientsAtZero) {
   // z = 0: Adams–Bashforth 4 (55, −59, 37, −9)/24 and Adams–Moulton 5 (251, 646, −264, 106, −19)/720, exactly up to
-  // the rounding of the long double sums.
+  // the rounding of the long double sums: G = 251/720 and the corrector's Q_j = P_j − G x_j, x = (4, −6, 4, −1).
   std::complex<double> w[etd::weights_per_mode(4)];
   etd::adams_weights(4, {0.0, 0.0}, w);
   const double ab[] = {55.0 / 24, -59.0 / 24, 37.0 / 24, -9.0 / 24};
   const double am[] = {251.0 / 720, 646.0 / 720, -264.0 / 720, 106.0 / 720, -19.0 / 720};
+  const auto x = etd::extrapolation(4);
+  EXPECT_EQ(x, (std::vector<double>{4.0, -6.0, 4.0, -1.0}));
   EXPECT_EQ(w[0], std::complex<double>(1.0, 0.0));
   for (int j = 0; j < 4; ++j) EXPECT_NEAR(std::abs(w[1 + j] - ab[j]), 0.0, 1e-15) << "P" << j;
-  for (int j = 0; j < 5; ++j) EXPECT_NEAR(std::abs(w[5 + j] - am[j]), 0.0, 1e-15) << "Q" << j;
+  EXPECT_NEAR(std::abs(w[5] - am[0]), 0.0, 1e-15) << "G";
+  for (int j = 0; j < 4; ++j) EXPECT_NEAR(std::abs(w[1 + j] - w[5] * x[j] - am[1 + j]), 0.0, 1e-15) << "Q" << j;
 }
 
 TEST(EtdAdams, WeightsMatchQuadrature) {
   // Every weight of k = 1, 4, 9, 12 against Gauss–Legendre quadrature of its defining integral, on both sides of the
   // Taylor/recurrence switch (|z| = 4) and far out (|z| = 2000, the top modes of a fine grid): within 1e-13
   // relative to the weight's size, or absolutely for weights below 1 (double rounding of sums of up to 13 terms of
-  // size ≤ 1e3 at k = 12).
+  // size ≤ 1e3 at k = 12). The corrector's weights Q_* = G and Q_j = P_j − G x_j against quadrature of the
+  // corrector's own Lagrange basis (nodes 1, 0, …, −k + 1): the identity the PECE step relies on.
   for (const int k : {1, 4, 9, 12}) {
     std::vector<long double> pn, cn{1.0L};
     for (int j = 0; j < k; ++j) pn.push_back(-j), cn.push_back(-j);
     const auto pb = etd::lagrange_monomials(pn), cb = etd::lagrange_monomials(cn);
+    const auto x = etd::extrapolation(k);
     for (const double im : {0.1, -3.0, 3.9, -4.1, k + 0.5, 60.0, -2000.0}) {
       std::vector<std::complex<double>> w(static_cast<std::size_t>(etd::weights_per_mode(k)));
       etd::adams_weights(k, {0.0, im}, w.data());
@@ -175,7 +180,9 @@ TEST(EtdAdams, WeightsMatchQuadrature) {
       };
       const auto at = [](int i) { return static_cast<std::size_t>(i); };
       for (int j = 0; j < k; ++j) check(w[at(1 + j)], pb[at(j)], "P", j);
-      for (int j = 0; j <= k; ++j) check(w[at(1 + k + j)], cb[at(j)], "Q", j);
+      check(w[at(1 + k)], etd::correction_polynomial(k), "G", 0);
+      check(w[at(1 + k)], cb[0], "Q*", 0);
+      for (int j = 0; j < k; ++j) check(w[at(1 + j)] - w[at(1 + k)] * x[at(j)], cb[at(1 + j)], "Q", j);
     }
   }
 }
