@@ -1390,7 +1390,8 @@ void Stepper::etd_step(cvec& psi, double h, Controller& ctl) {
   a.keep = dealias_.kind == Dealias::two_thirds ? keep_.data() : nullptr;
   a.h = h, a.k = order_, a.nw = nw;
   const auto x = etd::extrapolation(order_);
-  for (int i = 0; i < order_; ++i) a.slots[i] = (etd_head_ - i + order_) % order_, a.x[i] = x[static_cast<std::size_t>(i)];
+  for (int i = 0; i < order_; ++i)
+    a.slots[i] = (etd_head_ - i + order_) % order_, a.x[i] = x[static_cast<std::size_t>(i)];
   etd_sweep(etd_predict_kernel, a, nk);
   rhs_in_buffers(ctl);  // N̂(u*)
   etd_sweep(etd_correct_kernel, a, nk);
