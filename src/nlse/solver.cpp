@@ -757,6 +757,7 @@ Stepper::Stepper(Grid& grid, Model model, Method method, Dealiasing dealias, int
   if (method_ == Method::etdabm && (order_ < 1 || order_ > etd::max_order))
     throw ConfigError("time.order = " + std::to_string(order_) + " is outside etd-abm's 1 … " +
                       std::to_string(etd::max_order) + " steps; 7 is the default");
+  if (method_ == Method::etdabm) etd_x_ = etd::extrapolation(order_);
   if (split_step(method_) &&
       (dealias_.kind == Dealias::padding || dealias_.kind == Dealias::filter))
     throw ConfigError("model.dealiasing = \"" + to_string(dealias_.kind) +
@@ -1389,9 +1390,8 @@ void Stepper::etd_step(cvec& psi, double h, Controller& ctl) {
   a.sigma = dealias_.kind == Dealias::filter ? sigma_.data() : nullptr;
   a.keep = dealias_.kind == Dealias::two_thirds ? keep_.data() : nullptr;
   a.h = h, a.k = order_, a.nw = nw;
-  const auto x = etd::extrapolation(order_);
   for (int i = 0; i < order_; ++i)
-    a.slots[i] = (etd_head_ - i + order_) % order_, a.x[i] = x[static_cast<std::size_t>(i)];
+    a.slots[i] = (etd_head_ - i + order_) % order_, a.x[i] = etd_x_[static_cast<std::size_t>(i)];
   etd_sweep(etd_predict_kernel, a, nk);
   rhs_in_buffers(ctl);  // N̂(u*)
   etd_sweep(etd_correct_kernel, a, nk);

@@ -251,6 +251,7 @@ class Stepper {
   // ip-dop853 stepper of the first k − 1 steps.
   int order_ = 7;
   cvec etd_w_, etd_hist_, etd_c_;
+  std::vector<double> etd_x_;  // the predictor's extrapolation coefficients x_j (etd::extrapolation)
   int etd_count_ = 0, etd_head_ = 0;
   double etd_h_ = std::numeric_limits<double>::quiet_NaN(), w_h_ = std::numeric_limits<double>::quiet_NaN();
   std::unique_ptr<Stepper> starter_;
