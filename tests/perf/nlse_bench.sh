@@ -94,6 +94,8 @@ echo "   measured time of one distributed FFT / N (nlse_fft_time: the solver's o
 echo "   bare backward + forward pairs, the minimum of 5 repeats of >= 0.25 s each). Wall and process CPU time (rank 0;"
 echo "   on a loaded machine compare the CPU columns)"
 FFT_TIME="$BUILD/tests/nlse/nlse_fft_time"
+echo "   etd-abm's row includes its start (6 ip-dop853 steps, the weights); 'steady' below it: the added 100 steps of a"
+echo "   run twice as long"
 echo "   in-run: the same run's own time inside FFTW's executes (wall_seconds_loop_fft, rank 0) per point and step, and"
 echo "   the loop's ratio to it: measured in the same seconds as the loop, so not moved by another job's load"
 printf "%-10s %8s %6s %6s %9s %7s %6s %9s %7s %6s %7s %6s\n" method N steps FFT/st wall_ns bound ratio cpu_ns bound ratio \
@@ -129,6 +131,26 @@ bound, cbound = fps * nsfft / n, fps * cpufft / n
 inrun = f.attrs.get("wall_seconds_loop_fft", float("nan")) / steps / n * 1e9
 print(f"{m:<10} {n:>8} {steps:>6.0f} {fps:>6.1f} {per:>9.1f} {bound:>7.1f} {per / bound:>6.2f} {cper:>9.1f} {cbound:>7.1f} {cper / cbound:>6.2f} {inrun:>7.1f} {per / inrun:>6.2f}")
 PYEOF
+    if [ "$m" = etd-abm ]; then
+      # Its steady state without the start (6 ip-dop853 steps, the weights): the difference of this run and one
+      # twice as long, per added step (4 FFTs each).
+      run "$m-tp2-$n" "$SRC/inputs/nlse/source_soliton.toml" grid.points=$n time.method="\"$m\"" \
+        output.spectrum=false time.duration=0.5 time.dt=0.0025 >/dev/null
+      /usr/bin/python3 - "$W/$m-tp-$n/nlse.h5" "$W/$m-tp2-$n/nlse.h5" "$n" "$nsfft" "$cpufft" <<'PYEOF'
+import sys, h5py
+a, b = (h5py.File(p, "r").attrs for p in sys.argv[1:3])
+n, nsfft, cpufft = int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5])
+def part(x):
+    loop, rec, steps = x["wall_seconds_loop_record_steps"]
+    cloop, crec = x["cpu_seconds_loop_record"]
+    return loop - rec, cloop - crec, steps, x["counters_accepted_rejected_rhs_ffts"][3], x["wall_seconds_loop_fft"]
+(wa, ca, sa, fa, ia), (wb, cb, sb, fb, ib) = part(a), part(b)
+ds = sb - sa
+per, cper, fps = (wb - wa) / ds / n * 1e9, (cb - ca) / ds / n * 1e9, (fb - fa) / ds
+bound, cbound, inrun = fps * nsfft / n, fps * cpufft / n, (ib - ia) / ds / n * 1e9
+print(f"{'  steady':<10} {n:>8} {ds:>6.0f} {fps:>6.1f} {per:>9.1f} {bound:>7.1f} {per / bound:>6.2f} {cper:>9.1f} {cbound:>7.1f} {cper / cbound:>6.2f} {inrun:>7.1f} {per / inrun:>6.2f}")
+PYEOF
+    fi
   done
 done
 echo "   load: $(cat /proc/loadavg)"
