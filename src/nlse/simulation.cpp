@@ -345,6 +345,7 @@ int run(app::Context& ctx) {
   auto integrator_ffts = [&] { return fft_base + all_ffts() - fft_excluded; };
   auto all_fft_seconds = [&] { return grid.fft_seconds() + stepper.padded_fft_seconds(); };
   const std::string fsal_of = to_string(method) + " " + to_string(dealias.kind);
+  const std::string multistep_of = fsal_of + " k=" + std::to_string(order);  // whose etd-abm history a checkpoint holds
   auto open_series = [&](bool create) {
     const auto& r = out.root();
     if (create) {
@@ -440,7 +441,7 @@ int run(app::Context& ctx) {
       stepper.set_fsal(read_k("fsal_k"));
     // etd-abm's history, when it belongs to the same right-hand side, order and step (else the start is repeated).
     if (method == Method::etdabm && r.has_attr("multistep_count") && r.attr_int("multistep_count") > 0) {
-      if (r.attr_string("multistep_of") == fsal_of + " k=" + std::to_string(order) &&
+      if (r.attr_string("multistep_of") == multistep_of &&
           r.attr_double("multistep_h") == h_multistep) {
         std::vector<cvec> hist;
         for (std::int64_t age = 0; age < r.attr_int("multistep_count"); ++age)
@@ -663,7 +664,7 @@ int run(app::Context& ctx) {
         const int count = stepper.multistep_count();
         g.set_attr("multistep_count", static_cast<std::int64_t>(count));
         g.set_attr("multistep_h", stepper.multistep_h());
-        g.set_attr("multistep_of", fsal_of + " k=" + std::to_string(stepper.order()));
+        g.set_attr("multistep_of", multistep_of);
         for (int age = 0; age < count; ++age) {
           stepper.multistep_history(age, ms_buf);
           g.write_distributed<std::complex<double>>(

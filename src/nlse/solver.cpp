@@ -1199,12 +1199,16 @@ double Stepper::advance(cvec& psi, double h_here, Controller& ctl) {
 // clone and every mode of any rank's block rounds alike.
 
 namespace {
+// Complex index of value i (of `width` per mode) of local mode j in the pair layout.
+[[gnu::always_inline]] inline std::size_t pair_index(std::int64_t j, int i, int width) noexcept {
+  return static_cast<std::size_t>(((j / 2) * width + i) * 2 + j % 2);
+}
 struct EtdArgs {
   const double* w;  // weights, pair layout (at the first pair)
   double* hist;     // history ring, pair layout (at the first pair)
   double* p;        // ψ̂ (at the first mode)
   double* bk;       // FFTW's k buffer (at the first mode)
-  double* c;        // the corrector's history part (at the first mode)
+  double* c;        // u* − h G X, the corrector without its N̂(u*) term (at the first mode)
   const double* sigma;  // filter σ (null without the filter)
   const char* keep;     // 2/3 rule: 1 where the mode is kept (null otherwise)
   double h;
@@ -1289,10 +1293,10 @@ void etd_sweep(EtdKernel kernel, const EtdArgs& a, std::int64_t nk) {
 }  // namespace
 
 cplx& Stepper::etd_hist(std::int64_t j, int slot) {
-  return etd_hist_[static_cast<std::size_t>(((j / 2) * order_ + slot) * 2 + j % 2)];
+  return etd_hist_[pair_index(j, slot, order_)];
 }
 const cplx& Stepper::etd_hist(std::int64_t j, int slot) const {
-  return etd_hist_[static_cast<std::size_t>(((j / 2) * order_ + slot) * 2 + j % 2)];
+  return etd_hist_[pair_index(j, slot, order_)];
 }
 
 void Stepper::multistep_history(int age, cvec& out) const {
@@ -1355,9 +1359,7 @@ void Stepper::etd_step(cvec& psi, double h, Controller& ctl) {
   }
   if (h != w_h_ || etd_w_.size() != static_cast<std::size_t>(pairs * 2 * nw)) {
     etd_w_.assign(static_cast<std::size_t>(pairs * 2 * nw), cplx(0.0, 0.0));
-    const auto at = [&](std::int64_t j, int i) -> cplx& {
-      return etd_w_[static_cast<std::size_t>(((j / 2) * nw + i) * 2 + j % 2)];
-    };
+    const auto at = [&](std::int64_t j, int i) -> cplx& { return etd_w_[pair_index(j, i, nw)]; };
     // The weights depend on the rate σβk²/2, the same for modes m and −m: a mode whose mirror −m > 0 is on this
     // rank copies the mirror's weights (half the φ evaluations on one rank).
     const std::int64_t n = grid_.n(), k0 = grid_.k_start();

@@ -140,7 +140,6 @@ class Stepper {
   // (four FFTs). The weights (k + 2 complex numbers per mode) are computed once per h. A call with another h than
   // the history's starts over.
   // The history (N̂ at the last multistep_count() states, newest first) and its h are the checkpoint's state.
-  [[nodiscard]] int order() const noexcept { return order_; }
   [[nodiscard]] int multistep_count() const noexcept { return etd_count_; }
   [[nodiscard]] double multistep_h() const noexcept { return etd_h_; }
   void multistep_history(int age, cvec& out) const;  // N̂ at the state `age` steps back (0: the current one)
