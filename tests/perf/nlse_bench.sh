@@ -96,6 +96,9 @@ echo "   on a loaded machine compare the CPU columns)"
 FFT_TIME="$BUILD/tests/nlse/nlse_fft_time"
 echo "   etd-abm's row includes its start (6 ip-dop853 steps, the weights); 'steady' below it: the added 100 steps of a"
 echo "   run twice as long"
+echo "   'floor' below ip-dop853: the bound of 24 FFTs per step plus the time of its array passes alone (the same sweeps"
+echo "   over the same arrays without phase factors or complex products; nlse_traffic_time): no implementation of those"
+echo "   passes gets below it"
 echo "   in-run: the same run's own time inside FFTW's executes (wall_seconds_loop_fft, rank 0) per point and step, and"
 echo "   the loop's ratio to it: measured in the same seconds as the loop, so not moved by another job's load"
 printf "%-10s %8s %6s %6s %9s %7s %6s %9s %7s %6s %7s %6s\n" method N steps FFT/st wall_ns bound ratio cpu_ns bound ratio \
@@ -131,6 +134,15 @@ bound, cbound = fps * nsfft / n, fps * cpufft / n
 inrun = f.attrs.get("wall_seconds_loop_fft", float("nan")) / steps / n * 1e9
 print(f"{m:<10} {n:>8} {steps:>6.0f} {fps:>6.1f} {per:>9.1f} {bound:>7.1f} {per / bound:>6.2f} {cper:>9.1f} {cbound:>7.1f} {cper / cbound:>6.2f} {inrun:>7.1f} {per / inrun:>6.2f}")
 PYEOF
+    if [ "$m" = ip-dop853 ] && [ -x "$BUILD/tests/nlse/nlse_traffic_time" ]; then
+      # The floor of ip-dop853's own passes: the FFT-only bound plus the time its array sweeps take without their
+      # arithmetic (nlse_traffic_time on the rank's N/RANKS points), and that floor's ratio to the bound.
+      read -r _ traffic _ < <("$BUILD/tests/nlse/nlse_traffic_time" $((n / NP)))
+      /usr/bin/python3 -c "
+n, nsfft, cpufft, tr = $n, $nsfft, $cpufft, $traffic
+b, cb = 24.0 * nsfft / n, 24.0 * cpufft / n
+print(f\"{'  floor':<10} {n:>8} {'':>6} {24.0:>6.1f} {b + tr:>9.1f} {b:>7.1f} {(b + tr) / b:>6.2f} {cb + tr:>9.1f} {cb:>7.1f} {(cb + tr) / cb:>6.2f}   (FFTs + {tr:.1f} ns of sweeps)\")"
+    fi
     if [ "$m" = etd-abm ]; then
       # Its steady state without the start (6 ip-dop853 steps, the weights): the difference of this run and one
       # twice as long, per added step (4 FFTs each).
