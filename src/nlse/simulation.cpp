@@ -572,6 +572,9 @@ int run(app::Context& ctx) {
     return i == nout ? t_end : cs.t0 + T * static_cast<double>(i) / static_cast<double>(nout);
   };
   log::Progress progress(ctx.log, "nlse", T, "time units");
+  if (method != Method::etdabm && c.given("time.order"))
+    ctx.log.warn("time.order = " + std::to_string(order) + " is ignored: only time.method = \"etd-abm\" uses it (\"" +
+                 to_string(method) + "\" has a fixed order); remove the key or set time.method = \"etd-abm\"");
   if (method == Method::etdabm && order > 7)
     ctx.log.warn("time.order = " + std::to_string(order) +
                  ": exponential Adams pairs above k = 7 grow spurious modes on modulationally unstable backgrounds "
