@@ -719,6 +719,9 @@ class Padding {
   }
   Grid& fine() { return fine_; }
   [[nodiscard]] const Grid& fine() const { return fine_; }
+  // Work arrays of the padded product, here so that steppers sharing the grid (etd-abm and its starter) share them:
+  // the 3N/2 spectrum and field, the N-mode input and output.
+  cvec fine_k, x, in, out;
 
   void up(const cvec& uk, cvec& fk) {  // collective
     const double s = static_cast<double>(fine_.n()) / static_cast<double>(g_.n());
@@ -753,6 +756,10 @@ class Padding {
 };
 
 Stepper::Stepper(Grid& grid, Model model, Method method, Dealiasing dealias, int order)
+    : Stepper(grid, std::move(model), method, dealias, order, nullptr) {}
+
+Stepper::Stepper(Grid& grid, Model model, Method method, Dealiasing dealias, int order,
+                 std::shared_ptr<Padding> padding)
     : grid_(grid), model_(std::move(model)), method_(method), dealias_(dealias), order_(order) {
   if (method_ == Method::etdabm && (order_ < 1 || order_ > etd::max_order))
     throw ConfigError("time.order = " + std::to_string(order_) + " is outside etd-abm's 1 … " +
@@ -784,7 +791,7 @@ Stepper::Stepper(Grid& grid, Model model, Method method, Dealiasing dealias, int
   }
   lin_by_recurrence_ = method_ == Method::erk43ip;
   kappa_ = 0.5 * model_.beta * (2.0 * pi / grid.length()) * (2.0 * pi / grid.length());
-  if (dealias_.kind == Dealias::padding) pad_ = std::make_unique<Padding>(grid);
+  if (dealias_.kind == Dealias::padding) pad_ = padding ? std::move(padding) : std::make_shared<Padding>(grid);
 }
 
 namespace {
@@ -933,14 +940,14 @@ void Stepper::pointwise(cvec& x, const Grid& g) const {
 void Stepper::rhs_in_buffers(Controller& ctl) {
   if (dealias_.kind == Dealias::padding) {
     const cplx* bk = grid_.k_buffer();
-    pad_in_.assign(bk, bk + grid_.k_count());
-    auto& fine = pad_->fine();
-    pad_->up(pad_in_, fine_k_);
-    fine.to_x(fine_k_, x_);
-    pointwise(x_, fine);
-    fine.to_k(x_, fine_k_);
-    pad_->down(fine_k_, pad_out_);
-    std::copy(pad_out_.begin(), pad_out_.end(), grid_.k_buffer());
+    Padding& p = *pad_;
+    p.in.assign(bk, bk + grid_.k_count());
+    p.up(p.in, p.fine_k);
+    p.fine().to_x(p.fine_k, p.x);
+    pointwise(p.x, p.fine());
+    p.fine().to_k(p.x, p.fine_k);
+    p.down(p.fine_k, p.out);
+    std::copy(p.out.begin(), p.out.end(), grid_.k_buffer());
     ++ctl.rhs;
     return;
   }
@@ -963,12 +970,12 @@ void Stepper::rhs_in_buffers(Controller& ctl) {
 void Stepper::nonlinear(const cvec& u, cvec& out, Controller& ctl) {
   const auto nk = static_cast<std::int64_t>(u.size());
   if (dealias_.kind == Dealias::padding) {
-    pad_->up(u, fine_k_);
-    auto& fine = pad_->fine();
-    fine.to_x(fine_k_, x_);
-    pointwise(x_, fine);
-    fine.to_k(x_, fine_k_);
-    pad_->down(fine_k_, out);
+    Padding& p = *pad_;
+    p.up(u, p.fine_k);
+    p.fine().to_x(p.fine_k, p.x);
+    pointwise(p.x, p.fine());
+    p.fine().to_k(p.x, p.fine_k);
+    p.down(p.fine_k, out);
     ++ctl.rhs;
     return;
   }
@@ -1342,7 +1349,7 @@ void Stepper::etd_step(cvec& psi, double h, Controller& ctl) {
     // Starting steps: ip-dop853 from ψ̂(t) to ψ̂(t + h) with the run's tolerances, no step longer than h. Its FSAL
     // stage is the newest history value, and after the step its FSAL stage is N̂(ψ̂(t + h)): the next one. Each
     // starting step begins afresh (first trial h), so a restart between them repeats the same steps.
-    if (!starter_) starter_ = std::make_unique<Stepper>(grid_, model_, Method::ipdop853, dealias_);
+    if (!starter_) starter_ = std::make_unique<Stepper>(grid_, model_, Method::ipdop853, dealias_, 7, pad_);
     multistep_history(0, out_);
     starter_->set_fsal(out_);
     Controller sc;

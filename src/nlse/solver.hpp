@@ -111,6 +111,9 @@ class Stepper {
  public:
   // order: etd-abm's step count k (1 … etd::max_order; the other methods ignore it).
   Stepper(Grid& grid, Model model, Method method, Dealiasing dealias = {}, int order = 7);  // collective
+  // The same, sharing an existing 3/2 grid (padding; null: its own): etd-abm's ip-dop853 starter uses its parent's,
+  // so the padded plans and buffers exist once and the parent's padded_fft_count() sees the starter's transforms.
+  Stepper(Grid& grid, Model model, Method method, Dealiasing dealias, int order, std::shared_ptr<Padding> padding);
   ~Stepper();
   Stepper(const Stepper&) = delete;
   Stepper& operator=(const Stepper&) = delete;
@@ -227,8 +230,7 @@ class Stepper {
   std::vector<char> keep_;                   // two_thirds: 1 where |k| ≤ (2/3) k_Nyquist
   double kappa_ = 0;                         // β(2π/L)²/2: rate = κm² without the filter
   bool no_potential_ = true;                 // V ≡ 0: the pointwise term skips Model::V
-  cvec a_, b_, d_, e_, x_, k5_, acc_, out_;  // work arrays of the integrators, allocated once (x_: the 3/2 grid's)
-  cvec fine_k_, pad_in_, pad_out_;           // padding: the 3N/2 spectrum, the N-mode input and output
+  cvec a_, b_, d_, e_, k5_, acc_, out_;      // work arrays of the integrators, allocated once (padding's: in Padding)
   std::vector<double> v_;                    // V(x) at this rank's x points (empty without a potential)
   std::vector<double> part_;                 // per-group partial sums of the fused loops' reductions
   bool have_k5_ = false;                     // FSAL: N̂ at the current state from the last accepted erk43 step
@@ -238,7 +240,7 @@ class Stepper {
   cvec empty_;  // fsal() without an FSAL state
   double t_old_ = 0, t_new_ = 0, h_last_ = 0, atol_ = 0, rtol_ = 0;
   bool have_f_ = false, extra_stages_ = false, stepped_ = false;
-  std::unique_ptr<Padding> pad_;
+  std::shared_ptr<Padding> pad_;  // shared with etd-abm's starter
   bool k12_ = false;  // IP-DOP853: K12 = e^{−Lh} f_ formed (dense output needs it; the step itself does not)
   bool lin_by_recurrence_ = false;  // erk43-ip: linear_factors by phase_factors' recurrence
   mutable cvec lin_phase_;          // e^{L lin_h_} (linear_factors()'s cache)
