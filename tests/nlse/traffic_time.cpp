@@ -35,10 +35,11 @@ struct Terms {
   std::vector<double> coef;
   std::vector<const double*> k;
 };
-// out[j] = y[j] + Σ coef_i k_i[j] over 2n doubles (the solver's register-blocked sum, 16 doubles at a time).
-[[gnu::always_inline]] inline void sweep(const Terms& t, const double* y, double* out, std::int64_t n2) {
+// out[j] = y[j] + Σ coef_i k_i[j] for j in [o, o + n2) (the solver's register-blocked sum, 16 doubles at a time).
+[[gnu::always_inline]] inline void sweep(const Terms& t, const double* y, double* out, std::int64_t o,
+                                         std::int64_t n2) {
   const std::size_t m = t.k.size();
-  for (std::int64_t j = 0; j < n2; j += 16) {
+  for (std::int64_t j = o; j < o + n2; j += 16) {
     double s[16];
     for (int r = 0; r < 16; ++r) s[r] = y[j + r];
     for (std::size_t i = 0; i < m; ++i) {
@@ -53,7 +54,7 @@ struct Terms {
 SAMPO_CLONES void one_step(const std::vector<Terms>& stage, const Terms& fb, const Terms& f5, const Terms& f3,
                            const double* yp, double* b, std::vector<cvec>& K, cvec& yn, cvec& d, std::int64_t n2) {
   auto dbl = [](cvec& v) { return reinterpret_cast<double*>(v.data()); };
-  sweep(stage[0], yp, b, n2);
+  sweep(stage[0], yp, b, 0, n2);
   for (int st = 1; st < dp::n_stages; ++st) {
     for (std::int64_t j = 0; j < n2; ++j) b[j] *= 0.999;  // the nonlinear term in x space: read and write the buffer
     double* k = dbl(K[static_cast<std::size_t>(st)]);
@@ -61,9 +62,7 @@ SAMPO_CLONES void one_step(const std::vector<Terms>& stage, const Terms& fb, con
       for (std::int64_t j0 = 0; j0 < n2; j0 += 512) {
         const std::int64_t j1 = std::min(n2, j0 + 512);
         for (std::int64_t j = j0; j < j1; ++j) k[j] = b[j];
-        Terms t = stage[static_cast<std::size_t>(st)];
-        for (auto& p : t.k) p += j0;
-        sweep(t, yp + j0, b + j0, j1 - j0);
+        sweep(stage[static_cast<std::size_t>(st)], yp, b, j0, j1 - j0);
       }
     } else {
       for (std::int64_t j = 0; j < n2; ++j) k[j] = b[j];
