@@ -7,7 +7,8 @@
 #     T = 10 (the flagship deck) for each method over a tolerance or step sweep: max error at T, steps, RHS, FFTs, wall.
 #  3. ns per grid point per step of each method against the FFT-only lower bound (FFTs per step x the measured
 #     time of one FFT of the solver's plans at that N), N = 2^14 ... 2^22 (TP_SIZES, TP_METHODS select), wall and CPU;
-#     and against the same run's own time inside FFTW (in-run: immune to load changes between the two measurements).
+#     and against the same run's own time inside FFTW (in-run: immune to load changes between the two measurements);
+#     under ip-dop853, its floor: the bound plus its array passes without their arithmetic (nlse_traffic_time).
 #  4. strong scaling 1 -> 2 ranks at N = 2^22 (erk43-ip, rk4ip): loop wall and CPU time per step, speed-up.
 #  5. the largest N per method: the largest power of 2 that the driver's memory check (0.9 x MemAvailable >=
 #     bytes per point x N, bytes per point as bytes_per_point() in src/nlse/simulation.cpp) admits on this machine;
@@ -22,7 +23,7 @@
 #     compiled per tolerance; error from its HDF5 output by tests/perf/nlse_xmds2_error.py), and how many FFTs XMDS2
 #     makes and how long they take (tests/perf/nlse_xmds2_fft_count.sh). Skipped with a line saying so when xmds2 is
 #     not installed (Debian package xmds2).
-#   tests/perf/nlse_bench.sh [BUILD_DIR] [RANKS]   (needs the nlse_fft_time target built)
+#   tests/perf/nlse_bench.sh [BUILD_DIR] [RANKS]   (needs the nlse_fft_time and nlse_traffic_time targets)
 set -euo pipefail
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${1:-$SRC/build-nlse}
