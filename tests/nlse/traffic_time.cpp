@@ -31,6 +31,9 @@ namespace dp = sampo::nlse::dop853;
 double wall_now() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
+double* as_doubles(cvec& v) {
+  return reinterpret_cast<double*>(v.data());
+}
 struct Terms {
   std::vector<double> coef;
   std::vector<const double*> k;
@@ -53,11 +56,10 @@ struct Terms {
 // One step's passes (see the top), in AVX-512/AVX2/baseline clones like the solver's kernels.
 SAMPO_CLONES void one_step(const std::vector<Terms>& stage, const Terms& fb, const Terms& f5, const Terms& f3,
                            const double* yp, double* b, std::vector<cvec>& K, cvec& yn, cvec& d, std::int64_t n2) {
-  auto dbl = [](cvec& v) { return reinterpret_cast<double*>(v.data()); };
   sweep(stage[0], yp, b, 0, n2);
   for (int st = 1; st < dp::n_stages; ++st) {
     for (std::int64_t j = 0; j < n2; ++j) b[j] *= 0.999;  // the nonlinear term in x space: read and write the buffer
-    double* k = dbl(K[static_cast<std::size_t>(st)]);
+    double* k = as_doubles(K[static_cast<std::size_t>(st)]);
     if (st + 1 < dp::n_stages) {  // fused: K_st from the buffer, then stage st + 1's input into the buffer
       for (std::int64_t j0 = 0; j0 < n2; j0 += 512) {
         const std::int64_t j1 = std::min(n2, j0 + 512);
@@ -69,8 +71,8 @@ SAMPO_CLONES void one_step(const std::vector<Terms>& stage, const Terms& fb, con
     }
   }
   for (std::int64_t j = 0; j < n2; ++j) b[j] *= 0.999;  // the FSAL stage's nonlinear term
-  double* pn = dbl(yn);
-  double* pd = dbl(d);
+  double* pn = as_doubles(yn);
+  double* pd = as_doubles(d);
   const std::size_t m = fb.k.size();
   for (std::int64_t j = 0; j < n2; j += 8) {  // the final sums: y_new, and e5/e3 folded into d and the buffer
     double s[8], e5[8], e3[8];
@@ -102,11 +104,10 @@ int main(int argc, char** argv) {
   cvec y = field(1e-3), buf = field(2e-3), yn(len), d(len);
   std::vector<cvec> K;
   for (int i = 0; i < dp::n_stages; ++i) K.push_back(field(1e-4 * (i + 1)));
-  auto dbl = [](cvec& v) { return reinterpret_cast<double*>(v.data()); };
   auto row = [&](const double* a, int count) {
     Terms t;
     for (int i = 0; i < count; ++i)
-      if (a[i] != 0.0) t.coef.push_back(a[i] * 1e-3), t.k.push_back(dbl(K[static_cast<std::size_t>(i)]));
+      if (a[i] != 0.0) t.coef.push_back(a[i] * 1e-3), t.k.push_back(as_doubles(K[static_cast<std::size_t>(i)]));
     return t;
   };
   std::vector<Terms> stage;
@@ -114,11 +115,11 @@ int main(int argc, char** argv) {
   Terms fb, f5, f3;  // the final sums: three rows over the K with any nonzero weight (read once, as final_kernel)
   for (int i = 0; i < dp::n_stages; ++i)
     if (dp::B[i] != 0.0 || dp::E5[i] != 0.0 || dp::E3[i] != 0.0) {
-      fb.coef.push_back(dp::B[i] * 1e-3), fb.k.push_back(dbl(K[static_cast<std::size_t>(i)]));
+      fb.coef.push_back(dp::B[i] * 1e-3), fb.k.push_back(as_doubles(K[static_cast<std::size_t>(i)]));
       f5.coef.push_back(dp::E5[i] * 1e-3), f3.coef.push_back(dp::E3[i] * 1e-3);
     }
-  double* b = dbl(buf);
-  const double* yp = dbl(y);
+  double* b = as_doubles(buf);
+  const double* yp = as_doubles(y);
   auto step = [&]() { one_step(stage, fb, f5, f3, yp, b, K, yn, d, n2); };
   // Calibrate to ≥ 0.25 s per repeat, then the minimum and median over the repeats (ns per point per step).
   step();

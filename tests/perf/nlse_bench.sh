@@ -137,10 +137,11 @@ print(f"{m:<10} {n:>8} {steps:>6.0f} {fps:>6.1f} {per:>9.1f} {bound:>7.1f} {per 
 PYEOF
     if [ "$m" = ip-dop853 ] && [ -x "$BUILD/tests/nlse/nlse_traffic_time" ]; then
       # The floor of ip-dop853's own passes: the FFT-only bound plus the time its array sweeps take without their
-      # arithmetic (nlse_traffic_time on the rank's N/RANKS points), and that floor's ratio to the bound.
-      read -r _ traffic _ < <("$BUILD/tests/nlse/nlse_traffic_time" $((n / NP)))
-      /usr/bin/python3 -c "
-n, nsfft, cpufft, tr = $n, $nsfft, $cpufft, $traffic
+      # arithmetic (nlse_traffic_time on one rank's N/RANKS points, per global point: the ranks sweep at once), and
+      # that floor's ratio to the bound.
+      traffic=$("$BUILD/tests/nlse/nlse_traffic_time" $((n / NP)) | awk '{print $2}') || traffic=""
+      [ -n "$traffic" ] && /usr/bin/python3 -c "
+n, nsfft, cpufft, tr = $n, $nsfft, $cpufft, $traffic / $NP
 b, cb = 24.0 * nsfft / n, 24.0 * cpufft / n
 print(f\"{'  floor':<10} {n:>8} {'':>6} {24.0:>6.1f} {b + tr:>9.1f} {b:>7.1f} {(b + tr) / b:>6.2f} {cb + tr:>9.1f} {cb:>7.1f} {(cb + tr) / cb:>6.2f}   (FFTs + {tr:.1f} ns of sweeps)\")"
     fi
