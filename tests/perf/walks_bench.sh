@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Walk throughput: steps per second per core of sampo-walks for SRW, MHRW, NBRW, SRRW (alpha 0, 1, 5) and HDT on a
+# Walk throughput: steps per second per core of sampo-walks while walking (the driver's "throughput ... while
+# walking": the estimators at output times left out) for SRW, MHRW, NBRW, SRRW (alpha 0, 1, 5) and HDT on a
 # Watts-Strogatz graph (N = 2^20, k = 10), a Barabasi-Albert graph (N = 2^20, m = 5) and a Graph500 Kronecker graph
 # (scale SCALE), with the SRRW / SRW cost ratio, the CPU time (user+sys of the whole run, setup included) and wall
 # time per row, then weak scaling 1 -> 2 ranks for both engines with the vertex engine's bytes exchanged per step.
