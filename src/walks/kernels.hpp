@@ -8,56 +8,13 @@
 #include <type_traits>
 
 #include "core/rng/stream.hpp"
+#include "walks/power.hpp"
 #include "walks/walkers.hpp"
 
 namespace sampo::walks::kernel {
 
 inline constexpr double neg_inf = -std::numeric_limits<double>::infinity();
 inline constexpr double r_min = 1e-280, r_max = 1e280;  // range of cached powers (w/μ)^(−α)
-
-// The cached power r = (w/μ)^(−α) of a weight w at a vertex of stationary mass μ. Integer α in [1, 64] (the usual
-// α = 1, 2, 5): t = μ/w raised to the α-th power by binary powering, one division and at most 2·log2(α)
-// multiplications (relative error ≲ 2 log2(α)·ε, below exp/log's ≈ |α log(w/μ)|·ε), and μ read as the degree
-// (which the next step's row needs anyway) instead of a log μ table: no log, no exp and one cache line fewer per
-// SRRW visit. α = 0: 1 (the value exp(−0·x) had). Other α: exp(−α(log w − log μ)). Every site that forms a power —
-// both engines' construction, visit and restart — calls this, so the cached bits agree everywhere.
-class Power {
-  // t^n by binary powering: at most 2·log2(n) multiplications. Called with a constant n (below), the loop unrolls.
-  [[gnu::always_inline]] static double binary_power(double t, unsigned n) noexcept {
-    double r = 1.0;
-    for (;;) {
-      if (n & 1u) r *= t;
-      n >>= 1u;
-      if (n == 0) break;
-      t *= t;
-    }
-    return r;
-  }
-
- public:
-  explicit Power(double alpha) noexcept
-      : alpha_(alpha), n_(alpha == 0.0 ? 0 : alpha >= 1.0 && alpha <= 64.0 && alpha == std::floor(alpha)
-                                                   ? static_cast<int>(alpha) : -1) {}
-  // mu() and log_mu() give μ and log μ of the vertex; only the one this α needs is called.
-  template <class Mu, class LogMu>
-  [[nodiscard]] double operator()(double w, Mu&& mu, LogMu&& log_mu) const noexcept {
-    if (n_ < 0) return std::exp(-alpha_ * (std::log(w) - log_mu()));
-    if (n_ == 0) return 1.0;
-    const double t = mu() / w;
-    switch (n_) {  // the usual α as straight-line code (the same operations, so the same bits)
-      case 1: return binary_power(t, 1);
-      case 2: return binary_power(t, 2);
-      case 3: return binary_power(t, 3);
-      case 4: return binary_power(t, 4);
-      case 5: return binary_power(t, 5);
-      default: return binary_power(t, static_cast<unsigned>(n_));
-    }
-  }
-
- private:
-  double alpha_;
-  int n_;  // α for integer α in [0, 64], −1 otherwise
-};
 
 // The value of the k-th neighbour nb[k] of the row being scanned: f(nb[k], k) when the engine can read it by row
 // position (the vertex engine's precomputed entry slots, no ghost lookup), else f(nb[k]).

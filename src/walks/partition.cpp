@@ -140,7 +140,7 @@ void PartitionedWalkers::extend_schedule(std::int64_t until) {
 }
 
 double PartitionedWalkers::power(double w, Vertex j) const noexcept {
-  return kernel::Power(p_.alpha)(w, [&] { return c_->mu(j); }, [&] { return c_->log_mu(j); });
+  return power_(w, [&] { return c_->mu(j); }, [&] { return c_->log_mu(j); });
 }
 
 void PartitionedWalkers::visit(Local& t, std::vector<std::vector<std::uint64_t>>& ghost_out) {

@@ -155,6 +155,7 @@ class PartitionedWalkers {
   const DistributedGraph* g_;
   std::unique_ptr<LocalChain> c_;
   WalkParams p_;
+  kernel::Power power_{p_.alpha};  // of p_.alpha (cached mode; Walkers' arithmetic)
   const TokenTask* task_;
   int dim_ = 0;
   Partition part_;

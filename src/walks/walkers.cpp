@@ -124,7 +124,7 @@ std::vector<std::int32_t> rejection_slots(const Graph& g, const WalkParams& p, s
 }
 
 Walkers::Walkers(const BaseChain& chain, WalkParams p, std::uint64_t first, std::uint64_t count, const TokenTask* task)
-    : c_(&chain), p_(p), first_(first), task_(task) {
+    : c_(&chain), p_(p), power_(p.alpha), first_(first), task_(task) {
   slot_ = rejection_slots(chain.graph(), p, &hubs_);
   SAMPO_VERIFY(p.method == Method::base || chain.reversible(),
                "SRRW and HDT need a reversible base chain (srw or mhrw)");
@@ -154,7 +154,7 @@ void Walkers::rebuild(Token& t) const noexcept {
   const auto lmu = c_->log_mu();
   t.cached = t.cached && cache_allowed();
   if (t.cached) {
-    const kernel::Power power(p_.alpha);
+    const auto& power = power_;
     t.r.resize(t.w.size());
     for (std::size_t j = 0; j < t.w.size() && t.cached; ++j) {
       t.r[j] = power(t.w[j], [&] { return c_->mu_at(static_cast<Vertex>(j)); }, [&] { return lmu[j]; });
@@ -181,38 +181,48 @@ double Walkers::alpha_at(std::int64_t n) const noexcept {
   return p_.alpha * std::min(1.0, static_cast<double>(n + 1) / static_cast<double>(p_.alpha_ramp));
 }
 
-void Walkers::visit(Token& t, Vertex v, std::int64_t n) const noexcept {
-  const auto vi = static_cast<std::size_t>(v);
-  if (counts_mode()) {
-    t.w[vi] += 1.0;  // the scale 1 / Σw depends on n only: advance sets it once at the end (no division per step)
-  } else {
-    const double gamma = std::pow(static_cast<double>(n + 2), -p_.gamma_exponent);
-    t.scale *= 1.0 - gamma;
-    t.w[vi] += gamma / t.scale;
-    if (t.scale < p_.renormalise_below) {  // keeps w finite for γ_n = (n+1)^(−a)
-      for (auto& wj : t.w) wj *= t.scale;
-      t.scale = 1.0;
-      // Every ratio x_j/μ_j just shrank: the rejection envelopes are no longer upper bounds.
-      std::fill(t.env.begin(), t.env.end(), std::numeric_limits<double>::quiet_NaN());
-      // And the token leaves the cached-power mode for good: a rule local to the visited vertex, so the vertex
-      // engine (whose counts live on many ranks) renormalises lazily with the same bits.
-      t.cached = false;
-      if (p_.method != Method::base) rebuild(t);
-      return;
-    }
+// Counts mode (γ_n = 1/(n+1)), the usual case, is inlined into the step; the step-size update is not.
+[[gnu::always_inline]] inline void Walkers::visit(Token& t, Vertex v, std::int64_t n) const noexcept {
+  if (!counts_mode()) {
+    visit_step_size(t, v, n);
+    return;
   }
-  if (p_.method == Method::base) return;
+  t.w[static_cast<std::size_t>(v)] += 1.0;  // the scale 1 / Σw depends on n only: advance sets it once at the end
+  if (p_.method != Method::base) set_ratio(t, v);
+}
+
+[[gnu::always_inline]] inline void Walkers::set_ratio(Token& t, Vertex v) const noexcept {
+  const auto vi = static_cast<std::size_t>(v);
   if (!t.cached) {
     t.logr[vi] = std::log(t.w[vi]) - c_->log_mu()[vi];
     return;
   }
-  const double rv = kernel::Power(p_.alpha)(t.w[vi], [&] { return c_->mu_at(v); }, [&] { return c_->log_mu()[vi]; });
+  const double rv = power_(t.w[vi], [&] { return c_->mu_at(v); }, [&] { return c_->log_mu()[vi]; });
   if (rv >= r_min && rv <= r_max) {
     t.r[vi] = rv;
   } else {
     t.cached = false;  // from now on the log-domain kernel: log(w/μ) rebuilt from w (the same bits)
     rebuild(t);
   }
+}
+
+void Walkers::visit_step_size(Token& t, Vertex v, std::int64_t n) const noexcept {
+  const auto vi = static_cast<std::size_t>(v);
+  const double gamma = std::pow(static_cast<double>(n + 2), -p_.gamma_exponent);
+  t.scale *= 1.0 - gamma;
+  t.w[vi] += gamma / t.scale;
+  if (t.scale < p_.renormalise_below) {  // keeps w finite for γ_n = (n+1)^(−a)
+    for (auto& wj : t.w) wj *= t.scale;
+    t.scale = 1.0;
+    // Every ratio x_j/μ_j just shrank: the rejection envelopes are no longer upper bounds.
+    std::fill(t.env.begin(), t.env.end(), std::numeric_limits<double>::quiet_NaN());
+    // And the token leaves the cached-power mode for good: a rule local to the visited vertex, so the vertex
+    // engine (whose counts live on many ranks) renormalises lazily with the same bits.
+    t.cached = false;
+    if (p_.method != Method::base) rebuild(t);
+    return;
+  }
+  if (p_.method != Method::base) set_ratio(t, v);
 }
 
 void Walkers::prefetch_row(const Token& t) const noexcept {

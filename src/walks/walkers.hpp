@@ -21,6 +21,7 @@
 #include "core/io/hdf5.hpp"
 #include "core/rng/stream.hpp"
 #include "walks/graph.hpp"
+#include "walks/power.hpp"
 
 namespace sampo::walks {
 
@@ -204,6 +205,8 @@ class Walkers {
   void prefetch_row(const Token& t) const noexcept;
   void prefetch_values(const Token& t) const noexcept;
   void visit(Token& t, Vertex v, std::int64_t n) const noexcept;  // x update after step n → n+1
+  void visit_step_size(Token& t, Vertex v, std::int64_t n) const noexcept;  // its γ_n < 1 part (not inlined)
+  void set_ratio(Token& t, Vertex v) const noexcept;  // r[v] or log(w/μ)[v] after w[v] changed
   void rebuild(Token& t) const noexcept;                           // r (cached) or logr from w
   [[nodiscard]] bool cache_allowed() const noexcept {
     return p_.method == Method::srrw && p_.alpha_ramp == 0;
@@ -211,6 +214,7 @@ class Walkers {
 
   const BaseChain* c_;
   WalkParams p_;
+  kernel::Power power_;  // of p_.alpha (cached mode)
   std::uint64_t first_;
   const TokenTask* task_;
   std::vector<Token> tokens_;
