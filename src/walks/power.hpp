@@ -27,8 +27,10 @@ class Power {
  public:
   Power() noexcept : Power(0.0) {}
   explicit Power(double alpha) noexcept
-      : alpha_(alpha), n_(alpha == 0.0 ? 0 : alpha >= 1.0 && alpha <= 64.0 && alpha == std::floor(alpha)
-                                                   ? static_cast<int>(alpha) : -1) {}
+      : alpha_(alpha),
+        n_(alpha == 0.0                                                  ? 0
+           : alpha >= 1.0 && alpha <= 64.0 && alpha == std::floor(alpha) ? static_cast<int>(alpha)
+                                                                         : -1) {}
   // mu() and log_mu() give μ and log μ of the vertex; only the one this α needs is called.
   template <class Mu, class LogMu>
   [[nodiscard]] double operator()(double w, Mu&& mu, LogMu&& log_mu) const noexcept {
@@ -38,12 +40,22 @@ class Power {
     // The usual α written out: the products binary_power forms, in its order (r = 1·t is t exactly), so the same
     // bits. GCC kept binary_power(t, 5) a loop with a branch per bit even with a constant exponent.
     switch (n_) {
-      case 1: return t;
-      case 2: return t * t;
-      case 3: return t * (t * t);
-      case 4: { const double t2 = t * t; return t2 * t2; }
-      case 5: { const double t2 = t * t; return t * (t2 * t2); }
-      default: return binary_power(t, static_cast<unsigned>(n_));
+      case 1:
+        return t;
+      case 2:
+        return t * t;
+      case 3:
+        return t * (t * t);
+      case 4: {
+        const double t2 = t * t;
+        return t2 * t2;
+      }
+      case 5: {
+        const double t2 = t * t;
+        return t * (t2 * t2);
+      }
+      default:
+        return binary_power(t, static_cast<unsigned>(n_));
     }
   }
 
