@@ -58,8 +58,8 @@ walks=("SRW walk.chain=srw walk.method=base"
 ONLY=${WALKS_BENCH_ONLY:-}
 if [ -z "$ONLY" ] || [ "$ONLY" = walks ]; then
 echo "load at start: $(cat /proc/loadavg)"
-echo "replicated engine, 1 rank, $TOKENS tokens x $STEPS steps; steps/s/core of the walk loop (estimators at the end"
-echo "included); SRRW/SRW: the cost of a SRRW step over a SRW step; cpu/wall: seconds of the row's runs, setup included"
+echo "replicated engine, 1 rank, $TOKENS tokens x $STEPS steps; steps/s/core while walking (the estimators at the end"
+echo "left out); SRRW/SRW: the cost of a SRRW step over a SRW step; cpu/wall: seconds of the row's runs, setup included"
 printf '%-16s' "steps/s/core"
 for w in "${walks[@]}"; do printf '%14s' "${w%% *}"; done
 printf '%10s%10s%10s%10s\n' "a=1/SRW" "a=5/SRW" "cpu s" "wall s"
