@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <span>
 
 #include "core/checkpoint/checkpoint.hpp"
@@ -560,10 +561,12 @@ int run(app::Context& ctx) {
   // state, so it goes to the output as the /series attribute walk_seconds (NaN for output times before a restart).
   double walking = 0.0;
   std::vector<double> walk_seconds(hist.step.size(), std::numeric_limits<double>::quiet_NaN());
+  std::optional<Summariser> summariser;  // the replicated engine's estimators (run-constant sums computed once)
+  if (!engine) summariser.emplace(walkers->chain(), functions);
   auto record = [&] {
     walk_seconds.push_back(comm.allreduce(walking, mpi::Op::max));
     const auto s = engine ? summarise_rows(comm, engine->estimator_rows(mu_block, f_block, theta_star), functions)
-                          : summarise(comm, *walkers, functions, theta_star);
+                          : (*summariser)(comm, *walkers, theta_star);
     hist.step.push_back(static_cast<double>(step));
     hist.tvd.push_back(s.tvd_mean);
     hist.mse.push_back(s.mse);
