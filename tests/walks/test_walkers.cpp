@@ -337,3 +337,44 @@ TEST(WalksKernel, CachedPowerIntegerAlpha) {
     EXPECT_EQ(std::bit_cast<std::uint64_t>(r), std::bit_cast<std::uint64_t>(want));
   }
 }
+
+// The Summariser (estimators at output times from run-constant sums plus the visited vertices) against the plain
+// sums over every vertex, tvd() and integral(), per token: the same bits. Early (few vertices visited: the sparse
+// path), late (most visited: the dense path), step-size mode (always dense), both base chains, and a vertex function
+// with repeated and distinct values. Exact sums make any difference a bug, so the comparison is bitwise.
+TEST(Estimators, SummariserEqualsSumsOverEveryVertex) {
+  auto comm = mpi::Communicator(MPI_COMM_SELF);
+  const Graph g = preprocess(kronecker(9, 8, 3), true, true, 3);
+  for (auto ch : {Chain::srw, Chain::mhrw})
+    for (double gamma : {1.0, 0.7}) {
+      BaseChain c(g, ch, 0.0);
+      auto fs = standard_functions(c, 0.3);
+      VertexFunction h{"h", {}, 0.0};
+      for (Vertex v = 0; v < g.vertices(); ++v) h.values.push_back(std::sin(0.37 * static_cast<double>(v)));
+      fs.push_back(h);
+      WalkParams p;
+      p.chain = ch;
+      p.alpha = 2.0;
+      p.gamma_exponent = gamma;
+      p.tokens = 6;
+      p.seed = 9;
+      Walkers w(c, p, 0, 6);
+      const Summariser summ(c, fs);
+      for (std::int64_t steps : {0, 15, 40, 5000}) {
+        w.advance(steps - w.step());
+        std::vector<double> rows;
+        for (const auto& t : w.tokens()) {
+          rows.push_back(tvd(t, c.mu_norm()));
+          for (const auto& f : fs) rows.push_back(integral(t, f.values));
+          rows.push_back(0.0);
+        }
+        const Summary want = summarise_rows(comm, rows, fs), got = summ(comm, w, {});
+        const auto bits = [](double x) { return std::bit_cast<std::uint64_t>(x); };
+        EXPECT_EQ(bits(got.tvd_mean), bits(want.tvd_mean)) << to_string(ch) << " gamma " << gamma << " step " << steps;
+        for (std::size_t q = 0; q < fs.size(); ++q) {
+          EXPECT_EQ(bits(got.mean[q]), bits(want.mean[q])) << fs[q].name << " step " << steps;
+          EXPECT_EQ(bits(got.var[q]), bits(want.var[q])) << fs[q].name << " step " << steps;
+        }
+      }
+    }
+}
