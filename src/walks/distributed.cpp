@@ -112,7 +112,7 @@ class GhostPlan {
 }  // namespace
 
 DistributedGraph distribute(const mpi::Communicator& comm, EdgeList share, bool keep_lcc, bool relabel,
-                            std::uint64_t seed, PreprocessStats* stats) {
+                            std::uint64_t seed, PreprocessStats* stats, VertexOrder order) {
   const int P = comm.size(), me = comm.rank();
   PreprocessStats st;
   const Vertex n = comm.allreduce(share.n, mpi::Op::max);
@@ -261,6 +261,14 @@ DistributedGraph distribute(const mpi::Communicator& comm, EdgeList share, bool 
       if (keep[b]) pairs.insert(pairs.end(), {final_id[b], roff[b + 1] - roff[b]});
     const auto all = comm.allgatherv<std::int64_t>(pairs);
     for (std::size_t q = 0; q < all.size(); q += 2) deg[static_cast<std::size_t>(all[q])] = all[q + 1];
+  }
+  if (order == VertexOrder::degree) {  // preprocess's stable sort by decreasing degree, on every rank (O(|V|))
+    const auto by_degree = degree_order(deg);
+    for (auto& id : final_id)
+      if (id >= 0) id = by_degree[static_cast<std::size_t>(id)];
+    std::vector<std::int64_t> sorted(deg.size());
+    for (std::size_t v = 0; v < deg.size(); ++v) sorted[static_cast<std::size_t>(by_degree[v])] = deg[v];
+    deg.swap(sorted);
   }
   const std::int64_t edges2 = std::accumulate(deg.begin(), deg.end(), std::int64_t{0});
   DistributedGraph d;

@@ -90,8 +90,8 @@ class DistributedGraph {
   [[nodiscard]] std::size_t bytes() const noexcept;
 
  private:
-  friend DistributedGraph distribute(const mpi::Communicator&, EdgeList, bool, bool, std::uint64_t,
-                                     PreprocessStats*);
+  friend DistributedGraph distribute(const mpi::Communicator&, EdgeList, bool, bool, std::uint64_t, PreprocessStats*,
+                                     VertexOrder);
   void finish();  // ghosts from the rows, their index; max degree
   struct GhostCell {
     Vertex key = -1;  // −1: empty
@@ -114,10 +114,12 @@ class DistributedGraph {
   std::int64_t max_degree_ = 0, global_max_degree_ = 0;
 };
 
-// Collective: the same graph as preprocess(union of every rank's share, keep_lcc, relabel, seed), distributed.
+// Collective: the same graph as preprocess(union of every rank's share, keep_lcc, relabel, seed, order),
+// distributed.
 // `share.n` may differ between ranks (the maximum is used). Stats (optional) are global, as preprocess reports them.
 DistributedGraph distribute(const mpi::Communicator& comm, EdgeList share, bool keep_lcc, bool relabel,
-                            std::uint64_t seed, PreprocessStats* stats = nullptr);
+                            std::uint64_t seed, PreprocessStats* stats = nullptr,
+                            VertexOrder order = VertexOrder::input);
 
 // This rank's share of a generator's edges (the union over ranks is the generator's edge list, in any order).
 // kind: cycle, complete, torus, ws, kronecker generate only their share; ba is sequential (each rank generates the

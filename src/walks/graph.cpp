@@ -306,7 +306,25 @@ std::vector<Vertex> components(const Graph& g) {
   return label;
 }
 
-Graph preprocess(const EdgeList& el, bool keep_lcc, bool relabel, std::uint64_t seed, PreprocessStats* stats) {
+VertexOrder vertex_order_from(const std::string& s) {
+  if (s == "input") return VertexOrder::input;
+  if (s == "degree") return VertexOrder::degree;
+  throw InputError("graph.order: unknown order '" + s + "' (use input or degree)");
+}
+
+std::vector<Vertex> degree_order(std::span<const std::int64_t> deg) {
+  std::vector<Vertex> by(deg.size());
+  std::iota(by.begin(), by.end(), Vertex{0});
+  std::stable_sort(by.begin(), by.end(), [&](Vertex a, Vertex b) {
+    return deg[static_cast<std::size_t>(a)] > deg[static_cast<std::size_t>(b)];
+  });
+  std::vector<Vertex> new_id(deg.size());
+  for (std::size_t i = 0; i < by.size(); ++i) new_id[static_cast<std::size_t>(by[i])] = static_cast<Vertex>(i);
+  return new_id;
+}
+
+Graph preprocess(const EdgeList& el, bool keep_lcc, bool relabel, std::uint64_t seed, PreprocessStats* stats,
+                 VertexOrder order) {
   PreprocessStats st;
   st.input_vertices = el.n;
   st.input_edges = static_cast<std::int64_t>(el.edges.size());
@@ -334,7 +352,15 @@ Graph preprocess(const EdgeList& el, bool keep_lcc, bool relabel, std::uint64_t 
     for (auto& id : new_id)
       if (id >= 0) id = perm[static_cast<std::size_t>(id)];
   }
-  const bool identity = kept == n && !relabel;
+  if (order == VertexOrder::degree) {
+    std::vector<std::int64_t> deg(static_cast<std::size_t>(kept));
+    for (Vertex v = 0; v < n; ++v)
+      if (new_id[static_cast<std::size_t>(v)] >= 0) deg[static_cast<std::size_t>(new_id[static_cast<std::size_t>(v)])] = g.degree(v);
+    const auto by_degree = degree_order(deg);
+    for (auto& id : new_id)
+      if (id >= 0) id = by_degree[static_cast<std::size_t>(id)];
+  }
+  const bool identity = kept == n && !relabel && order == VertexOrder::input;
   if (!identity) {
     std::vector<Vertex> old_of(static_cast<std::size_t>(kept));
     for (Vertex v = 0; v < n; ++v)

@@ -91,11 +91,20 @@ struct PreprocessStats {
   std::int64_t lcc_edges = 0;
 };
 
+// Vertex order after preprocessing: `input` keeps the (optionally relabelled) order; `degree` renumbers by
+// decreasing degree, ties in that order (a stable sort): hubs get the smallest ids, so on power-law graphs the rows
+// and per-vertex values the walk touches most share cache lines and pages.
+enum class VertexOrder { input, degree };
+VertexOrder vertex_order_from(const std::string& s);  // "input" | "degree"
+
+// The new ids of `order` for degrees deg[v] (v = current id): new_id[v], a stable sort by decreasing degree.
+std::vector<Vertex> degree_order(std::span<const std::int64_t> deg);
+
 // Symmetrise, drop self-loops and duplicates, keep the largest connected component (ties: the one containing
 // the smallest vertex id), renumber its vertices 0..n'-1 in increasing old id, then apply a seeded random
-// permutation when `relabel`. Deterministic.
+// permutation when `relabel`, then the `order`. Deterministic.
 Graph preprocess(const EdgeList& el, bool keep_lcc, bool relabel, std::uint64_t seed,
-                 PreprocessStats* stats = nullptr);
+                 PreprocessStats* stats = nullptr, VertexOrder order = VertexOrder::input);
 
 // Connected components (label = smallest vertex id of the component) — used by preprocess and tests.
 std::vector<Vertex> components(const Graph& g);

@@ -37,6 +37,9 @@ config::Schema Params::schema() {
   s.string("graph.dataset", "edges", "hdf5: dataset of edges (M x 2 vertex ids)");
   s.boolean("graph.largest_component", true, "keep only the largest connected component");
   s.boolean("graph.relabel", false, "relabel vertices by a seeded random permutation (Graph500 style)");
+  s.string("graph.order", "input", "vertex order after preprocessing: input (as read or relabelled) or degree "
+           "(decreasing degree, ties in input order: hubs share cache lines; faster walks on power-law graphs)",
+           {"input", "degree"});
 
   s.string("walk.chain", "srw", "base chain: srw (mu ~ degree), mhrw (Metropolis-Hastings to uniform), nbrw "
            "(non-backtracking; base method only)", {"srw", "mhrw", "nbrw"});
@@ -108,6 +111,7 @@ Params Params::from(const config::Config& c) {
   g.dataset = c.get_string("graph.dataset");
   g.largest_component = c.get_bool("graph.largest_component");
   g.relabel = c.get_bool("graph.relabel");
+  g.order = vertex_order_from(c.get_string("graph.order"));
   auto& w = p.walk;
   w.chain = chain_from(c.get_string("walk.chain"));
   w.method = method_from(c.get_string("walk.method"));
@@ -208,7 +212,7 @@ Graph build_graph(const mpi::Communicator& comm, const GraphParams& p, std::uint
     mpi::all_or_throw(comm, [&] { el = edges_from_array(flat, p.file + ":" + p.dataset); });
   }
   PreprocessStats st;
-  Graph g = preprocess(el, p.largest_component, p.relabel, seed, &st);
+  Graph g = preprocess(el, p.largest_component, p.relabel, seed, &st, p.order);
   mpi::all_or_throw(comm, [&] {
     if (g.vertices() < 2) throw InputError("graph has fewer than 2 vertices after preprocessing");
     if (!p.largest_component)
@@ -241,7 +245,7 @@ DistributedGraph build_distributed_graph(const mpi::Communicator& comm, const Gr
     mpi::all_or_throw(comm, [&] { share = generate_share(spec, seed, r, P); });
   }
   PreprocessStats st;
-  DistributedGraph g = distribute(comm, std::move(share), p.largest_component, p.relabel, seed, &st);
+  DistributedGraph g = distribute(comm, std::move(share), p.largest_component, p.relabel, seed, &st, p.order);
   mpi::all_or_throw(comm, [&] {
     if (g.vertices() < 2) throw InputError("graph has fewer than 2 vertices after preprocessing");
     if (!p.largest_component)
@@ -369,6 +373,9 @@ int run(app::Context& ctx) {
   if (rgraph) chain_ptr = std::make_unique<BaseChain>(*rgraph, p.walk.chain, p.walk.laziness);
   const auto N = static_cast<std::size_t>(dgraph ? dgraph->vertices() : rgraph->vertices());
   const std::int64_t graph_edges = dgraph ? dgraph->edges() : rgraph->edges();
+  // How vertex ids were assigned (a restart must use the same): the checkpoint attribute vertex_labels.
+  const std::string vertex_labels = std::string(p.graph.relabel ? "seeded permutation" : "input ids") +
+                                    (p.graph.order == VertexOrder::degree ? ", then by decreasing degree" : "");
   const std::int64_t graph_max_degree = dgraph ? dgraph->global_max_degree() : rgraph->max_degree();
   // Vertex engine: μ and the vertex functions on the owned block [lo, lo + block) only.
   const std::uint64_t lo = dgraph ? static_cast<std::uint64_t>(dgraph->lo()) : 0;
@@ -488,6 +495,10 @@ int run(app::Context& ctx) {
           r.attr_string("chain") != to_string(p.walk.chain) || r.attr_int("sa_dim") != static_cast<std::int64_t>(dim))
         throw CheckpointError("checkpoint " + found.path + " was written with a different graph, chain, method or "
                               "SA setting (restart with the same deck)");
+      if (r.has_attr("vertex_labels") && r.attr_string("vertex_labels") != vertex_labels)
+        throw CheckpointError("checkpoint " + found.path + " was written with vertex labels '" +
+                              r.attr_string("vertex_labels") + "', but the deck gives '" + vertex_labels +
+                              "' (graph.relabel, graph.order: restart with the same deck)");
     });
     step = r.attr_int("step");
     if (engine) {
@@ -525,6 +536,7 @@ int run(app::Context& ctx) {
     return ckpt.write(step, [&](const io::Group& g) {
       const auto o = checkpoint::Manager::dataset_options();
       g.set_attr("graph_edges", graph_edges);
+      g.set_attr("vertex_labels", vertex_labels);
       g.set_attr("method", to_string(p.walk.method));
       g.set_attr("chain", to_string(p.walk.chain));
       g.set_attr("sa_dim", static_cast<std::int64_t>(dim));
@@ -639,6 +651,7 @@ int run(app::Context& ctx) {
       g.set_attr("edges", graph_edges);
       g.set_attr("max_degree", graph_max_degree);
       g.set_attr("partition", p.partitioned ? "vertex" : "replicated");
+      g.set_attr("vertex_labels", vertex_labels);
       const auto dd = desc("1", "vertex degrees after preprocessing");
       const auto dm = desc("1", "target distribution mu of the base chain (normalised)");
       if (dgraph) {

@@ -30,6 +30,7 @@ struct GraphParams {
   std::string dataset = "edges";
   bool largest_component = true;
   bool relabel = false;
+  VertexOrder order = VertexOrder::input;
 };
 
 struct Params {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Bad input: an unknown key (override and deck), a bad edge-list line, a missing file, an inconsistent pair of keys and
-# bad vertex-function files each end with
+# Bad input: an unknown key (override and deck), a bad edge-list line, a missing file, an inconsistent pair of keys,
+# bad vertex-function files, an unknown graph.order and a restart with other vertex labels each end with
 # exit code 2 and exactly one error message (from rank 0 only, on 2 ranks) that names the problem.
 set -uo pipefail
 BUILD=${SAMPO_BUILD:?}; MPIEXEC=${MPIEXEC:-mpiexec}
@@ -22,6 +22,12 @@ check() {  # expected-substring, args...
   fi
 }
 check "walk.alhpa" walk.alhpa=3
+check "choose one of: input, degree" graph.order=bfs
+# A restart whose deck labels the vertices otherwise than the checkpoint (graph.relabel, graph.order) is refused.
+"$MPIEXEC" -n 2 --oversubscribe "$EXE" "$WORK/deck.toml" run.output_dir="$WORK/labels" checkpoint.at_end=true \
+  > "$WORK/stdout" 2> "$WORK/stderr" || { echo "FAIL: a run to restart from: $(cat "$WORK/stderr")"; fail=1; }
+check "written with vertex labels 'input ids'" run.output_dir="$WORK/labels" --restart latest graph.order=degree \
+  walk.steps=200
 check "bad.txt:4:" graph.kind=file graph.file="$WORK/bad.txt"
 check "no/such.txt" graph.kind=file graph.file=no/such.txt
 check "walk.method" walk.chain=nbrw walk.method=srrw

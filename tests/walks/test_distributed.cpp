@@ -70,14 +70,16 @@ TEST(WalksDistributed, GeneratorsMatchReplicated) {
   specs.push_back({"kronecker", 0, 0, 0, 0, 10, 8});  // many isolated vertices and duplicates: a real LCC
   for (const auto& s : specs)
     for (bool lcc : {true, false})
-      for (bool relabel : {false, true}) {
-        const std::string what = s.kind + (lcc ? " lcc" : "") + (relabel ? " relabel" : "");
-        PreprocessStats sd, sg;
-        const auto d = distribute(world, generate_share(s, 7, r, P), lcc, relabel, 7, &sd);
-        const auto g = preprocess(full(s, 7), lcc, relabel, 7, &sg);
-        expect_same(d, DistributedGraph::from_global(g, P, r), what);
-        expect_stats(sd, sg, what);
-      }
+      for (bool relabel : {false, true})
+        for (auto order : {VertexOrder::input, VertexOrder::degree}) {
+          const std::string what = s.kind + (lcc ? " lcc" : "") + (relabel ? " relabel" : "") +
+                                   (order == VertexOrder::degree ? " by degree" : "");
+          PreprocessStats sd, sg;
+          const auto d = distribute(world, generate_share(s, 7, r, P), lcc, relabel, 7, &sd, order);
+          const auto g = preprocess(full(s, 7), lcc, relabel, 7, &sg, order);
+          expect_same(d, DistributedGraph::from_global(g, P, r), what);
+          expect_stats(sd, sg, what);
+        }
 }
 
 TEST(WalksDistributed, SnapReaderShares) {

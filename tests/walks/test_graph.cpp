@@ -120,6 +120,31 @@ TEST(WalksGraph, PreprocessLargestComponentAndRelabel) {
   EXPECT_EQ(all.vertices(), 10);
 }
 
+// graph.order = degree: ids by decreasing degree, ties in the input (or relabelled) order, and the same graph:
+// every edge of the input order maps to an edge under the permutation read off the degree-sorted ids.
+TEST(WalksGraph, DegreeOrder) {
+  for (bool relabel : {false, true}) {
+    const EdgeList el = kronecker(10, 8, 5);
+    const Graph g = preprocess(el, true, relabel, 5);
+    const Graph d = preprocess(el, true, relabel, 5, nullptr, VertexOrder::degree);
+    ASSERT_EQ(d.vertices(), g.vertices());
+    ASSERT_EQ(d.edges(), g.edges());
+    std::vector<std::int64_t> deg(static_cast<std::size_t>(g.vertices()));
+    for (Vertex v = 0; v < g.vertices(); ++v) deg[static_cast<std::size_t>(v)] = g.degree(v);
+    const auto to = degree_order(deg);  // id in g -> id in d
+    for (Vertex v = 0; v + 1 < d.vertices(); ++v) EXPECT_GE(d.degree(v), d.degree(v + 1));
+    for (Vertex v = 0; v < g.vertices(); ++v) {
+      const Vertex a = to[static_cast<std::size_t>(v)];
+      EXPECT_EQ(d.degree(a), g.degree(v));
+      for (Vertex u : g.neighbours(v)) EXPECT_TRUE(d.has_edge(a, to[static_cast<std::size_t>(u)]));
+      if (v + 1 < g.vertices() && g.degree(v) == g.degree(v + 1))  // ties keep the order of g
+        EXPECT_LT(a, to[static_cast<std::size_t>(v) + 1]);
+    }
+  }
+  EXPECT_EQ(vertex_order_from("degree"), VertexOrder::degree);
+  EXPECT_THROW(vertex_order_from("bfs"), sampo::InputError);
+}
+
 TEST(WalksGraph, SnapReader) {
   const std::string path = "walks_test_edges.txt";
   {
