@@ -2,8 +2,9 @@
 # Walk throughput: steps per second per core of sampo-walks while walking (the driver's "throughput ... while
 # walking": the estimators at output times left out) for SRW, MHRW, NBRW, SRRW (alpha 0, 1, 5) and HDT on a
 # Watts-Strogatz graph (N = 2^20, k = 10), a Barabasi-Albert graph (N = 2^20, m = 5) and a Graph500 Kronecker graph
-# (scale SCALE), with the SRRW / SRW cost ratio, the CPU time (user+sys of the whole run, setup included) and wall
-# time per row, then weak scaling 1 -> 2 ranks for both engines with the vertex engine's bytes exchanged per step.
+# (scale SCALE; once more with graph.order = degree), with the SRRW / SRW cost ratio, the CPU time (user+sys of the
+# whole run, setup included) and wall time per row, then weak scaling 1 -> 2 ranks for both engines with the vertex
+# engine's bytes exchanged per step.
 # Then the SRRW sampler at Graph500 hubs (exact O(d) scan vs rejection sampling) at scales REJ_SCALE..REJ_SCALE+2, and
 # the distributed graph's bytes per rank at P = 1, 2, 4, and the vertex engine on a 300 x 300 torus with random ids
 # before and after tools/walks_reorder.py (RCM; needs python3-scipy). Not a test: prints tables. Usage:
@@ -46,7 +47,8 @@ exchange() {  # "migrations/step bytes/step" of the last partitioned run
 CPU=0; WALL=0
 graphs=("ws(N=2^20,k=10) graph.kind=ws graph.vertices=1048576 graph.degree=10 graph.rewire=0.1"
         "ba(N=2^20,m=5) graph.kind=ba graph.vertices=1048576 graph.attach=5"
-        "kronecker graph.kind=kronecker graph.scale=$SCALE graph.relabel=true")
+        "kronecker graph.kind=kronecker graph.scale=$SCALE graph.relabel=true"
+        "kronecker-deg graph.kind=kronecker graph.scale=$SCALE graph.relabel=true graph.order=degree")
 walks=("SRW walk.chain=srw walk.method=base"
        "MHRW walk.chain=mhrw walk.method=base"
        "NBRW walk.chain=nbrw walk.method=base"
@@ -64,7 +66,7 @@ printf '%-16s' "steps/s/core"
 for w in "${walks[@]}"; do printf '%14s' "${w%% *}"; done
 printf '%10s%10s%10s%10s\n' "a=1/SRW" "a=5/SRW" "cpu s" "wall s"
 for g in "${graphs[@]}"; do
-  name=${g%% *}; [ "$name" = kronecker ] && name="g500(s=$SCALE)"
+  name=${g%% *}; [ "$name" = kronecker ] && name="g500(s=$SCALE)"; [ "$name" = kronecker-deg ] && name="g500-deg(s=$SCALE)"
   printf '%-16s' "$name"
   CPU=0; WALL=0; declare -A R=()
   for w in "${walks[@]}"; do
