@@ -151,13 +151,6 @@ double visit_average(const Token& t, std::span<const double> f, std::int64_t n) 
 
 namespace {
 
-// x added `count` times, exactly: x·2^b for each set bit b of count (each an exact double here: the terms are
-// probabilities and vertex function values, far from the overflow range).
-void add_times(ExactSum& s, double x, std::uint64_t count) {
-  for (int b = 0; count != 0; ++b, count >>= 1)
-    if (count & 1u) s.add(std::ldexp(x, b));
-}
-
 // The vertices whose weight is not 1 (unvisited in counts mode), in order; stops early (returns false) once more
 // than `limit` are found. Blocks of 8 weights all equal to 1 are skipped with one branch.
 bool gather_visited(const TokenArray& w, std::size_t limit, std::vector<std::uint32_t>& out) {
@@ -178,15 +171,21 @@ bool gather_visited(const TokenArray& w, std::size_t limit, std::vector<std::uin
 
 }  // namespace
 
-Summariser::Summariser(const BaseChain& c, const std::vector<VertexFunction>& fs) : mu_(c.mu_norm()), fs_(&fs) {
-  std::vector<double> sorted(mu_.begin(), mu_.end());
+std::vector<std::pair<double, std::uint64_t>> distinct_counts(std::span<const double> v) {
+  std::vector<double> sorted(v.begin(), v.end());
   std::sort(sorted.begin(), sorted.end());
+  std::vector<std::pair<double, std::uint64_t>> out;
   for (std::size_t i = 0; i < sorted.size();) {
     std::size_t j = i;
     while (j < sorted.size() && sorted[j] == sorted[i]) ++j;
-    mu_counts_.emplace_back(sorted[i], j - i);
+    out.emplace_back(sorted[i], j - i);
     i = j;
   }
+  return out;
+}
+
+Summariser::Summariser(const BaseChain& c, const std::vector<VertexFunction>& fs)
+    : mu_(c.mu_norm()), fs_(&fs), mu_counts_(distinct_counts(mu_)) {
   for (const auto& f : fs)
     f_sums_.push_back(exact_sum(f.values.size(), [&](std::size_t i) { return 1.0 * f.values[i]; }));
 }
@@ -211,7 +210,7 @@ Summary Summariser::operator()(const mpi::Communicator& comm, const Walkers& w,
   std::vector<ExactSum> base;
   if (shared) {
     base.emplace_back();
-    for (const auto& [m, count] : mu_counts_) add_times(base[0], tvd_term(1.0, toks[0].scale, m), count);
+    for (const auto& [m, count] : mu_counts_) base[0].add_times(tvd_term(1.0, toks[0].scale, m), count);
     base.insert(base.end(), f_sums_.begin(), f_sums_.end());
   }
 #pragma omp parallel for schedule(dynamic, 1)

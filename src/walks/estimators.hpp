@@ -55,6 +55,10 @@ struct Summary {
 Summary summarise(const mpi::Communicator& comm, const Walkers& w, const std::vector<VertexFunction>& fs,
                   std::span<const double> theta_star);
 
+// The distinct values of v (sorted) with their multiplicities: sums of a term of each value then cost O(distinct)
+// exact additions (ExactSum::add_times) with the bits of a sum over every element.
+std::vector<std::pair<double, std::uint64_t>> distinct_counts(std::span<const double> v);
+
 // The same, with what does not change during a run computed once (for the output times of a run): the exact sums
 // of each f over all vertices and the distinct values of μ with their multiplicities. In counts mode an output time
 // then costs O(distinct μ + visited vertices) exact additions per token instead of O(N) per token and function,

@@ -475,9 +475,23 @@ std::vector<Token> PartitionedWalkers::shard_tokens() const {
   return out;
 }
 
+PartitionedWalkers::EstimatorBase PartitionedWalkers::estimator_base(
+    std::span<const double> mu_block, const std::vector<std::span<const double>>& f_block) const {
+  EstimatorBase b;
+  b.mu_counts = distinct_counts(mu_block);
+  for (const auto& f : f_block) {
+    ExactSum s;
+    for (double v : f) s.add(1.0 * v);
+    b.f_sums.push_back(s);
+  }
+  ExactSum::allreduce(comm_, b.f_sums);
+  return b;
+}
+
 std::vector<double> PartitionedWalkers::estimator_rows(std::span<const double> mu_block,
                                                        const std::vector<std::span<const double>>& f_block,
-                                                       std::span<const double> theta_star) const {
+                                                       std::span<const double> theta_star,
+                                                       const EstimatorBase* cached) const {
   const int P = comm_.size();
   const auto T = static_cast<std::size_t>(p_.tokens);
   const std::size_t nf = f_block.size(), width = nf + 2;
@@ -486,13 +500,21 @@ std::vector<double> PartitionedWalkers::estimator_rows(std::span<const double> m
   const double s = steps_mode_ ? sched_scale_ : 1.0 / static_cast<double>(N + (target_ - 1) + 1);
   const double u = pristine_.back();
   const auto E = static_cast<std::uint32_t>(gfac_.size());
-  // Unvisited vertices: the same terms for every token, summed once over the block and over the ranks.
+  // Unvisited vertices: the same terms for every token, summed once over the block and over the ranks. In counts
+  // mode (u = 1) the function terms are run-constant and the TVD terms depend on μ's value only: with `cached`,
+  // Σ f_q comes from it and the TVD sum from μ's distinct values (the same exact sums, so the same bits).
   std::vector<ExactSum> base(1 + nf);
-  for (std::size_t b = 0; b < block_; ++b) {
-    base[0].add(tvd_term(u, s, mu_block[b]));
-    for (std::size_t q = 0; q < nf; ++q) base[1 + q].add(u * f_block[q][b]);
+  if (cached && !steps_mode_ && u == 1.0 && cached->f_sums.size() == nf) {
+    for (const auto& [m, count] : cached->mu_counts) base[0].add_times(tvd_term(u, s, m), count);
+    ExactSum::allreduce(comm_, std::span<ExactSum>(base.data(), 1));
+    std::copy(cached->f_sums.begin(), cached->f_sums.end(), base.begin() + 1);
+  } else {
+    for (std::size_t b = 0; b < block_; ++b) {
+      base[0].add(tvd_term(u, s, mu_block[b]));
+      for (std::size_t q = 0; q < nf; ++q) base[1 + q].add(u * f_block[q][b]);
+    }
+    ExactSum::allreduce(comm_, base);  // exact sums added over ranks, not rounded
   }
-  ExactSum::allreduce(comm_, base);  // exact sums added over ranks, not rounded
   // Visited owned vertices of every token: the exact difference to the unvisited term, to the token's shard.
   std::vector<std::vector<std::uint64_t>> rec(T);
   const auto Ti = static_cast<std::int64_t>(T);

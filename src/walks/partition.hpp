@@ -21,6 +21,7 @@
 
 #include "core/io/hdf5.hpp"
 #include "core/mpi/communicator.hpp"
+#include "core/numeric/exact_sum.hpp"
 #include "walks/distributed.hpp"
 #include "walks/walkers.hpp"
 
@@ -70,9 +71,19 @@ class PartitionedWalkers {
   // shard, bitwise those of the replicated engine: each owner sums exactly over the vertices its tokens visited
   // (sparse per token) plus, once for all tokens, the terms of unvisited vertices; partial sums travel to the shard.
   // mu_block and f_block[q]: values on the owned block.
+  // `base` (optional, from estimator_base for the same blocks) holds the run-constant part of those unvisited terms
+  // in counts mode, so an output time then costs O(distinct μ + visited) exact additions instead of O(block · F).
+  struct EstimatorBase {
+    std::vector<std::pair<double, std::uint64_t>> mu_counts;  // this rank's block: distinct μ, multiplicities
+    std::vector<numeric::ExactSum> f_sums;                     // Σ f_q over every rank's block, exact
+  };
   [[nodiscard]] std::vector<double> estimator_rows(std::span<const double> mu_block,
                                                    const std::vector<std::span<const double>>& f_block,
-                                                   std::span<const double> theta_star) const;
+                                                   std::span<const double> theta_star,
+                                                   const EstimatorBase* base = nullptr) const;
+  // Collective: the EstimatorBase of these blocks (once per run).
+  [[nodiscard]] EstimatorBase estimator_base(std::span<const double> mu_block,
+                                             const std::vector<std::span<const double>>& f_block) const;
   // Token-averaged x_n on the owned block (summed in token order at the owner: independent of the rank count).
   [[nodiscard]] std::vector<double> mean_block() const;
   // Collective: checkpoint datasets (the replicated engine's schema: vertex, previous, cached, rng_block, rng_used,

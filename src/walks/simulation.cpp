@@ -573,11 +573,15 @@ int run(app::Context& ctx) {
   // state, so it goes to the output as the /series attribute walk_seconds (NaN for output times before a restart).
   double walking = 0.0;
   std::vector<double> walk_seconds(hist.step.size(), std::numeric_limits<double>::quiet_NaN());
-  std::optional<Summariser> summariser;  // the replicated engine's estimators (run-constant sums computed once)
-  if (!engine) summariser.emplace(walkers->chain(), functions);
+  // Estimators with their run-constant sums computed once: the replicated engine's Summariser, the vertex engine's
+  // EstimatorBase.
+  std::optional<Summariser> summariser;
+  std::optional<PartitionedWalkers::EstimatorBase> engine_base;
+  if (engine) engine_base.emplace(engine->estimator_base(mu_block, f_block));
+  else summariser.emplace(walkers->chain(), functions);
   auto record = [&] {
     walk_seconds.push_back(comm.allreduce(walking, mpi::Op::max));
-    const auto s = engine ? summarise_rows(comm, engine->estimator_rows(mu_block, f_block, theta_star), functions)
+    const auto s = engine ? summarise_rows(comm, engine->estimator_rows(mu_block, f_block, theta_star, &*engine_base), functions)
                           : (*summariser)(comm, *walkers, theta_star);
     hist.step.push_back(static_cast<double>(step));
     hist.tvd.push_back(s.tvd_mean);

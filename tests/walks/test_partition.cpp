@@ -118,12 +118,17 @@ TEST(WalksPartition, EstimatorsFromOwnersBitwise) {
     std::vector<std::span<const double>> fb;
     for (const auto& f : fs) fb.emplace_back(f.values);
     Walkers ref(c, p, 0, T, task);
+    const auto base = pw.estimator_base(mu, fb);  // the run-constant sums the driver passes (same bits either way)
     for (std::int64_t steps : {0, 40, 400}) {  // before any step, few vertices visited, most visited
       pw.advance(steps);
       ref.advance(steps);
       const auto got = summarise_rows(world, pw.estimator_rows(mu, fb, theta_star), fs);
       const auto want = summarise(self, ref, gfs, theta_star);
       const std::string what = to_string(cs.chain) + "/" + to_string(cs.method) + " at " + std::to_string(pw.step());
+      const auto with_base = summarise_rows(world, pw.estimator_rows(mu, fb, theta_star, &base), fs);
+      EXPECT_EQ(std::bit_cast<std::uint64_t>(with_base.tvd_mean), std::bit_cast<std::uint64_t>(want.tvd_mean)) << what;
+      for (std::size_t q = 0; q < fs.size(); ++q)
+        EXPECT_EQ(std::bit_cast<std::uint64_t>(with_base.mean[q]), std::bit_cast<std::uint64_t>(want.mean[q])) << what;
       EXPECT_EQ(std::bit_cast<std::uint64_t>(got.tvd_mean), std::bit_cast<std::uint64_t>(want.tvd_mean)) << what;
       EXPECT_EQ(std::bit_cast<std::uint64_t>(got.mse), std::bit_cast<std::uint64_t>(want.mse)) << what;
       for (std::size_t q = 0; q < fs.size(); ++q) {

@@ -31,6 +31,11 @@ class ExactSum {
 
   void add(double x) noexcept { put(x, false); }
   void sub(double x) noexcept { put(x, true); }
+  // x added `count` times, exactly: x·2^b for each set bit b of count (exact doubles while |x|·2^63 is finite).
+  void add_times(double x, std::uint64_t count) noexcept {
+    for (int b = 0; count != 0; ++b, count >>= 1)
+      if (count & 1u) put(std::ldexp(x, b), false);
+  }
   void add(const ExactSum& o) noexcept {
     nonfinite_ = nonfinite_ || o.nonfinite_;
     for (int k = 0; k < limbs; ++k) d_[k] += o.d_[k];
