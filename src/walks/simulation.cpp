@@ -581,8 +581,9 @@ int run(app::Context& ctx) {
   else summariser.emplace(walkers->chain(), functions);
   auto record = [&] {
     walk_seconds.push_back(comm.allreduce(walking, mpi::Op::max));
-    const auto s = engine ? summarise_rows(comm, engine->estimator_rows(mu_block, f_block, theta_star, &*engine_base), functions)
-                          : (*summariser)(comm, *walkers, theta_star);
+    const auto s =
+        engine ? summarise_rows(comm, engine->estimator_rows(mu_block, f_block, theta_star, &*engine_base), functions)
+               : (*summariser)(comm, *walkers, theta_star);
     hist.step.push_back(static_cast<double>(step));
     hist.tvd.push_back(s.tvd_mean);
     hist.mse.push_back(s.mse);

@@ -146,3 +146,20 @@ TEST(ExactSum, ManyAdditions) {
   for (std::int64_t k = 0; k < n; ++k) s.add(big);
   EXPECT_EQ(s.round(), static_cast<double>(static_cast<i128>(n) * ((std::int64_t{1} << 40) - 1)));
 }
+
+// add_times(x, n) is n additions of x (the same limbs, so the same value and rounding), including subnormals, zero
+// counts and terms of mixed sign already in the sum.
+TEST(ExactSum, AddTimesEqualsRepeatedAddition) {
+  for (double x : {0.1, 1.0 / 3.0, 5e-324, 1e-300, 12345.678, -2.5e-7})
+    for (std::uint64_t n : {0ull, 1ull, 2ull, 3ull, 1000ull, 123457ull}) {
+      ExactSum a, b;
+      a.add(-0.7);
+      b.add(-0.7);
+      a.add_times(x, n);
+      for (std::uint64_t k = 0; k < n; ++k) b.add(x);
+      a.normalise();
+      b.normalise();
+      EXPECT_TRUE(std::equal(a.raw().begin(), a.raw().end(), b.raw().begin())) << x << " x " << n;
+      EXPECT_EQ(a.round(), b.round()) << x << " x " << n;
+    }
+}
