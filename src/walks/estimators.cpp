@@ -182,6 +182,7 @@ Summariser::Summariser(const BaseChain& c, const std::vector<VertexFunction>& fs
 
 Summary Summariser::operator()(const mpi::Communicator& comm, const Walkers& w,
                                std::span<const double> theta_star) const {
+  SAMPO_VERIFY(w.chain().mu_norm().data() == mu_.data(), "Summariser: walkers of another chain than it was built for");
   const auto& toks = w.tokens();
   const auto& fs = *fs_;
   const std::size_t nf = fs.size(), width = nf + 2;
