@@ -137,8 +137,9 @@ TEST(WalksGraph, DegreeOrder) {
       const Vertex a = to[static_cast<std::size_t>(v)];
       EXPECT_EQ(d.degree(a), g.degree(v));
       for (Vertex u : g.neighbours(v)) EXPECT_TRUE(d.has_edge(a, to[static_cast<std::size_t>(u)]));
-      if (v + 1 < g.vertices() && g.degree(v) == g.degree(v + 1))  // ties keep the order of g
+      if (v + 1 < g.vertices() && g.degree(v) == g.degree(v + 1)) {  // ties keep the order of g
         EXPECT_LT(a, to[static_cast<std::size_t>(v) + 1]);
+      }
     }
   }
   EXPECT_EQ(vertex_order_from("degree"), VertexOrder::degree);
