@@ -7,9 +7,11 @@
 # engine's bytes exchanged per step.
 # Then the SRRW sampler at Graph500 hubs (exact O(d) scan vs rejection sampling) at scales REJ_SCALE..REJ_SCALE+2, and
 # the distributed graph's bytes per rank at P = 1, 2, 4, and the vertex engine on a 300 x 300 torus with random ids
-# before and after tools/walks_reorder.py (RCM; needs python3-scipy). Not a test: prints tables. Usage:
+# before and after tools/walks_reorder.py (RCM; needs python3-scipy), and last the limits: the memory floor of the
+# SRW and SRRW steps on WS 2^20 (walks_floor_time: the recorded paths replayed with only their memory accesses) and
+# the machine's random-line latency and ceiling (walks_random_lines). Not a test: prints tables. Usage:
 #   tests/perf/walks_bench.sh [BUILD_DIR] [KRONECKER_SCALE] [STEPS]
-#   WALKS_BENCH_ONLY=walks|rejection|memory|order tests/perf/walks_bench.sh ...   (one section only)
+#   WALKS_BENCH_ONLY=walks|rejection|memory|order|floor tests/perf/walks_bench.sh ...   (one section only)
 # Defaults: build-walks, scale 20, 400000 steps per token, 8 tokens per rank, 1 OpenMP thread per rank,
 # REJ_SCALE=16. Graph500 scale 20 takes ~18 s of setup per run (the table has 8 runs per graph) and ~0.9 GB.
 # Replicated engine: tokens sharded by id, so the walk itself exchanges no bytes per step (0 B/step); the only
@@ -159,5 +161,17 @@ else
       printf '  %-12s %-22s %12.3g %12.3g %22.3g\n' "${o%% *}" "${w%% *}" "$r1" "$r2" "$mig"
     done
   done
+fi
+fi
+
+if [ -z "$ONLY" ] || [ "$ONLY" = floor ]; then
+echo
+echo "limits: the step's memory floor (walks_floor_time N=2^20, 8 tokens x 1e6 steps, 3 rounds; replay = the same"
+echo "paths with only their memory accesses) and random 64-byte loads (walks_random_lines, 1 GiB)"
+if [ -x "$BUILD/tests/walks/walks_floor_time" ]; then
+  "$BUILD/tests/walks/walks_floor_time" 1048576 "${FLOOR_STEPS:-1000000}" 3 | sed 's/^/  /'
+  "$BUILD/tests/walks/walks_random_lines" 1024 | sed 's/^/  /'
+else
+  echo "  (not built: configure with -DSAMPO_TESTS=ON)"
 fi
 fi
