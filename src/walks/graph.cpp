@@ -354,8 +354,10 @@ Graph preprocess(const EdgeList& el, bool keep_lcc, bool relabel, std::uint64_t 
   }
   if (order == VertexOrder::degree) {
     std::vector<std::int64_t> deg(static_cast<std::size_t>(kept));
-    for (Vertex v = 0; v < n; ++v)
-      if (new_id[static_cast<std::size_t>(v)] >= 0) deg[static_cast<std::size_t>(new_id[static_cast<std::size_t>(v)])] = g.degree(v);
+    for (Vertex v = 0; v < n; ++v) {
+      const Vertex id = new_id[static_cast<std::size_t>(v)];
+      if (id >= 0) deg[static_cast<std::size_t>(id)] = g.degree(v);
+    }
     const auto by_degree = degree_order(deg);
     for (auto& id : new_id)
       if (id >= 0) id = by_degree[static_cast<std::size_t>(id)];

@@ -637,8 +637,8 @@ int run(app::Context& ctx) {
   }
   progress.finish();
   const double seconds = ctx.log.elapsed() - t0;
-  // Token steps per second while advancing tokens (the estimators and snapshots at output times left out: they cost
-  // O(tokens × N) each, as much as ~0.1 s per record at N = 2^20, 8 tokens). The slowest rank's walking time.
+  // Token steps per second while advancing tokens (the estimators and snapshots at output times left out: their cost
+  // grows with the vertices visited, not with the steps). The slowest rank's walking time.
   const double walk_time = comm.allreduce(walking, mpi::Op::max);
   const double walk_rate =
       walk_time > 0 ? static_cast<double>(step - step0) * static_cast<double>(T) / walk_time : 0.0;

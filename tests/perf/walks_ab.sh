@@ -27,18 +27,20 @@ one() {  # exe, walk -> "steps/s steps/s(second half) cpu wall"
   local out u s w h
   # shellcheck disable=SC2046
   out=$(/usr/bin/time -f "%U %S %e" -o "$WORK/time" "$1" "$WORK/deck.toml" run.output_dir="$WORK/out" \
-        oracle.enabled=false checkpoint.at_end=false walk.tokens=8 walk.steps="$STEPS" walk.output_every=$((STEPS / 2)) \
-        walk.chunk_steps="$STEPS" graph.kind=ws graph.vertices="$N" graph.degree=10 graph.rewire=0.1 \
+        oracle.enabled=false checkpoint.at_end=false walk.tokens=8 walk.steps="$STEPS" \
+        walk.output_every=$((STEPS / 2)) walk.chunk_steps="$STEPS" graph.kind=ws graph.vertices="$N" graph.degree=10 graph.rewire=0.1 \
         $(keys "$2") 2>&1)
   read -r u s w < "$WORK/time"
   h=$(/usr/bin/python3 -c 'import h5py, sys
 f = h5py.File(sys.argv[1]); t = f["series"].attrs["walk_seconds"]; n = f["series/step"][()]
 print("%.6g" % (8 * (n[-1] - n[-2]) / (t[-1] - t[-2])))' "$WORK/out/walks.h5")
-  printf '%s %s %.2f %.2f' "$(echo "$out" | sed -n 's/.*(\([0-9.e+]*\) per rank).*/\1/p')" "$h" "$(echo "$u + $s" | bc -l)" "$w"
+  printf '%s %s %.2f %.2f' "$(echo "$out" | sed -n 's/.*(\([0-9.e+]*\) per rank).*/\1/p')" "$h" \
+    "$(echo "$u + $s" | bc -l)" "$w"
 }
 BINS=("$OLD" "$NEW")
 for m in ${MORE:-}; do BINS+=("$m"); done
-echo "WS N=$N k=10, 8 tokens x $STEPS steps, 1 rank, 1 thread; per binary: steps/s/core (whole run, second half) cpu_s wall_s"
+echo "WS N=$N k=10, 8 tokens x $STEPS steps, 1 rank, 1 thread;"
+echo "per binary: steps/s/core (whole run, second half) cpu_s wall_s"
 echo "binaries: ${BINS[*]}"
 for r in $(seq "$ROUNDS"); do
   for w in $WALKS; do
@@ -52,7 +54,8 @@ for r in $(seq "$ROUNDS"); do
   done
 done
 for col in 3 4; do
-  [ "$col" = 3 ] && echo "median / best steps/s per binary (whole run):" || echo "median / best steps/s per binary (second half):"
+  if [ "$col" = 3 ]; then echo "median / best steps/s per binary (whole run):"
+  else echo "median / best steps/s per binary (second half):"; fi
   for w in $WALKS; do
     line=$(printf '%-5s' "$w")
     for i in "${!BINS[@]}"; do

@@ -68,7 +68,8 @@ printf '%-16s' "steps/s/core"
 for w in "${walks[@]}"; do printf '%14s' "${w%% *}"; done
 printf '%10s%10s%10s%10s\n' "a=1/SRW" "a=5/SRW" "cpu s" "wall s"
 for g in "${graphs[@]}"; do
-  name=${g%% *}; [ "$name" = kronecker ] && name="g500(s=$SCALE)"; [ "$name" = kronecker-deg ] && name="g500-deg(s=$SCALE)"
+  name=${g%% *}
+  case $name in kronecker) name="g500(s=$SCALE)" ;; kronecker-deg) name="g500-deg(s=$SCALE)" ;; esac
   printf '%-16s' "$name"
   CPU=0; WALL=0; declare -A R=()
   for w in "${walks[@]}"; do
