@@ -102,6 +102,10 @@ struct WalkParams {
   // Step-size mode: w is folded back into x (w ← w·G, G ← 1) when the scale G falls below this (tests raise it to
   // renormalise often).
   double renormalise_below = 1e-200;
+  // Replicated engine: groups of tokens are stepped in batched phases (Walkers::advance_batched) when a group's token
+  // arrays and the graph take at least this many bytes (0: always; tests compare both loops). Not a deck key: the
+  // paths do not depend on it.
+  std::size_t batch_min_bytes = std::size_t{4} << 20;
 };
 
 // Vertices that use the rejection sampler (degree >= p.rejection_degree, SRRW only), numbered in vertex order:
@@ -195,13 +199,19 @@ class Walkers {
  private:
   static constexpr std::size_t group_max = 8;  // tokens stepped in an interleaved way (advance_group)
   static constexpr std::int64_t alone_max_degree = 256;  // SRRW steps tokens alone from this max degree (advance)
+  static constexpr std::int64_t gather_max = 32;  // rows the batched loop reads ahead (larger: read in the step)
   // The visit (x update) of step n → n+1 onto v, deferred by advance_group to the token's next step; v < 0: none.
   struct Pending {
     Vertex v = -1;
     std::int64_t n = 0;
   };
   void advance_group(Token* group, std::size_t size, std::int64_t n0, std::int64_t steps, double* scratch) const noexcept;
-  void step_token(Token& t, std::int64_t n, double* scratch, Pending& pending) const noexcept;  // step n → n + 1
+  void advance_batched(Token* group, std::size_t size, std::int64_t n0, std::int64_t steps,
+                       double* scratch) const noexcept;
+  // Step n → n + 1. gathered: the values (r or log ratio) of the token's neighbours in row order, read by the
+  // batched loop; nullptr: the step reads them itself.
+  void step_token(Token& t, std::int64_t n, double* scratch, Pending& pending,
+                  const double* gathered = nullptr) const noexcept;
   void prefetch_row(const Token& t) const noexcept;
   void prefetch_values(const Token& t) const noexcept;
   void visit(Token& t, Vertex v, std::int64_t n) const noexcept;  // x update after step n → n+1
@@ -224,6 +234,7 @@ class Walkers {
   // Defer visits to the token's next step (advance_group): always with SRRW/HDT; base walks only on graphs whose
   // token array leaves the cache (≥ 4 MiB), as in cache the bookkeeping costs a simple walk more than it saves.
   bool defer_ = true;
+  bool batch_ = false;  // advance_batched (see there), for graphs and tokens that leave the cache (batch_min_bytes)
 };
 
 }  // namespace sampo::walks

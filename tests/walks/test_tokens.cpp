@@ -6,6 +6,7 @@
 #include <array>
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 #include "walks/estimators.hpp"
 #include "walks/graph.hpp"
@@ -25,6 +26,7 @@ struct Case {
   Method method;
   double alpha, laziness, gamma_exponent;
   bool sa;
+  std::int64_t rejection_degree = 0;
 };
 
 }  // namespace
@@ -37,9 +39,11 @@ TEST(WalksTokens, BitwiseAcrossRanksAndThreads) {
   for (const Case& cs : {Case{Chain::srw, Method::base, 0, 0, 1, false}, Case{Chain::nbrw, Method::base, 0, 0, 1, false},
                          Case{Chain::mhrw, Method::base, 0, 0.2, 1, false}, Case{Chain::mhrw, Method::srrw, 3, 0.1, 1, false},
                          Case{Chain::srw, Method::hdt, 2, 0, 1, false}, Case{Chain::mhrw, Method::srrw, 10, 0, 0.8, true},
-                         Case{Chain::mhrw, Method::srrw, 600, 0.1, 1, false}}) {  // switches to the log domain mid-run
+                         Case{Chain::mhrw, Method::srrw, 600, 0.1, 1, false},  // switches to the log domain mid-run
+                         Case{Chain::srw, Method::srrw, 5, 0, 1, false, 7}}) {  // rejection at degree >= 7
     BaseChain c(g, cs.chain, cs.laziness);
-    const WalkParams p = params(cs.chain, cs.method, cs.alpha, cs.laziness, T, 31, cs.gamma_exponent);
+    WalkParams p = params(cs.chain, cs.method, cs.alpha, cs.laziness, T, 31, cs.gamma_exponent);
+    p.rejection_degree = cs.rejection_degree;
     const TokenTask* task = cs.sa ? &obj : nullptr;
     const auto P = static_cast<std::uint64_t>(world.size()), r = static_cast<std::uint64_t>(world.rank());
     const std::uint64_t first = T * r / P, last = T * (r + 1) / P;
@@ -50,12 +54,17 @@ TEST(WalksTokens, BitwiseAcrossRanksAndThreads) {
     // No token lost or duplicated: ids 0..T-1 once each, in order.
     ASSERT_EQ(got.size(), static_cast<std::size_t>(T) * 8);
     for (std::int64_t k = 0; k < T; ++k) EXPECT_EQ(got[static_cast<std::size_t>(k) * 8], static_cast<std::uint64_t>(k));
-    for (int threads : {1, 2}) {
-      omp_set_num_threads(threads);
-      Walkers all(c, p, 0, T, task);
-      all.advance(500);  // one chunk instead of two: chunking must not matter either
-      EXPECT_EQ(fingerprint(all), got) << to_string(cs.chain) << "/" << to_string(cs.method) << " threads " << threads;
-    }
+    // The batched loop (advance_batched, the default on large graphs) and the interleaved one draw the same paths.
+    for (const std::size_t batch : {std::size_t{0}, std::numeric_limits<std::size_t>::max()})
+      for (int threads : {1, 2}) {
+        omp_set_num_threads(threads);
+        WalkParams q = p;
+        q.batch_min_bytes = batch;
+        Walkers all(c, q, 0, T, task);
+        all.advance(500);  // one chunk instead of two: chunking must not matter either
+        EXPECT_EQ(fingerprint(all), got) << to_string(cs.chain) << "/" << to_string(cs.method) << " threads "
+                                         << threads << (batch == 0 ? " batched" : " interleaved");
+      }
     omp_set_num_threads(1);
   }
 }
