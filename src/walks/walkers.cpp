@@ -332,8 +332,8 @@ void Walkers::step_token(Token& t, std::int64_t n, double* scratch, Pending& pen
 void Walkers::advance_batched(Token* group, std::size_t size, std::int64_t n0, std::int64_t steps,
                               double* scratch) const noexcept {
   // Steps a group of tokens in phases, each phase over every token of the group: (1) the deferred visits and each
-  // token's row bounds; (2) base walks and HDT: the row's lines, read; (3) SRRW: the neighbours' values, gathered
-  // in row order; (4) the steps themselves, whose loads then hit the cache. The loads of a phase are independent
+  // token's row bounds; (2) the rows' lines, read; (3) SRRW: the neighbours' values, gathered in row order; (4) the
+  // steps themselves, whose loads then hit the cache. The loads of a phase are independent
   // across tokens and close together in the instruction stream, so the core keeps many misses in flight; in
   // advance_group each token's misses sit between steps' arithmetic, and the software prefetches it issues gained
   // ~10 % on this VM (session 18). A token's operations keep their order (its visit, then its draw from the same
@@ -356,6 +356,15 @@ void Walkers::advance_batched(Token* group, std::size_t size, std::int64_t n0, s
       first[g] = off[v];
       degree[g] = off[v + 1] - off[v];
     }
+    {
+      std::uint64_t sink = 0;
+      for (std::size_t g = 0; g < size; ++g) {
+        if (degree[g] > gather_max || degree[g] == 0) continue;
+        for (std::int64_t k = 0; k < degree[g]; k += 8) sink ^= static_cast<std::uint64_t>(adj[first[g] + k]);
+        sink ^= static_cast<std::uint64_t>(adj[first[g] + degree[g] - 1]);
+      }
+      asm volatile("" ::"r"(sink));  // the loads are the point
+    }
     if (values) {
       for (std::size_t g = 0; g < size; ++g) {
         if (degree[g] > gather_max) continue;
@@ -364,14 +373,6 @@ void Walkers::advance_batched(Token* group, std::size_t size, std::int64_t n0, s
         double* out = row.data() + g * gather_max;
         for (std::int64_t k = 0; k < degree[g]; ++k) out[k] = x[nb[k]];
       }
-    } else {
-      std::uint64_t sink = 0;
-      for (std::size_t g = 0; g < size; ++g) {
-        if (degree[g] > gather_max || degree[g] == 0) continue;
-        for (std::int64_t k = 0; k < degree[g]; k += 8) sink ^= static_cast<std::uint64_t>(adj[first[g] + k]);
-        sink ^= static_cast<std::uint64_t>(adj[first[g] + degree[g] - 1]);
-      }
-      asm volatile("" ::"r"(sink));  // the loads are the point
     }
     for (std::size_t g = 0; g < size; ++g) {
       step_token(group[g], n, scratch, pending[g],
