@@ -1,13 +1,11 @@
 #include "walks/walkers.hpp"
 
 #include <omp.h>
-#include <sys/mman.h>
 
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <limits>
-#include <new>
 
 #include "core/error/error.hpp"
 #include "walks/kernels.hpp"
@@ -80,35 +78,6 @@ Vertex srrw_draw_cached(const BaseChain& c, Vertex i, const double* r, rng::Stre
 
 using kernel::r_max;
 using kernel::r_min;
-
-namespace {
-constexpr std::size_t huge_threshold = std::size_t{4} << 20, huge_page = std::size_t{2} << 20;
-std::size_t huge_round(std::size_t bytes) noexcept { return (bytes + huge_page - 1) & ~(huge_page - 1); }
-}  // namespace
-
-void* huge_allocate(std::size_t bytes) {
-  if (bytes < huge_threshold) return ::operator new(bytes);
-  // Map one huge page more than needed, keep the 2 MiB-aligned part and unmap the slack on both sides.
-  const std::size_t len = huge_round(bytes);
-  void* m = mmap(nullptr, len + huge_page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (m == MAP_FAILED) throw std::bad_alloc();
-  const auto base = reinterpret_cast<std::uintptr_t>(m);
-  const std::uintptr_t a = (base + huge_page - 1) & ~(std::uintptr_t{huge_page} - 1);
-  if (a > base) munmap(m, a - base);
-  if (base + len + huge_page > a + len) munmap(reinterpret_cast<void*>(a + len), base + len + huge_page - (a + len));
-#ifdef MADV_HUGEPAGE
-  (void)madvise(reinterpret_cast<void*>(a), len, MADV_HUGEPAGE);  // advice: ignored where unsupported
-#endif
-  return reinterpret_cast<void*>(a);
-}
-
-void huge_deallocate(void* p, std::size_t bytes) noexcept {
-  if (bytes < huge_threshold) {
-    ::operator delete(p);
-    return;
-  }
-  munmap(p, huge_round(bytes));
-}
 
 std::vector<std::int32_t> rejection_slots(const Graph& g, const WalkParams& p, std::int64_t* count) {
   std::vector<std::int32_t> slot;

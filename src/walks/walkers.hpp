@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "core/io/hdf5.hpp"
+#include "core/memory/huge_pages.hpp"
 #include "core/rng/stream.hpp"
 #include "walks/graph.hpp"
 #include "walks/power.hpp"
@@ -122,24 +123,10 @@ class TokenTask {
   virtual void drift(Vertex i, const double* theta, double* out) const noexcept = 0;
 };
 
-// Allocator of the per-token arrays (N doubles each): arrays of 4 MiB or more are mapped on 2 MiB boundaries with
-// transparent huge pages requested (madvise; THP is madvise-only on common kernels) — the walk reads and writes
-// them at random, and with 4 KiB pages nearly every access would also be a TLB miss. Smaller arrays: operator new.
-// A performance hint only: results never depend on it.
-void* huge_allocate(std::size_t bytes);
-void huge_deallocate(void* p, std::size_t bytes) noexcept;
-template <class T>
-struct HugeAllocator {
-  using value_type = T;
-  HugeAllocator() noexcept = default;
-  template <class U>
-  HugeAllocator(const HugeAllocator<U>&) noexcept {}  // NOLINT(google-explicit-constructor)
-  T* allocate(std::size_t n) { return static_cast<T*>(huge_allocate(n * sizeof(T))); }
-  void deallocate(T* p, std::size_t n) noexcept { huge_deallocate(p, n * sizeof(T)); }
-  template <class U>
-  bool operator==(const HugeAllocator<U>&) const noexcept { return true; }
-};
-using TokenArray = std::vector<double, HugeAllocator<double>>;
+// The per-token arrays (N doubles each) on transparent huge pages from 2 MiB (core/memory/huge_pages.hpp): the walk
+// reads and writes them at random, and with 4 KiB pages nearly every access would also be a TLB miss. A performance
+// hint only: results never depend on it.
+using TokenArray = std::vector<double, memory::HugePageAllocator<double>>;
 
 struct Token {
   std::uint64_t id = 0;
