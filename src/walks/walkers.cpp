@@ -311,6 +311,7 @@ void Walkers::advance_batched(Token* group, std::size_t size, std::int64_t n0, s
   const auto& off = c_->graph().offsets();
   const Vertex* adj = c_->graph().adjacency().data();
   const bool values = p_.method == Method::srrw;
+  const bool mh_degrees = values && c_->chain() == Chain::mhrw;
   std::array<Pending, group_max> pending{};
   std::array<std::int64_t, group_max> first{}, degree{};
   std::array<double, group_max * gather_max> row{};
@@ -335,13 +336,22 @@ void Walkers::advance_batched(Token* group, std::size_t size, std::int64_t n0, s
       asm volatile("" ::"r"(sink));  // the loads are the point
     }
     if (values) {
+      std::uint64_t sink = 0;
       for (std::size_t g = 0; g < size; ++g) {
         if (degree[g] > gather_max) continue;
         const double* x = group[g].cached ? group[g].r.data() : group[g].logr.data();
         const Vertex* nb = adj + first[g];
         double* out = row.data() + g * gather_max;
-        for (std::int64_t k = 0; k < degree[g]; ++k) out[k] = x[nb[k]];
+        if (mh_degrees) {  // MH-SRRW's scan also reads each neighbour's degree: its offsets line
+          for (std::int64_t k = 0; k < degree[g]; ++k) {
+            out[k] = x[nb[k]];
+            sink ^= static_cast<std::uint64_t>(off[static_cast<std::size_t>(nb[k])]);
+          }
+        } else {
+          for (std::int64_t k = 0; k < degree[g]; ++k) out[k] = x[nb[k]];
+        }
       }
+      asm volatile("" ::"r"(sink));
     }
     for (std::size_t g = 0; g < size; ++g) {
       step_token(group[g], n, scratch, pending[g],
