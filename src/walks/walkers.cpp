@@ -371,11 +371,12 @@ void Walkers::advance(std::int64_t steps) {
   std::vector<double> scratch(per * static_cast<std::size_t>(threads));
   const auto count = static_cast<std::int64_t>(tokens_.size());
   const std::int64_t n0 = step_;
-  // Groups of up to 8 consecutive tokens stepped in an interleaved way (advance_group), at least one group per thread;
-  // but SRRW on a graph with hubs steps each token alone: its scans at hubs have their own memory parallelism, and
-  // taking turns evicts each token's values around the hub core from L2. Measured (session 14, 8 tokens, 1 thread):
-  // alone, SRRW runs 1.8-2.5x faster on Graph500 scale 18 (alpha 1 and 5), 1.2x (alpha 1) and 1.9x (alpha 5) at
-  // scale 20, MH-SRRW 2x; on WS (max degree ~20) interleaving stays.
+  // Groups of up to 8 consecutive tokens stepped together, at least one group per thread: in batched phases
+  // (advance_batched) where the working set leaves the cache, else interleaved (advance_group); but SRRW on a graph
+  // with hubs steps each token alone: its scans at hubs have their own memory parallelism, and taking turns evicts
+  // each token's values around the hub core from L2. Measured (session 14, 8 tokens, 1 thread): alone, SRRW runs
+  // 1.8-2.5x faster on Graph500 scale 18 (alpha 1 and 5), 1.2x (alpha 1) and 1.9x (alpha 5) at scale 20, MH-SRRW
+  // 2x; on WS (max degree ~20) the groups stay.
   const bool alone = p_.method == Method::srrw && c_->graph().max_degree() >= alone_max_degree;
   const std::int64_t size = alone ? 1
                                   : std::clamp<std::int64_t>((count + threads - 1) / std::max(threads, 1), 1,

@@ -184,10 +184,10 @@ class Walkers {
   void restore(std::int64_t step);
 
  private:
-  static constexpr std::size_t group_max = 8;  // tokens stepped in an interleaved way (advance_group)
+  static constexpr std::size_t group_max = 8;  // tokens stepped together (advance_group, advance_batched)
   static constexpr std::int64_t alone_max_degree = 256;  // SRRW steps tokens alone from this max degree (advance)
   static constexpr std::int64_t gather_max = 32;  // rows the batched loop reads ahead (larger: read in the step)
-  // The visit (x update) of step n → n+1 onto v, deferred by advance_group to the token's next step; v < 0: none.
+  // The visit (x update) of step n → n+1 onto v, deferred to the token's next step (both group loops); v < 0: none.
   struct Pending {
     Vertex v = -1;
     std::int64_t n = 0;
@@ -218,7 +218,7 @@ class Walkers {
   std::int64_t step_ = 0;
   std::vector<std::int32_t> slot_;  // rejection_slots
   std::int64_t hubs_ = 0;
-  // Defer visits to the token's next step (advance_group): always with SRRW/HDT; base walks only on graphs whose
+  // Defer visits to the token's next step (both group loops): always with SRRW/HDT; base walks only on graphs whose
   // token array leaves the cache (≥ 4 MiB), as in cache the bookkeeping costs a simple walk more than it saves.
   bool defer_ = true;
   bool batch_ = false;  // advance_batched (see there), for graphs and tokens that leave the cache (batch_min_bytes)
